@@ -1,0 +1,190 @@
+"""The whole pipeline in order: check, chapters, site, PDF; outputs swapped in only at the end.
+
+Everything is built in a fresh folder beside the output; the previous site
+(with its PDF) is replaced only when every step has succeeded, so a failed
+build leaves the last good outputs as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chapters import GENERATED_FOLDER, Audience, generate_chapters, write_chapters
+from .inputs import StrategyInputs, load_inputs, load_publication
+from .inputs.records import Publication
+from .problems import Problem, ProblemsFound
+from .publish import document_outline, print_document, render_chapters, render_pdf
+
+MKDOCS_YML = "mkdocs.yml"
+PUBLICATION_YML = "strategy.yml"
+FONT_CSS = "assets/stylesheets/fonts.css"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where things are in a strategy repository."""
+
+    root: Path
+
+    @property
+    def mkdocs_yml(self) -> Path:
+        return self.root / MKDOCS_YML
+
+    @property
+    def docs(self) -> Path:
+        return self.root / "docs"
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def work(self) -> Path:
+        return self.root / ".build"
+
+    def publication(self) -> Publication:
+        return load_publication(self.root / PUBLICATION_YML, self.root)
+
+    def inputs(self, publication: Publication) -> StrategyInputs:
+        return load_inputs(self.root / publication.inputs_folder, self.root)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site: Path
+    pdf: Path
+    seconds: float
+
+
+Step = Callable[[str], None]
+
+
+def check(project: Project) -> StrategyInputs:
+    """Validate strategy.yml and every input; raise ProblemsFound with all problems."""
+    problems: list[Problem] = []
+    publication = None
+    try:
+        publication = project.publication()
+    except ProblemsFound as found:
+        problems += found.problems
+    folder = project.root / (publication.inputs_folder if publication else "inputs")
+    try:
+        inputs = load_inputs(folder, project.root)
+    except ProblemsFound as found:
+        problems += found.problems
+    if problems:
+        raise ProblemsFound(problems)
+    return inputs
+
+
+def write_generated_chapters(project: Project, audience: Audience) -> list[Path]:
+    publication = project.publication()
+    inputs = project.inputs(publication)
+    return write_chapters(generate_chapters(inputs, audience), project.docs / GENERATED_FOLDER)
+
+
+def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step = lambda _: None) -> BuildResult:
+    """Check, write chapters, build the site and the PDF, then swap them in."""
+    started = time.monotonic()
+    step("Checking inputs")
+    publication = project.publication()
+    inputs = check(project)
+
+    step("Writing generated chapters")
+    write_chapters(generate_chapters(inputs, audience), project.docs / GENERATED_FOLDER)
+
+    step("Preparing the print edition")
+    chapters, extensions = document_outline(project.mkdocs_yml)
+    rendered = render_chapters(chapters, extensions, project.docs, inputs, audience, project.root)
+    document = print_document(publication, rendered)
+
+    project.work.mkdir(exist_ok=True)
+    new_site = project.work / f"site.new-{os.getpid()}"
+    _remove(new_site)
+    try:
+        step("Building the site")
+        _build_site(project, new_site, audience, publication)
+        step("Rendering the PDF")
+        (project.work / "print.html").write_text(document, encoding="utf-8")
+        render_pdf(document, project.docs, project.docs / FONT_CSS, new_site / publication.pdf_file,
+                   allowed_folders=[project.docs / "assets"])
+        step("Publishing the outputs")
+        _swap_in(new_site, project.site, project.work)
+    finally:
+        _remove(new_site)
+    return BuildResult(project.site, project.site / publication.pdf_file, time.monotonic() - started)
+
+
+def _build_site(project: Project, site_dir: Path, audience: Audience, publication: Publication) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    # Dates in the sitemap come from SOURCE_DATE_EPOCH when set: the edition date keeps builds repeatable.
+    epoch = str(int(time.mktime(publication.edition.date.timetuple())))
+    with _collect_warnings() as warnings, _environment(SOURCE_DATE_EPOCH=epoch):
+        try:
+            config = load_config(str(project.mkdocs_yml), site_dir=str(site_dir), strict=True)
+            config.plugins["strategy"].config["audience"] = audience.value
+            mkdocs_build(config)
+        except (Abort, MkDocsException) as err:
+            details = [Problem(MKDOCS_YML, None, None, "a site build without warnings", w) for w in warnings]
+            if not details:
+                details = [Problem(MKDOCS_YML, None, None, "a site build without errors", str(err))]
+            raise ProblemsFound(details) from None
+
+
+def _swap_in(new: Path, target: Path, work: Path) -> None:
+    """Replace `target` by `new` with two renames, keeping the old until the new is in place."""
+    old = work / f"site.old-{os.getpid()}"
+    _remove(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+@contextmanager
+def _collect_warnings():
+    """MkDocs reports through logging; keep its warnings to show them as problems."""
+    collected: list[str] = []
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    handler = Handler(level=logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        yield collected
+    finally:
+        logger.removeHandler(handler)
+
+
+@contextmanager
+def _environment(**values: str):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

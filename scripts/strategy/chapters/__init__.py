@@ -1,0 +1,62 @@
+"""Stage 2: validated records -> the generated Markdown chapters.
+
+Each chapter is a function of the records and the audience; `write_chapters`
+puts them in the docs folder, touching only files whose text changed so that
+`mkdocs serve` does not rebuild in a loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..inputs import StrategyInputs
+from .abbreviations import abbreviations
+from .consent import Audience
+from .inputs_received import summary_of_inputs
+from .meeting_outcomes import meeting_outcomes
+from .phase_ii_results import phase_ii_results
+from .priorities import priorities_chapter
+from .register import register_of_inputs
+
+__all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "generate_chapters", "write_chapters"]
+
+# Relative to the docs folder; the site navigation links here.
+GENERATED_FOLDER = "generated"
+
+_CHAPTERS = {
+    "inputs-received.md": summary_of_inputs,
+    "meeting-outcomes.md": meeting_outcomes,
+    "phase-ii-results.md": phase_ii_results,
+    "priorities.md": priorities_chapter,
+    "partner-inputs.md": register_of_inputs,
+    "abbreviations.md": abbreviations,
+}
+
+
+@dataclass(frozen=True)
+class Chapter:
+    file_name: str
+    markdown: str
+
+
+def generate_chapters(inputs: StrategyInputs, audience: Audience) -> list[Chapter]:
+    return [Chapter(name, make(inputs, audience)) for name, make in _CHAPTERS.items()]
+
+
+def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
+    """Write the chapters into `folder`; return the files whose text changed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for chapter in chapters:
+        path = folder / chapter.file_name
+        if not path.exists() or path.read_text(encoding="utf-8") != chapter.markdown:
+            tmp = path.with_suffix(".md.tmp")
+            tmp.write_text(chapter.markdown, encoding="utf-8")
+            tmp.replace(path)
+            changed.append(path)
+    expected = {c.file_name for c in chapters}
+    for stale in folder.glob("*.md"):
+        if stale.name not in expected:
+            stale.unlink()
+    return changed

@@ -1,0 +1,168 @@
+"""Summary of inputs received: who sent what, when, on which themes and priorities."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ..inputs import StrategyInputs
+from ..inputs.records import Consent, PartnerInput, PartnerKind, Region, Timing
+from .consent import Audience, attribution, may_name, may_show
+from .markdown import (front_matter, id_list, input_link, md_escape, number, partner_text, priority_link,
+                       quote_block, table)
+from .ranking import ranked_priorities
+
+TITLE = "Summary of inputs received"
+
+
+def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
+    items = list(inputs.partner_inputs.values())
+    shown = [i for i in items if may_show(i, audience)]
+    partners = {i.partner for i in items}
+    withheld = [i for i in items if i.consent is Consent.WITHHELD]
+    unnamed_partners = {i.partner for i in items} - {i.partner for i in items if may_name(i, audience)}
+    before = [i for i in items if i.timing is Timing.BEFORE_MEETING]
+    during = [i for i in items if i.timing is Timing.DURING_MEETING]
+    first, last = min(i.received for i in items), max(i.received for i in items)
+
+    out = [front_matter(TITLE, "Who sent inputs for the Phase III strategy, when, and what they proposed."),
+           f"# {TITLE}\n"]
+    out.append(
+        f"Between {first:%d %B %Y} and {last:%d %B %Y}, **{number(len(partners))} partners** sent "
+        f"**{number(len(items))} inputs** for the Phase III strategy: {number(len(before))} before the "
+        f"partners meeting of {inputs.meeting.date:%d %B %Y} and {number(len(during))} during it. "
+        + _consent_sentence(len(unnamed_partners), len(withheld), audience)
+        + " Each input has an ID, such as " + (input_link(shown[0]) if shown else "PI-001")
+        + ", that leads to its entry in the register of partner inputs.\n"
+    )
+
+    out.append("## Who contributed\n")
+    out.append(_by_kind(inputs, items, audience) + "\n")
+    out.append("## When and how inputs came in\n")
+    out.append(_by_timing(items, audience) + "\n")
+    out.append("## Inputs by region\n")
+    out.append("Partners that work across regions are counted under *Global*. To protect partners who asked "
+               "not to be named, only the IDs of named inputs are listed by region.\n")
+    out.append(_by_region(inputs, items, audience) + "\n")
+    out.append("## Inputs by thematic area\n")
+    out.append(_by_theme(inputs, items, audience) + "\n")
+    out.append("## Proposed priorities for Phase III\n")
+    out.append("Each proposal in an input was coded against the candidate priorities. A priority's support is the "
+               "number of distinct partners that proposed it.\n")
+    out.append(_priorities(inputs, audience) + "\n")
+    out.append("## In partners' words\n")
+    out.append(_quotes(inputs, shown, audience))
+    out.append("## Partners who contributed\n")
+    out.append(_named_partners(inputs, items, audience, len(unnamed_partners)))
+    return "\n".join(out)
+
+
+def _consent_sentence(unnamed: int, withheld: int, audience: Audience) -> str:
+    parts = []
+    if unnamed:
+        parts.append(f"{number(unnamed)} partner{'s' if unnamed != 1 else ''} asked not to be named, so "
+                     "their inputs are attributed by kind of partner only")
+    if withheld:
+        verb = "are shown here marked as withheld" if audience is Audience.INTERNAL else "are counted but not shown"
+        parts.append(f"{number(withheld)} input{'s' if withheld != 1 else ''} were sent on condition that they "
+                     f"not be published and {verb}")
+    return ("; ".join(parts) + ".") if parts else "Every partner agreed to be named."
+
+
+def _links(items: list[PartnerInput], audience: Audience, *, named_only: bool = False) -> str:
+    visible = [i for i in items if may_show(i, audience) and (not named_only or may_name(i, audience))]
+    hidden = len(items) - len(visible)
+    return id_list([input_link(i) for i in visible], hidden, "not listed" if named_only else "withheld")
+
+
+def _by_kind(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
+    groups: dict[PartnerKind, list[PartnerInput]] = defaultdict(list)
+    for item in items:
+        groups[inputs.partner_of(item).kind].append(item)
+    rows = []
+    for kind in PartnerKind:
+        group = groups.get(kind, [])
+        if not group:
+            continue
+        rows.append([kind.label, number(len({i.partner for i in group})), number(len(group)),
+                     _links(group, audience)])
+    rows.append(["**Total**", f"**{number(len({i.partner for i in items}))}**", f"**{number(len(items))}**", ""])
+    return table(["Kind of partner", "Partners", "Inputs", "Input IDs"], rows, numeric=(1, 2))
+
+
+def _by_timing(items: list[PartnerInput], audience: Audience) -> str:
+    rows = []
+    for timing in Timing:
+        group = [i for i in items if i.timing is timing]
+        channels = Counter(i.channel.label for i in group)
+        how = "; ".join(f"{name.lower()}: {count}" for name, count in sorted(channels.items()))
+        rows.append([timing.label, number(len(group)), how or "–"])
+    return table(["When", "Inputs", "How they came in"], rows, numeric=(1,))
+
+
+def _by_region(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
+    groups: dict[Region, list[PartnerInput]] = defaultdict(list)
+    for item in items:
+        groups[inputs.partner_of(item).region].append(item)
+    rows = []
+    for region in Region:
+        group = groups.get(region, [])
+        if group:
+            rows.append([region.label, number(len({i.partner for i in group})), number(len(group)),
+                         _links(group, audience, named_only=True)])
+    return table(["Region", "Partners", "Inputs", "Named input IDs"], rows, numeric=(1, 2))
+
+
+def _by_theme(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
+    groups: dict[str, list[PartnerInput]] = defaultdict(list)
+    for item in items:
+        for theme in item.themes:
+            groups[theme].append(item)
+    order = sorted(groups, key=lambda t: (-len({i.partner for i in groups[t]}), inputs.thematic_areas[t].title))
+    rows = [[md_escape(inputs.thematic_areas[t].title), number(len({i.partner for i in groups[t]})),
+             _links(groups[t], audience)] for t in order]
+    unmentioned = [inputs.thematic_areas[t].title for t in inputs.thematic_areas if t not in groups]
+    note = (f"\n\nNo input named these thematic areas: {', '.join(md_escape(t) for t in unmentioned)}."
+            if unmentioned else "")
+    return table(["Thematic area", "Partners", "Input IDs"], rows, numeric=(1,)) + note
+
+
+def _priorities(inputs: StrategyInputs, audience: Audience) -> str:
+    rows = []
+    for rank, support in enumerate(ranked_priorities(inputs), start=1):
+        rows.append([str(rank), priority_link(support.priority.id, support.priority.title),
+                     number(len(support.partners)), _links(support.inputs, audience)])
+    return table(["Rank", "Priority", "Partners", "Input IDs"], rows, numeric=(0, 2))
+
+
+def _quotes(inputs: StrategyInputs, shown: list[PartnerInput], audience: Audience) -> str:
+    """One quote per kind of partner, the first by ID that has a key quote."""
+    chosen: dict[PartnerKind, PartnerInput] = {}
+    for item in shown:
+        kind = inputs.partner_of(item).kind
+        if item.key_quote and kind not in chosen:
+            chosen[kind] = item
+    if not chosen:
+        return "No input offered a quotable sentence.\n"
+    blocks = []
+    for kind in PartnerKind:
+        item = chosen.get(kind)
+        if item:
+            who = md_escape(attribution(item, inputs.partner_of(item), audience))
+            blocks.append(quote_block(partner_text(item.key_quote), f"{who} ({input_link(item)})"))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _named_partners(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience, unnamed: int) -> str:
+    named: dict[PartnerKind, set[str]] = defaultdict(set)
+    for item in items:
+        if may_name(item, audience):
+            named[inputs.partner_of(item).kind].add(item.partner)
+    lines = []
+    for kind in PartnerKind:
+        if named.get(kind):
+            names = sorted(inputs.partners[p].name for p in named[kind])
+            lines.append(f"**{kind.label}**: {'; '.join(md_escape(n) for n in names)}.\n")
+    if unnamed:
+        lines.append(f"{number(unnamed)} further partner{'s' if unnamed != 1 else ''} contributed without "
+                     "being named.\n")
+    return "\n".join(lines)

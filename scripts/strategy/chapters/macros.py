@@ -1,0 +1,61 @@
+"""Macros in author chapters: `{{ quote("PI-012") }}` pulls a partner input into prose.
+
+Expansion is plain pattern matching, not a template engine, so nothing a
+partner wrote is ever evaluated. An unknown macro or ID stops the build with
+the file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+
+from ..inputs import StrategyInputs
+from ..problems import Problem, ProblemsFound
+from . import GENERATED_FOLDER
+from .consent import Audience, attribution, may_show
+from .markdown import REGISTER, anchor, md_escape, partner_text, quote_block
+
+_MACRO = re.compile(r"\{\{\s*(?P<body>.*?)\s*\}\}")
+_QUOTE = re.compile(r"""quote\(\s*(?P<q>["'])(?P<id>[^"']*)(?P=q)\s*\)""")
+
+
+def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, file: str,
+                  page_path: str, first_line: int = 1) -> str:
+    """Replace every macro in `markdown`; raise ProblemsFound naming each bad one.
+
+    `page_path` is the page's path inside the docs folder, so that links to the
+    register are relative to where the page is.
+    """
+    problems: list[Problem] = []
+    register = posixpath.relpath(f"{GENERATED_FOLDER}/{REGISTER}", posixpath.dirname(page_path) or ".")
+
+    def replace(match: re.Match) -> str:
+        line = first_line + markdown.count("\n", 0, match.start())
+        quote = _QUOTE.fullmatch(match.group("body"))
+        if not quote:
+            problems.append(Problem(file, line, None, 'a known macro: {{ quote("PI-001") }}',
+                                    f"'{match.group(0)}'"))
+            return match.group(0)
+        record_id = quote.group("id")
+        item = inputs.partner_inputs.get(record_id)
+        if item is None:
+            guess = difflib.get_close_matches(record_id, list(inputs.partner_inputs), n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            problems.append(Problem(file, line, None, f"the ID of a partner input in inputs/partner-inputs{hint}",
+                                    f"'{record_id}'"))
+            return match.group(0)
+        if not may_show(item, audience):
+            problems.append(Problem(file, line, None, f"an input that a {audience.value} build may show",
+                                    f"{record_id}, whose partner withheld it"))
+            return match.group(0)
+        words = item.key_quote or (item.vision or item.country_experience or "").strip().split("\n\n")[0]
+        who = md_escape(attribution(item, inputs.partner_of(item), audience))
+        link = f"[{record_id}]({register}#{anchor(record_id)}){{: .record-id }}"
+        return "\n\n" + quote_block(partner_text(words), f"{who} ({link})") + "\n\n"
+
+    expanded = _MACRO.sub(replace, markdown)
+    if problems:
+        raise ProblemsFound(problems)
+    return expanded

@@ -1,0 +1,53 @@
+"""Outcomes of the partners meeting: objectives, then each session."""
+
+from __future__ import annotations
+
+from ..inputs import StrategyInputs
+from ..inputs.records import Speaker
+from .consent import Audience, may_show
+from .markdown import anchor, front_matter, id_list, input_link, md_escape, priority_link
+
+TITLE = "Outcomes of the partners meeting"
+
+
+def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
+    meeting = inputs.meeting
+    out = [front_matter(TITLE, "Objectives, sessions, speakers, key messages and outcomes of the partners meeting."),
+           f"# {TITLE}\n"]
+    note = " The meeting described here is illustrative: it was invented for the bundled example." \
+        if meeting.illustrative else ""
+    out.append(f"The {md_escape(meeting.title)} took place on {meeting.date:%d %B %Y} ({md_escape(meeting.venue)}; "
+               f"{md_escape(meeting.format.lower())} format). It had {len(meeting.objectives)} objectives and "
+               f"{len(meeting.sessions)} sessions.{note}\n")
+    out.append("## Objectives\n")
+    for objective in meeting.objectives:
+        out.append(f"{objective.id}\n:   {md_escape(objective.text)}\n")
+    for session in meeting.sessions:
+        origin = inputs.origins.get(f"Session:{session.id}")
+        out.append(f"## {session.id} · {md_escape(session.title)} {{#{anchor(session.id)}}}\n")
+        if origin:
+            out.append(f"<!-- source: {origin} -->\n")
+        objectives = ", ".join(session.objectives)
+        out.append(f"*Objectives served: {objectives}.*\n")
+        if session.chair:
+            out.append(f"**Chair:** {_person(session.chair)}\n")
+        out.append("**Speakers:**\n")
+        out.extend(f"- {_person(s)}" for s in session.speakers)
+        out.append("\n### Key messages\n")
+        out.extend(f"- {md_escape(m)}" for m in session.key_messages)
+        out.append("\n### Outcomes\n")
+        out.extend(f"- {md_escape(o)}" for o in session.outcomes)
+        out.append("")
+        if session.priorities:
+            links = [priority_link(p, inputs.priorities[p].title) for p in session.priorities]
+            out.append(f"**Priorities for Phase III this session supports:** {', '.join(links)}.\n")
+        made_here = [i for i in inputs.partner_inputs.values() if i.session == session.id]
+        if made_here:
+            visible = [input_link(i) for i in made_here if may_show(i, audience)]
+            out.append(f"**Partner inputs made in this session:** "
+                       f"{id_list(visible, len(made_here) - len(visible))}.\n")
+    return "\n".join(out)
+
+
+def _person(speaker: Speaker) -> str:
+    return f"{md_escape(speaker.name)}, {md_escape(speaker.role)}, {md_escape(speaker.organisation)}"

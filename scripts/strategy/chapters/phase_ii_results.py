@@ -1,0 +1,71 @@
+"""Phase II results: targets against achievements, overall, by region and by country."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..inputs import StrategyInputs
+from ..inputs.records import CountryResult, Region
+from .consent import Audience
+from .markdown import front_matter, md_escape, millions, number, percent, table
+
+TITLE = "Phase II results"
+
+
+def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
+    summary = inputs.results
+    changes = summary.institutional_changes
+    people_target = sum(p.target for p in summary.people)
+    people_achieved = sum(p.achieved for p in summary.people)
+    out = [front_matter(TITLE, "Phase II targets against achievements, overall, by region and by country."),
+           f"# {TITLE}\n"]
+    out.append(f"In {md_escape(summary.phase)}, the Programme worked in {summary.priority_countries} priority "
+               f"countries. Over {md_escape(summary.reporting_period)} it contributed to "
+               f"**{number(changes.achieved)} institutional changes** against a target of {number(changes.target)} "
+               f"({percent(changes.achieved, changes.target)} of the target), and extended coverage to "
+               f"**{millions(people_achieved)} people** against a target of {millions(people_target)}.\n")
+    if summary.illustrative_note:
+        out.append(f'<div class="illustrative-note" markdown="1">\n\n**Illustrative data.** '
+                   f"{md_escape(summary.illustrative_note)}\n\n</div>\n")
+    out.append("## Targets and achievements\n")
+    rows = [["Institutional changes", number(changes.target), number(changes.achieved),
+             percent(changes.achieved, changes.target)]]
+    for people in summary.people:
+        rows.append([f"People: {people.dimension.label.lower()}", number(people.target), number(people.achieved),
+                     percent(people.achieved, people.target)])
+    rows.append(["**People: all dimensions**", f"**{number(people_target)}**", f"**{number(people_achieved)}**",
+                 f"**{percent(people_achieved, people_target)}**"])
+    out.append(table(["Indicator", "Target", "Achieved", "Share of target"], rows, numeric=(1, 2, 3)) + "\n")
+    out.append(f"Source: {md_escape(summary.source)}.\n")
+
+    by_region: dict[Region, list[CountryResult]] = defaultdict(list)
+    for row in inputs.country_results:
+        by_region[inputs.countries[row.country].region].append(row)
+    dimensions = [p.dimension for p in summary.people]
+
+    out.append("## Results by region\n")
+    rows = []
+    for region in Region:
+        group = by_region.get(region)
+        if group:
+            rows.append([region.label, number(len(group)), number(sum(r.institutional_changes for r in group)),
+                         *(number(sum(r.people(d) for r in group)) for d in dimensions)])
+    headers = ["Region", "Countries", "Institutional changes", *(d.label for d in dimensions)]
+    out.append(table(headers, rows, numeric=tuple(range(1, len(headers)))) + "\n")
+
+    out.append("## Results by country\n")
+    out.append("Each row is one priority country; its code (in brackets) is the key used in "
+               "`inputs/results/countries.csv`.\n")
+    for region in Region:
+        group = by_region.get(region)
+        if not group:
+            continue
+        out.append(f"### {region.label}\n")
+        rows = [[f'<span id="result-{r.country.lower()}"></span>{md_escape(inputs.countries[r.country].name)} '
+                 f"({r.country})", number(r.institutional_changes), *(number(r.people(d)) for d in dimensions)]
+                for r in sorted(group, key=lambda r: inputs.countries[r.country].name)]
+        headers = ["Country", "Institutional changes", *(d.label for d in dimensions)]
+        out.append(table(headers, rows, numeric=tuple(range(1, len(headers)))) + "\n")
+    return "\n".join(out)
+
+

@@ -1,0 +1,74 @@
+"""`strategy check | chapters | build`: the commands authors and the publisher run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .build import Project, build, check, write_generated_chapters
+from .chapters import Audience
+from .problems import ProblemsFound
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+project_option = click.option(
+    "--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+    help="The strategy repository (where strategy.yml and mkdocs.yml are).")
+audience_option = click.option(
+    "--audience", type=click.Choice([a.value for a in Audience]), default=Audience.PARTNERS.value,
+    show_default=True, help="Who the build is for: what consent lets it show.")
+
+
+@click.group()
+def main() -> None:
+    """Build the SPF Flagship Phase III strategy from its inputs."""
+
+
+@main.command("check")
+@project_option
+def check_command(project: Path) -> None:
+    """Validate every input and report every problem at once."""
+    inputs = _or_exit(lambda: check(Project(project)))
+    out.print(f"[green]Inputs are valid:[/] {len(inputs.partner_inputs)} partner inputs from "
+              f"{len({i.partner for i in inputs.partner_inputs.values()})} partners, "
+              f"{len(inputs.meeting.sessions)} meeting sessions, {len(inputs.country_results)} country results.")
+
+
+@main.command("chapters")
+@project_option
+@audience_option
+def chapters_command(project: Path, audience: str) -> None:
+    """Regenerate the Markdown chapters in docs/generated from the inputs."""
+    changed = _or_exit(lambda: write_generated_chapters(Project(project), Audience(audience)))
+    out.print(f"{len(changed)} generated chapter(s) changed.")
+
+
+@main.command("build")
+@project_option
+@audience_option
+def build_command(project: Path, audience: str) -> None:
+    """Check, write chapters, build the site and the PDF; change nothing on failure."""
+    with err.status("Starting") as status:
+        def step(message: str) -> None:
+            err.log(message)
+            status.update(message + "…")
+        result = _or_exit(lambda: build(Project(project), Audience(audience), step))
+    out.print(f"[green]Built in {result.seconds:.1f} s[/]")
+    out.print(f"  Site: {result.site / 'index.html'}")
+    out.print(f"  PDF:  {result.pdf}")
+
+
+def _or_exit(action):
+    try:
+        return action()
+    except ProblemsFound as found:
+        err.print(found.report(), style="red", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

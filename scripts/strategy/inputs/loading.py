@@ -1,0 +1,282 @@
+"""Input folder -> validated records.
+
+Every file is read and checked against its record model; all problems from
+all files are gathered before anything is raised, so one run of
+`strategy check` shows the author the whole list.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..problems import Problem, ProblemsFound, display_path, shown
+from . import records as r
+from .sources import SourceData, dotted, read_csv, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+# Where each kind of record lives, relative to the inputs folder.
+COUNTRIES = "countries.csv"
+THEMATIC_AREAS = "thematic-areas.yaml"
+PRIORITIES = "priorities.yaml"
+GLOSSARY = "glossary.yaml"
+PARTNERS = "partners.yaml"
+PARTNER_INPUTS = "partner-inputs"
+MEETING = "meeting.yaml"
+RESULTS_SUMMARY = "results/summary.yaml"
+COUNTRY_RESULTS = "results/countries.csv"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record was written: what a reader or author follows back."""
+
+    file: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class StrategyInputs:
+    """Every validated record of one inputs folder."""
+
+    countries: dict[str, r.Country]
+    thematic_areas: dict[str, r.ThematicArea]
+    priorities: dict[str, r.Priority]
+    glossary: list[r.GlossaryEntry]
+    partners: dict[str, r.Partner]
+    partner_inputs: dict[str, r.PartnerInput]
+    meeting: r.Meeting
+    results: r.ResultsSummary
+    country_results: list[r.CountryResult]
+    origins: dict[str, Origin] = field(default_factory=dict)
+
+    def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
+        return self.partners[partner_input.partner]
+
+    @property
+    def sessions(self) -> dict[str, r.Session]:
+        return {s.id: s for s in self.meeting.sessions}
+
+
+class _Reader:
+    """Collects records and problems across the files of one inputs folder."""
+
+    def __init__(self, folder: Path, project_root: Path):
+        self.folder = folder
+        self.root = project_root
+        self.problems: list[Problem] = []
+        self.origins: dict[str, Origin] = {}
+        self.where: dict[str, tuple[SourceData, tuple]] = {}
+
+    def record_at(self, key: str, source: SourceData, path: tuple) -> None:
+        self.where[key] = (source, path)
+        self.origins[key] = Origin(source.file, source.line_of(path))
+
+    def shown(self, path: Path) -> str:
+        return display_path(path, self.root)
+
+    def yaml(self, relative: str) -> SourceData:
+        path = self.folder / relative
+        source = read_yaml(path, self.shown(path))
+        self.problems += source.problems
+        return source
+
+    def csv(self, relative: str, model: type[BaseModel]) -> SourceData:
+        path = self.folder / relative
+        columns = list(model.model_fields)
+        required = {n for n, f in model.model_fields.items() if f.is_required()}
+        source = read_csv(path, self.shown(path), columns, required)
+        self.problems += source.problems
+        return source
+
+    def one(self, source: SourceData, model: type[M], data: Any, path: tuple = ()) -> M | None:
+        """Validate one record; on failure, turn each pydantic error into a problem."""
+        if not isinstance(data, dict):
+            self.problems.append(Problem(source.file, source.line_of(path), dotted(path) or None,
+                                         f"a mapping of {model.__name__} fields", _kind_of(data)))
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as err:
+            for e in err.errors():
+                self.problems.append(_problem(source, model, path, e))
+            return None
+
+    def many(self, source: SourceData, model: type[M], id_field: str | None) -> list[M]:
+        """Validate a list of records, catching duplicate IDs."""
+        if source.data is None and not source.problems:
+            self.problems.append(Problem(source.file, None, None, f"a list of {model.__name__} records",
+                                         "an empty file"))
+        if source.data is None:
+            return []
+        if not isinstance(source.data, list):
+            self.problems.append(Problem(source.file, source.line_of(()), None,
+                                         f"a list of {model.__name__} records", _kind_of(source.data)))
+            return []
+        out: list[M] = []
+        first_seen: dict[str, int | None] = {}
+        for index, item in enumerate(source.data):
+            record = self.one(source, model, item, (index,))
+            if record is None:
+                continue
+            if id_field:
+                key = getattr(record, id_field)
+                line = source.line_of((index, id_field))
+                if key in first_seen:
+                    self.problems.append(Problem(source.file, line, id_field, "a unique ID",
+                                                 f"'{key}' again (first on line {first_seen[key]})"))
+                    continue
+                first_seen[key] = line
+                self.record_at(f"{model.__name__}:{key}", source, (index,))
+            out.append(record)
+        return out
+
+
+def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInputs:
+    """Read and validate every input; raise ProblemsFound listing all problems."""
+    from .consistency import check_consistency
+
+    folder = Path(folder)
+    reader = _Reader(folder, project_root or folder.parent)
+    if not folder.is_dir():
+        raise ProblemsFound([Problem(reader.shown(folder), None, None, "a folder of inputs", "nothing there")])
+
+    countries = reader.many(reader.csv(COUNTRIES, r.Country), r.Country, "code")
+    themes = reader.many(reader.yaml(THEMATIC_AREAS), r.ThematicArea, "id")
+    priorities = reader.many(reader.yaml(PRIORITIES), r.Priority, "id")
+    glossary = reader.many(reader.yaml(GLOSSARY), r.GlossaryEntry, "term")
+    partners = reader.many(reader.yaml(PARTNERS), r.Partner, "id")
+    partner_inputs = _partner_inputs(reader, folder / PARTNER_INPUTS)
+
+    meeting_source = reader.yaml(MEETING)
+    meeting = reader.one(meeting_source, r.Meeting, meeting_source.data) if not meeting_source.problems else None
+    if meeting:
+        for index, session in enumerate(meeting.sessions):
+            reader.record_at(f"Session:{session.id}", meeting_source, ("sessions", index))
+        reader.record_at("Meeting", meeting_source, ())
+
+    summary_source = reader.yaml(RESULTS_SUMMARY)
+    summary = reader.one(summary_source, r.ResultsSummary, summary_source.data) if not summary_source.problems else None
+    results_source = reader.csv(COUNTRY_RESULTS, r.CountryResult)
+    country_results = reader.many(results_source, r.CountryResult, "country")
+    if summary:
+        reader.record_at("ResultsSummary", summary_source, ())
+
+    if reader.problems or meeting is None or summary is None:
+        raise ProblemsFound(reader.problems)
+
+    inputs = StrategyInputs(
+        countries={c.code: c for c in countries},
+        thematic_areas={t.id: t for t in themes},
+        priorities={p.id: p for p in priorities},
+        glossary=sorted(glossary, key=lambda g: g.term.lower()),
+        partners={p.id: p for p in partners},
+        partner_inputs=dict(sorted((i.id, i) for i in partner_inputs)),
+        meeting=meeting,
+        results=summary,
+        country_results=country_results,
+        origins=reader.origins,
+    )
+    problems = check_consistency(inputs, reader.where)
+    if problems:
+        raise ProblemsFound(problems)
+    return inputs
+
+
+def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
+    if not folder.is_dir():
+        reader.problems.append(Problem(reader.shown(folder), None, None, "a folder of partner inputs",
+                                       "nothing there"))
+        return []
+    out = []
+    seen: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+            continue
+        source = read_yaml(path, reader.shown(path))
+        reader.problems += source.problems
+        if source.problems:
+            continue
+        record = reader.one(source, r.PartnerInput, source.data)
+        if record is None:
+            continue
+        line = source.line_of(("id",))
+        if record.id in seen:
+            reader.problems.append(Problem(source.file, line, "id", "a unique partner input ID",
+                                           f"'{record.id}' again (also in {seen[record.id]})"))
+            continue
+        if path.stem != record.id:
+            reader.problems.append(Problem(source.file, line, "id", f"the file name {record.id}.yaml",
+                                           f"'{record.id}' in {path.name}"))
+        seen[record.id] = source.file
+        reader.record_at(f"PartnerInput:{record.id}", source, ())
+        out.append(record)
+    return out
+
+
+def _problem(source: SourceData, model: type[BaseModel], base: tuple, error: dict) -> Problem:
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    path = base + loc
+    field_name = dotted(loc) or None
+    kind = error["type"]
+    if kind == "missing":
+        return Problem(source.file, source.line_of(path), field_name, "a value: this field is required",
+                       "nothing")
+    if kind == "extra_forbidden":
+        known = _fields_at(model, loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else f"known fields are {', '.join(known)}"
+        return Problem(source.file, source.line_of(path), field_name, f"no unknown field ({hint})",
+                       f"'{loc[-1]}'")
+    expected = error["msg"].removeprefix("Value error, ")
+    expected = expected[0].lower() + expected[1:] if expected else expected
+    found = None if kind == "value_error" else shown(error.get("input"))
+    return Problem(source.file, source.line_of(path), field_name, expected, found)
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names of the (possibly nested) model that a location points into."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        current = _model_in(info.annotation)
+    return list(getattr(current, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+
+
+def load_publication(path: Path, project_root: Path | None = None) -> r.Publication:
+    """Read strategy.yml; raise ProblemsFound naming what is wrong in it."""
+    path = Path(path)
+    reader = _Reader(path.parent, project_root or path.parent)
+    source = reader.yaml(path.name)
+    publication = None if source.problems else reader.one(source, r.Publication, source.data)
+    if reader.problems or publication is None:
+        raise ProblemsFound(reader.problems)
+    return publication

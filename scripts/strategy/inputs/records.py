@@ -1,0 +1,306 @@
+"""The records the rest of the pipeline works on, typed and validated.
+
+Each model is both the schema of one kind of input file and the record that
+later stages read. Field names are what an author writes in the YAML or CSV;
+`extra="forbid"` turns a misspelt field into an error instead of a silent loss.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# Input IDs are opaque on purpose: an anonymous input's ID is shown to readers
+# and must not reveal who sent it.
+InputId = Annotated[str, StringConstraints(pattern=r"^PI-\d{3,4}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+SessionId = Annotated[str, StringConstraints(pattern=r"^S\d{1,2}$")]
+ObjectiveId = Annotated[str, StringConstraints(pattern=r"^O\d{1,2}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Region(str, Enum):
+    """The five ILO regions, plus global for partners that work everywhere."""
+
+    AFRICA = "africa"
+    AMERICAS = "americas"
+    ARAB_STATES = "arab-states"
+    ASIA_PACIFIC = "asia-pacific"
+    EUROPE_CENTRAL_ASIA = "europe-central-asia"
+    GLOBAL = "global"
+
+    @property
+    def label(self) -> str:
+        return {
+            "africa": "Africa",
+            "americas": "Americas",
+            "arab-states": "Arab States",
+            "asia-pacific": "Asia and the Pacific",
+            "europe-central-asia": "Europe and Central Asia",
+            "global": "Global",
+        }[self.value]
+
+
+class PartnerKind(str, Enum):
+    DONOR_GOVERNMENT = "donor-government"
+    PRIORITY_COUNTRY_GOVERNMENT = "priority-country-government"
+    EMPLOYERS_ORGANISATION = "employers-organisation"
+    WORKERS_ORGANISATION = "workers-organisation"
+    UN_AGENCY = "un-agency"
+    FINANCIAL_INSTITUTION = "financial-institution"
+    CIVIL_SOCIETY = "civil-society"
+    ACADEMIA = "academia"
+
+    @property
+    def label(self) -> str:
+        """Plural label, for tables of counts."""
+        return {
+            "donor-government": "Development partner governments",
+            "priority-country-government": "Priority-country governments",
+            "employers-organisation": "Employers' organizations",
+            "workers-organisation": "Workers' organizations",
+            "un-agency": "UN agencies",
+            "financial-institution": "International financial institutions",
+            "civil-society": "Civil society organizations",
+            "academia": "Academia and research",
+        }[self.value]
+
+    @property
+    def anonymous_label(self) -> str:
+        """How an anonymous input is attributed: by kind of partner only."""
+        return {
+            "donor-government": "a development partner government",
+            "priority-country-government": "a priority-country government",
+            "employers-organisation": "an employers' organization",
+            "workers-organisation": "a workers' organization",
+            "un-agency": "a UN agency",
+            "financial-institution": "an international financial institution",
+            "civil-society": "a civil society organization",
+            "academia": "an academic institution",
+        }[self.value]
+
+
+class Consent(str, Enum):
+    """What the partner agreed to. Absent means withheld: the safest reading."""
+
+    NAMED = "named"
+    ANONYMOUS = "anonymous"
+    WITHHELD = "withheld"
+
+
+class Timing(str, Enum):
+    BEFORE_MEETING = "before-meeting"
+    DURING_MEETING = "during-meeting"
+
+    @property
+    def label(self) -> str:
+        return {"before-meeting": "Before the meeting", "during-meeting": "During the meeting"}[self.value]
+
+
+class Channel(str, Enum):
+    WRITTEN_SUBMISSION = "written-submission"
+    ONLINE_FORM = "online-form"
+    SESSION_INTERVENTION = "session-intervention"
+    BILATERAL_CONSULTATION = "bilateral-consultation"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", " ").capitalize()
+
+
+# --- reference lists ---------------------------------------------------------
+
+
+class Country(Record):
+    code: CountryCode
+    name: Text
+    region: Region
+    priority_country: bool
+    illustrative: bool = False
+
+
+class ThematicArea(Record):
+    id: Slug
+    title: Text
+    group: Text
+
+
+class Priority(Record):
+    """A candidate Phase III priority that partner proposals are coded against."""
+
+    id: Slug
+    title: Text
+    description: Text
+
+
+class GlossaryEntry(Record):
+    term: Text
+    expansion: Text
+
+
+# --- partners and what they sent ----------------------------------------------
+
+
+class Partner(Record):
+    id: Slug
+    name: Text
+    short_name: Text | None = None
+    kind: PartnerKind
+    region: Region
+    country: CountryCode | None = None
+    illustrative: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class ProposedPriority(Record):
+    priority: Slug
+    proposal: Text
+
+
+class PartnerInput(Record):
+    id: InputId
+    partner: Slug
+    received: dt.date
+    timing: Timing
+    channel: Channel
+    consent: Consent = Consent.WITHHELD
+    session: SessionId | None = None
+    themes: list[Slug] = Field(min_length=1)
+    priorities: list[ProposedPriority] = Field(min_length=1)
+    vision: Text | None = None
+    country_experience: Text | None = None
+    key_quote: Text | None = None
+    illustrative: bool = False
+
+    @model_validator(mode="after")
+    def _has_a_statement(self) -> "PartnerInput":
+        if self.vision is None and self.country_experience is None:
+            raise ValueError("needs its vision or its country_experience as text (or both)")
+        return self
+
+
+# --- the partners meeting ------------------------------------------------------
+
+
+class Speaker(Record):
+    name: Text
+    role: Text
+    organisation: Text
+    partner: Slug | None = None
+
+
+class Objective(Record):
+    id: ObjectiveId
+    text: Text
+
+
+class Session(Record):
+    id: SessionId
+    title: Text
+    objectives: list[ObjectiveId] = Field(min_length=1)
+    chair: Speaker | None = None
+    speakers: list[Speaker] = Field(min_length=1)
+    key_messages: list[Text] = Field(min_length=1)
+    outcomes: list[Text] = Field(min_length=1)
+    priorities: list[Slug] = Field(default_factory=list)
+    themes: list[Slug] = Field(default_factory=list)
+
+
+class Meeting(Record):
+    title: Text
+    date: dt.date
+    venue: Text
+    format: Text
+    illustrative: bool = False
+    objectives: list[Objective] = Field(min_length=1)
+    sessions: list[Session] = Field(min_length=1)
+
+
+# --- Phase II results ------------------------------------------------------------
+
+
+class CoverageDimension(str, Enum):
+    LEGAL = "legal-coverage"
+    EFFECTIVE = "effective-coverage"
+    ADEQUACY = "adequacy"
+
+    @property
+    def label(self) -> str:
+        return {
+            "legal-coverage": "Legal coverage",
+            "effective-coverage": "Effective coverage",
+            "adequacy": "Adequacy and comprehensiveness",
+        }[self.value]
+
+
+class TargetAndAchievement(Record):
+    target: int = Field(ge=0)
+    achieved: int = Field(ge=0)
+
+
+class PeopleCovered(Record):
+    dimension: CoverageDimension
+    target: int = Field(ge=0)
+    achieved: int = Field(ge=0)
+
+
+class ResultsSummary(Record):
+    phase: Text
+    reporting_period: Text
+    priority_countries: int = Field(ge=0)
+    institutional_changes: TargetAndAchievement
+    people: list[PeopleCovered] = Field(min_length=1)
+    source: Text
+    illustrative_note: Text | None = None
+
+
+class CountryResult(Record):
+    """One row of the per-country results table."""
+
+    country: CountryCode
+    institutional_changes: int = Field(ge=0)
+    legal_coverage: int = Field(ge=0)
+    effective_coverage: int = Field(ge=0)
+    adequacy: int = Field(ge=0)
+    illustrative: bool = False
+
+    def people(self, dimension: CoverageDimension) -> int:
+        return getattr(self, dimension.value.replace("-", "_"))
+
+
+# --- the publication itself ------------------------------------------------------
+
+
+class Edition(Record):
+    label: Text
+    date: dt.date
+    final: bool = False
+
+
+class Publication(Record):
+    """What strategy.yml says about the document: title, edition, who publishes it."""
+
+    title: Text
+    subtitle: Text
+    programme: Text
+    short_title: Text
+    edition: Edition
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+    author: Text
+    publisher: Text
+    subject: Text
+    keywords: list[Text] = Field(default_factory=list)
+    comments_email: Text
+    pdf_file: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*\.pdf$")]
+    inputs_folder: Text = "inputs"

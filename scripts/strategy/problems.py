@@ -1,0 +1,59 @@
+"""Problems found in the inputs or the author chapters, reported all at once.
+
+A problem names the file, the line, the field, what was found and what was
+expected, so an author can go straight to it. Stages collect problems and
+raise them together; the CLI and the MkDocs plugin print them without a
+traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str | None
+    expected: str
+    found: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = f"field '{self.field}': " if self.field else ""
+        found = f"; found {self.found}" if self.found is not None else ""
+        return f"{where}: {what}{self.expected}{found}"
+
+
+class ProblemsFound(Exception):
+    """Raised by a stage when its input has one or more problems."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems), key=_sort_key)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} found:"
+        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+def _sort_key(problem: Problem) -> tuple:
+    return (problem.file, problem.line or 0, problem.field or "", problem.expected)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """A path as the author knows it: relative to the project when possible."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A found value, quoted and cut short so one problem stays one line."""
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…'"

@@ -1,0 +1,46 @@
+"""The only way WeasyPrint may read anything: the project's own assets and data: URIs.
+
+Partner text is untrusted, so the renderer must never read a file elsewhere on
+the build machine or call a network address. One instance of this fetcher is
+given to every HTML and CSS object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import URLFetcher
+
+MAX_BYTES = 8 * 1024 * 1024
+
+
+class BlockedResource(ValueError):
+    pass
+
+
+class AssetFetcher(URLFetcher):
+    """Reads regular files under the allowed folders and data: URIs; nothing else."""
+
+    def __init__(self, allowed_folders: list[Path]):
+        super().__init__(timeout=5, allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.allowed = [folder.resolve() for folder in allowed_folders]
+        self.blocked: list[str] = []
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "file":
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+            if not any(path.is_relative_to(folder) for folder in self.allowed) or not path.is_file():
+                self._block(url)
+            if path.stat().st_size > MAX_BYTES:
+                self._block(url)
+        elif scheme != "data":
+            self._block(url)
+        return super().fetch(url, headers)
+
+    def _block(self, url: str) -> None:
+        self.blocked.append(url)
+        raise BlockedResource(f"blocked: {url[:120]}")
