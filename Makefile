@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make build` and `make test`.
+# Both install what they need first (system packages through apt when run as
+# root, Python packages from requirements.lock into .venv).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# Debian packages: pango for WeasyPrint; chromium and poppler only for tests.
+BUILD_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b shared-mime-info
+TEST_PACKAGES := chromium poppler-utils
+
+.PHONY: build test check serve chapters bench clean system-build system-test setup
+
+build: setup  ## Install everything, then build the bundled example: site and PDF.
+	$(BIN)/strategy build
+
+test: setup system-test  ## Install everything, then run every test.
+	$(BIN)/python -m pytest -n 2 -q
+
+check: setup  ## Validate the inputs and report every problem.
+	$(BIN)/strategy check
+
+chapters: setup
+	$(BIN)/strategy chapters
+
+serve: setup  ## Live preview: edits to docs/ and inputs/ refresh the browser.
+	$(BIN)/mkdocs serve
+
+bench: setup  ## Benchmarks (not tests): timings and memory against a baseline, side by side.
+	$(BIN)/python benchmarks/run.py
+
+setup: system-build $(INSTALLED)
+
+$(INSTALLED): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+system-build:
+	@./scripts/install-system-packages.sh $(BUILD_PACKAGES)
+
+system-test:
+	@./scripts/install-system-packages.sh $(TEST_PACKAGES)
+
+clean:
+	rm -rf site .build docs/generated

@@ -1,0 +1,76 @@
+"""Shared fixtures: a copy of the repository to build in, and one real build of the example."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from strategy.inputs import StrategyInputs, load_inputs, load_publication
+from strategy.inputs.records import Publication
+
+REPO = Path(__file__).resolve().parent.parent
+# What a strategy project consists of; generated output is left behind.
+PROJECT_PARTS = ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]
+IGNORED = shutil.ignore_patterns("generated", "__pycache__", "*.egg-info")
+
+
+def copy_project(destination: Path) -> Path:
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=IGNORED)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def strategy(*args: str, cwd: Path | None = None, timeout: int = 600) -> Run:
+    """Run the real `strategy` command, as a user would."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "strategy.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass
+class BuiltExample:
+    root: Path
+    run: Run
+    publication: Publication
+    inputs: StrategyInputs
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def pdf(self) -> Path:
+        return self.site / self.publication.pdf_file
+
+
+@pytest.fixture(scope="session")
+def example_inputs() -> StrategyInputs:
+    return load_inputs(REPO / "inputs", REPO)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
+    """The bundled example, built once for the session with `strategy build`."""
+    root = copy_project(tmp_path_factory.mktemp("example"))
+    run = strategy("build", "--project", str(root))
+    assert run.returncode == 0, run.stderr
+    return BuiltExample(root, run, load_publication(root / "strategy.yml", root), load_inputs(root / "inputs", root))

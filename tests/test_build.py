@@ -1,0 +1,215 @@
+"""`strategy build` on the bundled example: the real PDF and the real site, read back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from conftest import copy_project, strategy
+from strategy.chapters.consent import Audience, may_name, may_show
+from strategy.inputs.records import Consent
+
+
+def nav_titles(root: Path) -> list[tuple[str, str]]:
+    """(title, page) for every page of mkdocs.yml's nav."""
+    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    out = []
+    for entry in config["nav"]:
+        (title, target), = entry.items()
+        items = [(title, target)] if isinstance(target, str) else [next(iter(s.items())) for s in target]
+        out += items
+    return out
+
+
+def page_title(root: Path, page: str) -> str:
+    text = (root / "docs" / page).read_text(encoding="utf-8")
+    return re.search(r"^# (.+)$", text, re.M).group(1).strip()
+
+
+def in_pdf(root: Path, page: str) -> bool:
+    return "pdf: false" not in (root / "docs" / page).read_text(encoding="utf-8").split("---")[1]
+
+
+@pytest.fixture(scope="module")
+def pdf(built):
+    return PdfReader(built.pdf)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(pdf):
+    return [page.extract_text() for page in pdf.pages]
+
+
+def test_build_says_where_its_outputs_are(built):
+    assert str(built.pdf) in built.run.stdout
+    assert str(built.site / "index.html") in built.run.stdout
+
+
+def test_pdf_metadata(built, pdf):
+    meta = pdf.metadata
+    assert meta.title.startswith(built.publication.title)
+    assert meta.author == built.publication.author
+    root = pdf.trailer["/Root"]
+    assert root["/Lang"] == built.publication.language
+
+
+def test_pdf_states_the_counts_from_the_inputs(built, pdf_text):
+    text = re.sub(r"\s+", " ", " ".join(pdf_text))
+    partners = len({i.partner for i in built.inputs.partner_inputs.values()})
+    assert f"{partners} partners" in text
+    assert f"{built.inputs.results.institutional_changes.achieved} institutional changes" in text
+    assert built.publication.edition.label in pdf_text[0]
+
+
+def test_pdf_outline_has_every_printed_chapter(built, pdf):
+    outline_titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                outline_titles.append(item.title)
+    walk(pdf.outline)
+    for _, page in nav_titles(built.root):
+        if in_pdf(built.root, page):
+            assert page_title(built.root, page) in outline_titles
+
+
+def test_table_of_contents_page_numbers_are_right(built, pdf, pdf_text):
+    """Each chapter listed in the contents starts on the page the contents says."""
+    contents = next(t for t in pdf_text[1:6] if "Contents" in t)
+    checked = 0
+    for _, page in nav_titles(built.root):
+        if not in_pdf(built.root, page):
+            continue
+        title = page_title(built.root, page)
+        found = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", contents, re.M)
+        assert found, f"{title} not in the contents:\n{contents}"
+        printed = int(found.group(1))
+        # The heading really is on that page (PDF pages are 1-based, like printed numbers here).
+        assert title in pdf_text[printed - 1], f"{title} is not on page {printed}"
+        checked += 1
+    assert checked >= 8
+
+
+def test_every_page_has_a_number(pdf_text):
+    for index, text in enumerate(pdf_text[1:], start=2):
+        assert re.search(rf"(^|\s){index}\s*$", text.strip(), re.M) or str(index) in text.split()[-3:], \
+            f"page {index} shows no page number"
+
+
+def test_every_visible_input_id_is_in_the_pdf_and_the_site(built, pdf_text):
+    text = " ".join(pdf_text)
+    register = (built.site / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
+    for item in built.inputs.partner_inputs.values():
+        if may_show(item, Audience.PARTNERS):
+            assert item.id in text, f"{item.id} missing from the PDF"
+            assert f'id="{item.id.lower()}"' in register, f"{item.id} has no entry in the register page"
+
+
+def test_withheld_inputs_and_anonymous_names_stay_out(built, pdf_text):
+    text = " ".join(pdf_text)
+    pages = [p.read_text(encoding="utf-8") for p in built.site.rglob("*.html")]
+    search = (built.site / "search" / "search_index.json").read_text(encoding="utf-8")
+    withheld = [i for i in built.inputs.partner_inputs.values() if i.consent is Consent.WITHHELD]
+    assert withheld, "the example should have withheld inputs"
+    for item in withheld:
+        assert not re.search(rf"\b{item.id}\b", text)
+        assert not any(re.search(rf"\b{item.id}\b", page) for page in pages)
+        assert item.id not in search
+    named = {i.partner for i in built.inputs.partner_inputs.values() if may_name(i, Audience.PARTNERS)}
+    anonymous = {i.partner for i in built.inputs.partner_inputs.values()} - named
+    for partner_id in anonymous:
+        name = built.inputs.partners[partner_id].name
+        assert name not in text
+        assert name not in search
+
+
+def test_site_has_every_nav_page_and_search_index(built):
+    index = json.loads((built.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    for title, page in nav_titles(built.root):
+        url = "" if page == "index.md" else page.removesuffix(".md") + "/"
+        assert (built.site / url / "index.html").is_file(), page
+        assert url in locations, f"{page} is not in the search index"
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.urls.append(value)
+
+
+def test_site_needs_no_internet(built):
+    for page in built.site.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for url in parser.urls:
+            if url.startswith(("http://", "https://", "//")):
+                # External links a reader may follow are fine; nothing the page loads may be remote.
+                assert not url.endswith((".css", ".js", ".woff2", ".woff", ".ttf")), (page, url)
+                assert "fonts.googleapis" not in url and "fonts.gstatic" not in url, (page, url)
+    for css in built.site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "@import url(http" not in text, css
+    fonts = list((built.site / "assets" / "fonts").glob("*.woff2"))
+    assert fonts, "self-hosted fonts are missing from the site"
+
+
+def test_every_page_shows_the_draft_banner_and_the_pdf_link(built):
+    edition = built.publication.edition.label
+    for page in built.site.rglob("index.html"):
+        html = page.read_text(encoding="utf-8")
+        if "md-content" not in html:
+            continue
+        assert "strategy-banner" in html and edition in html, page
+        link = re.search(r'class="strategy-banner__pdf" href="([^"]+)"', html).group(1)
+        assert (page.parent / link).resolve() == built.pdf.resolve(), (page, link)
+
+
+def test_a_failed_build_changes_no_output(tmp_path):
+    root = copy_project(tmp_path / "project")
+    assert strategy("build", "--project", str(root)).returncode == 0
+    before = _digest(root / "site")
+    partners = root / "inputs" / "partners.yaml"
+    partners.write_text(partners.read_text(encoding="utf-8").replace("kind: ", "kind: nonsense-", 1),
+                        encoding="utf-8")
+    run = strategy("build", "--project", str(root))
+    assert run.returncode == 1
+    assert "inputs/partners.yaml:" in run.stderr and "Traceback" not in run.stderr
+    assert _digest(root / "site") == before
+
+
+def test_unknown_input_id_in_an_author_chapter_fails_the_build_with_file_and_line(tmp_path):
+    root = copy_project(tmp_path / "project")
+    chapter = root / "docs" / "vision.md"
+    lines = chapter.read_text(encoding="utf-8").splitlines()
+    lines.insert(12, "")
+    lines.insert(13, '{{ quote("PI-999") }}')
+    chapter.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = strategy("build", "--project", str(root))
+    assert run.returncode == 1
+    assert "docs/vision.md:14:" in run.stderr and "PI-999" in run.stderr, run.stderr
+    assert not (root / "site").exists()
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,188 @@
+"""`strategy check` on the bundled example and on broken copies of it.
+
+Each broken folder is the example with one thing broken, made here so that it
+stays in step with the example. The expected message names the file, the
+line and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, copy_project, strategy
+
+
+def test_bundled_example_is_valid(example_inputs):
+    run = strategy("check", "--project", str(REPO))
+    assert run.returncode == 0, run.stderr
+    assert f"{len(example_inputs.partner_inputs)} partner inputs" in run.stdout
+
+
+def test_bundled_example_is_big_enough(example_inputs):
+    partners = {example_inputs.partners[i.partner] for i in example_inputs.partner_inputs.values()}
+    assert len(partners) >= 30
+    kinds = {p.kind for p in partners}
+    from strategy.inputs.records import PartnerKind
+    assert kinds == set(PartnerKind)
+
+
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line where `text` first appears in a file."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def replace_in(path: Path, old: str, new: str) -> int:
+    content = path.read_text(encoding="utf-8")
+    assert old in content, f"{old!r} not in {path}"
+    line = content[: content.index(old)].count("\n") + 1
+    path.write_text(content.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+def first_input(root: Path) -> Path:
+    return sorted((root / "inputs" / "partner-inputs").glob("PI-*.yaml"))[0]
+
+
+def break_yaml_syntax(root):
+    path = first_input(root)
+    line = replace_in(path, "themes:", "themes: [unclosed")
+    return path, line, None, "valid YAML"
+
+
+def remove_required_field(root):
+    path = first_input(root)
+    data = path.read_text(encoding="utf-8")
+    partner_line = re.search(r"^partner: .*$", data, re.M).group(0)
+    path.write_text(data.replace(partner_line + "\n", ""), encoding="utf-8")
+    return path, None, "partner", "this field is required"
+
+
+def wrong_type(root):
+    path = first_input(root)
+    line = replace_in(path, "received: ", "received: not-a-date #")
+    return path, line, "received", "date"
+
+
+def unknown_theme(root):
+    path = first_input(root)
+    theme = yaml.safe_load(path.read_text(encoding="utf-8"))["themes"][0]
+    line = replace_in(path, f"- {theme}", f"- {theme}x")
+    return path, line, "themes[0]", f"did you mean '{theme}'"
+
+
+def unknown_partner(root):
+    path = first_input(root)
+    line = replace_in(path, "partner: ", "partner: nobody-")
+    return path, line, "partner", "a known partner ID"
+
+
+def unknown_session(root):
+    path = next(p for p in sorted((root / "inputs" / "partner-inputs").glob("*.yaml"))
+                if "session: S" in p.read_text(encoding="utf-8"))
+    line = replace_in(path, "session: S", "session: S9")
+    return path, line, "session", "a known session ID"
+
+
+def unknown_priority(root):
+    path = first_input(root)
+    line = replace_in(path, "- priority: ", "- priority: zz-")
+    return path, line, "priorities[0].priority", "a known priority ID"
+
+
+def unknown_country(root):
+    path = root / "inputs" / "partners.yaml"
+    line = replace_in(path, "country: ", "country: ZZZ #")
+    return path, line, "country", "a known country code"
+
+
+def duplicate_id(root):
+    folder = root / "inputs" / "partner-inputs"
+    first, second = sorted(folder.glob("PI-*.yaml"))[:2]
+    line = replace_in(second, f"id: {second.stem}", f"id: {first.stem}")
+    return second, line, "id", "a unique partner input ID"
+
+
+def duplicate_key(root):
+    path = first_input(root)
+    content = path.read_text(encoding="utf-8")
+    path.write_text(content + "consent: named\nconsent: anonymous\n", encoding="utf-8")
+    return path, content.count("\n") + 2, "consent", "each key once"
+
+
+def misspelt_field(root):
+    path = first_input(root)
+    line = replace_in(path, "themes:", "themse:")
+    return path, line, "themse", "did you mean 'themes'"
+
+
+def malformed_csv_row(root):
+    path = root / "inputs" / "results" / "countries.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3] + ",extra"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, 4, None, "cells as in the header"
+
+
+def non_integer_in_csv(root):
+    path = root / "inputs" / "results" / "countries.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[1] = "many"
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, 3, "institutional_changes", "integer"
+
+
+def results_do_not_add_up(root):
+    path = root / "inputs" / "results" / "summary.yaml"
+    achieved = yaml.safe_load(path.read_text(encoding="utf-8"))["institutional_changes"]["achieved"]
+    line = replace_in(path, f"achieved: {achieved}", f"achieved: {achieved + 1}")
+    return path, line, "institutional_changes.achieved", "the sum of institutional_changes"
+
+
+BROKEN = [break_yaml_syntax, remove_required_field, wrong_type, unknown_theme, unknown_partner, unknown_session,
+          unknown_priority, unknown_country, duplicate_id, duplicate_key, misspelt_field, malformed_csv_row,
+          non_integer_in_csv, results_do_not_add_up]
+
+
+@pytest.mark.parametrize("breakage", BROKEN, ids=lambda f: f.__name__)
+def test_broken_input_is_reported_with_file_line_and_field(tmp_path, breakage):
+    root = copy_project(tmp_path / "project")
+    path, line, field, expected = breakage(root)
+    run = strategy("check", "--project", str(root))
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr + run.stdout
+    where = path.relative_to(root).as_posix() + (f":{line}" if line else "")
+    matching = [ln for ln in run.stderr.splitlines() if where + (":" if line else "") in ln]
+    assert matching, f"no problem names {where}:\n{run.stderr}"
+    problem = " ".join(matching)
+    if field:
+        assert f"field '{field}'" in problem, run.stderr
+    assert expected in problem, run.stderr
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    root = copy_project(tmp_path / "project")
+    breakages = [unknown_theme, unknown_country, results_do_not_add_up]
+    places = [b(root) for b in breakages]
+    run = strategy("check", "--project", str(root))
+    assert run.returncode == 1
+    for path, line, _, _ in places:
+        assert f"{path.relative_to(root).as_posix()}:{line}:" in run.stderr
+    assert re.search(r"^(\d+) problems found", run.stderr, re.M)
+
+
+def test_missing_inputs_folder_is_a_problem_not_a_crash(tmp_path):
+    root = copy_project(tmp_path / "project")
+    (root / "inputs" / "meeting.yaml").unlink()
+    run = strategy("check", "--project", str(root))
+    assert run.returncode == 1
+    assert "inputs/meeting.yaml" in run.stderr
+    assert "Traceback" not in run.stderr
