@@ -66,7 +66,7 @@ def _or_exit(action):
     try:
         return action()
     except ProblemsFound as found:
-        err.print(found.report(), style="red", markup=False)
+        err.print(found.report(), style="red", markup=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -24,7 +24,7 @@ class Problem:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = f"field '{self.field}': " if self.field else ""
         found = f"; found {self.found}" if self.found is not None else ""
-        return f"{where}: {what}{self.expected}{found}"
+        return f"{where}: {what}expected {self.expected}{found}"
 
 
 class ProblemsFound(Exception):

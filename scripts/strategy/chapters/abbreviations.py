@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from ..inputs import StrategyInputs
-from .consent import Audience
+from .consent import Audience, names_to_keep_out
 from .markdown import front_matter
 
 TITLE = "Abbreviations"
@@ -14,7 +14,11 @@ TITLE = "Abbreviations"
 def abbreviations(inputs: StrategyInputs, audience: Audience) -> str:
     out = [front_matter(TITLE, "Abbreviations and acronyms used in the strategy."), f"# {TITLE}\n"]
     out.append('<dl class="abbreviations" markdown="1">')
+    # A glossary entry spelling out an unnamed partner would name it after all.
+    hidden = names_to_keep_out(inputs, audience)
     for entry in inputs.glossary:
+        if entry.expansion in hidden or entry.term in hidden:
+            continue
         out.append(f"<dt>{html.escape(entry.term)}</dt>\n<dd>{html.escape(entry.expansion)}</dd>")
     out.append("</dl>\n")
     return "\n".join(out)

@@ -9,8 +9,12 @@ such; `partners` and `public` see only what consent allows.
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from ..inputs.records import Consent, Partner, PartnerInput
+
+if TYPE_CHECKING:
+    from ..inputs import StrategyInputs
 
 
 class Audience(str, Enum):
@@ -40,3 +44,19 @@ def attribution(item: PartnerInput, partner: Partner, audience: Audience) -> str
 
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def unnamed_partners(inputs: "StrategyInputs", audience: Audience) -> set[str]:
+    """IDs of partners that contributed but may not be named in this audience's build."""
+    contributed = {i.partner for i in inputs.partner_inputs.values()}
+    named = {i.partner for i in inputs.partner_inputs.values() if may_name(i, audience)}
+    return contributed - named
+
+
+def names_to_keep_out(inputs: "StrategyInputs", audience: Audience) -> set[str]:
+    """Every name and short name of the partners this build may not name."""
+    out = set()
+    for partner_id in unnamed_partners(inputs, audience):
+        partner = inputs.partners[partner_id]
+        out |= {partner.name, *([partner.short_name] if partner.short_name else [])}
+    return out

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput, PartnerKind, Region, Timing
-from .consent import Audience, attribution, may_name, may_show
+from .consent import Audience, attribution, may_name, may_show, unnamed_partners
 from .markdown import (front_matter, id_list, input_link, md_escape, number, partner_text, priority_link,
                        quote_block, table)
 from .ranking import ranked_priorities
@@ -19,7 +19,7 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
     shown = [i for i in items if may_show(i, audience)]
     partners = {i.partner for i in items}
     withheld = [i for i in items if i.consent is Consent.WITHHELD]
-    unnamed_partners = {i.partner for i in items} - {i.partner for i in items if may_name(i, audience)}
+    unnamed = unnamed_partners(inputs, audience)
     before = [i for i in items if i.timing is Timing.BEFORE_MEETING]
     during = [i for i in items if i.timing is Timing.DURING_MEETING]
     first, last = min(i.received for i in items), max(i.received for i in items)
@@ -30,7 +30,7 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
         f"Between {first:%d %B %Y} and {last:%d %B %Y}, **{number(len(partners))} partners** sent "
         f"**{number(len(items))} inputs** for the Phase III strategy: {number(len(before))} before the "
         f"partners meeting of {inputs.meeting.date:%d %B %Y} and {number(len(during))} during it. "
-        + _consent_sentence(len(unnamed_partners), len(withheld), audience)
+        + _consent_sentence(len(unnamed), len(withheld), audience)
         + " Each input has an ID, such as " + (input_link(shown[0]) if shown else "PI-001")
         + ", that leads to its entry in the register of partner inputs.\n"
     )
@@ -52,7 +52,7 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
     out.append("## In partners' words\n")
     out.append(_quotes(inputs, shown, audience))
     out.append("## Partners who contributed\n")
-    out.append(_named_partners(inputs, items, audience, len(unnamed_partners)))
+    out.append(_named_partners(inputs, items, audience, len(unnamed)))
     return "\n".join(out)
 
 

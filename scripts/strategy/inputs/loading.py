@@ -8,6 +8,7 @@ all files are gathered before anything is raised, so one run of
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -236,10 +237,26 @@ def _problem(source: SourceData, model: type[BaseModel], base: tuple, error: dic
         hint = f"did you mean '{guess[0]}'?" if guess else f"known fields are {', '.join(known)}"
         return Problem(source.file, source.line_of(path), field_name, f"no unknown field ({hint})",
                        f"'{loc[-1]}'")
-    expected = error["msg"].removeprefix("Value error, ")
-    expected = expected[0].lower() + expected[1:] if expected else expected
+    expected = _plain(error["msg"])
     found = None if kind == "value_error" else shown(error.get("input"))
     return Problem(source.file, source.line_of(path), field_name, expected, found)
+
+
+_PYDANTIC_PHRASES = [
+    (re.compile(r"^Value error, "), ""),
+    (re.compile(r"^Input should be "), ""),
+    (re.compile(r"^String should match pattern '(.*)'$"), r"text matching the pattern \1"),
+    (re.compile(r"^String should have at least (\d+) characters?$"), r"text of at least \1 character(s)"),
+    (re.compile(r"^List should have at least (\d+) items? after validation, not \d+$"), r"a list of at least \1 item(s)"),
+    (re.compile(r"^Input should be a valid list$"), "a list"),
+]
+
+
+def _plain(message: str) -> str:
+    """Pydantic's message as the 'expected ...' half of a problem."""
+    for pattern, replacement in _PYDANTIC_PHRASES:
+        message = pattern.sub(replacement, message)
+    return message[:1].lower() + message[1:]
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:

@@ -87,8 +87,10 @@ def read_yaml(path: Path, shown_as: str) -> SourceData:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        source.problems.append(Problem(shown_as, mark.line + 1 if mark else None, None, "valid YAML",
-                                       f"{err.problem or err.context}"))
+        found = str(err.problem or err.context)
+        if err.context and err.context_mark and err.problem_mark and err.context_mark.line != mark.line:
+            found += f" ({err.context} that starts on line {err.context_mark.line + 1})"
+        source.problems.append(Problem(shown_as, mark.line + 1 if mark else None, None, "valid YAML", found))
     except yaml.YAMLError as err:
         source.problems.append(Problem(shown_as, None, None, "valid YAML", str(err).splitlines()[0]))
     return source
