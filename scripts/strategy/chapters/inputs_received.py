@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput, PartnerKind, Region, Timing
 from .consent import Audience, attribution, may_name, may_show, unnamed_partners
-from .markdown import (front_matter, id_list, input_link, md_escape, number, partner_text, priority_link,
+from .markdown import (front_matter, long_date, id_list, input_link, md_escape, number, partner_text, priority_link,
                        quote_block, table)
 from .ranking import ranked_priorities
 
@@ -27,9 +27,9 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
     out = [front_matter(TITLE, "Who sent inputs for the Phase III strategy, when, and what they proposed."),
            f"# {TITLE}\n"]
     out.append(
-        f"Between {first:%d %B %Y} and {last:%d %B %Y}, **{number(len(partners))} partners** sent "
+        f"Between {long_date(first)} and {long_date(last)}, **{number(len(partners))} partners** sent "
         f"**{number(len(items))} inputs** for the Phase III strategy: {number(len(before))} before the "
-        f"partners meeting of {inputs.meeting.date:%d %B %Y} and {number(len(during))} during it. "
+        f"partners meeting of {long_date(inputs.meeting.date)} and {number(len(during))} during it. "
         + _consent_sentence(len(unnamed), len(withheld), audience)
         + " Each input has an ID, such as " + (input_link(shown[0]) if shown else "PI-001")
         + ", that leads to its entry in the register of partner inputs.\n"

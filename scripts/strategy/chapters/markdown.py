@@ -55,6 +55,11 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     return '<div class="data-table" markdown="1">\n\n' + "\n".join(lines) + "\n\n</div>"
 
 
+def long_date(day) -> str:
+    """A date as the ILO writes it: 2 March 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def number(value: int) -> str:
     return f"{value:,}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..inputs import StrategyInputs
 from ..inputs.records import Speaker
 from .consent import Audience, may_show
-from .markdown import anchor, front_matter, id_list, input_link, md_escape, priority_link
+from .markdown import anchor, front_matter, long_date, id_list, input_link, md_escape, priority_link
 
 TITLE = "Outcomes of the partners meeting"
 
@@ -16,12 +16,13 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
            f"# {TITLE}\n"]
     note = " The meeting described here is illustrative: it was invented for the bundled example." \
         if meeting.illustrative else ""
-    out.append(f"The {md_escape(meeting.title)} took place on {meeting.date:%d %B %Y} ({md_escape(meeting.venue)}; "
+    out.append(f"The {md_escape(meeting.title)} took place on {long_date(meeting.date)} ({md_escape(meeting.venue)}; "
                f"{md_escape(meeting.format.lower())} format). It had {len(meeting.objectives)} objectives and "
                f"{len(meeting.sessions)} sessions.{note}\n")
     out.append("## Objectives\n")
     for objective in meeting.objectives:
-        out.append(f"{objective.id}\n:   {md_escape(objective.text)}\n")
+        out.append(f"- **{objective.id}.** {md_escape(objective.text)}")
+    out.append("")
     for session in meeting.sessions:
         origin = inputs.origins.get(f"Session:{session.id}")
         out.append(f"## {session.id} · {md_escape(session.title)} {{#{anchor(session.id)}}}\n")

@@ -36,7 +36,7 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
     rows.append(["**People: all dimensions**", f"**{number(people_target)}**", f"**{number(people_achieved)}**",
                  f"**{percent(people_achieved, people_target)}**"])
     out.append(table(["Indicator", "Target", "Achieved", "Share of target"], rows, numeric=(1, 2, 3)) + "\n")
-    out.append(f"Source: {md_escape(summary.source)}.\n")
+    out.append(f"Source: {md_escape(summary.source.rstrip('.'))}.\n")
 
     by_region: dict[Region, list[CountryResult]] = defaultdict(list)
     for row in inputs.country_results:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput
-from .consent import Audience, attribution, may_name, may_show
-from .markdown import anchor, front_matter, md_escape, partner_text, priority_link, session_link
+from .consent import Audience, attribution, capitalise, may_name, may_show
+from .markdown import anchor, front_matter, long_date, md_escape, partner_text, priority_link, session_link
 
 TITLE = "Register of partner inputs"
 
@@ -40,12 +40,12 @@ def _entry(inputs: StrategyInputs, item: PartnerInput, audience: Audience) -> st
     if item.consent is Consent.WITHHELD:
         lines.append('<p class="withheld-note"><strong>Withheld:</strong> the partner asked that this input not '
                      "be published. It appears only in internal builds.</p>\n")
-    facts = [("Kind of partner", partner.kind.label)]
+    facts = [("Kind of partner", capitalise(partner.kind.anonymous_label.split(" ", 1)[1]))]
     if named:
         facts.append(("Region", partner.region.label))
         if partner.country:
             facts.append(("Country", inputs.countries[partner.country].name))
-    received = f"{item.received:%d %B %Y}, {item.timing.label.lower()} ({item.channel.label.lower()})"
+    received = f"{long_date(item.received)}, {item.timing.label.lower()} ({item.channel.label.lower()})"
     facts.append(("Received", received))
     if item.session:
         session = inputs.sessions[item.session]

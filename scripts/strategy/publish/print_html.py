@@ -22,6 +22,7 @@ from mkdocs.utils.meta import get_data
 
 from ..chapters import Audience
 from ..chapters.macros import expand_macros
+from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
 from ..problems import Problem, ProblemsFound, display_path
@@ -106,7 +107,6 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
 def print_document(publication: Publication, rendered: list[RenderedChapter]) -> str:
     """The whole print HTML: cover, contents, then each chapter in its section."""
     edition = publication.edition
-    date = f"{edition.date.day} {edition.date:%B %Y}"
     e = html.escape
     head = [
         f'<meta charset="utf-8"><title>{e(publication.title)}: {e(publication.subtitle)}</title>',
@@ -122,7 +122,7 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
         f'<h1 class="cover-title">{e(publication.title)}</h1>'
         f'<p class="cover-subtitle">{e(publication.subtitle)}</p>'
         f'<p class="cover-edition">{e(edition.label)}</p>'
-        f'<p class="cover-date">{e(date)}</p>'
+        f'<p class="cover-date">{e(long_date(edition.date))}</p>'
         f'<p class="cover-publisher">{e(publication.publisher)}</p>'
         "</section>"
     )

@@ -21,6 +21,7 @@ from mkdocs.structure.pages import Page
 
 from ..chapters import GENERATED_FOLDER, Audience, generate_chapters, write_chapters
 from ..chapters.macros import expand_macros
+from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..problems import ProblemsFound, display_path
@@ -64,7 +65,7 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
     edition = publication.edition
     return {
         "edition": edition.label,
-        "date": f"{edition.date.day} {edition.date:%B %Y}",
+        "date": long_date(edition.date),
         "final": edition.final,
         "audience": audience.value,
         "pdf_file": publication.pdf_file,
