@@ -215,3 +215,20 @@ def _digest(folder: Path) -> str:
             h.update(path.relative_to(folder).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def test_pdf_uses_only_the_shipped_fonts_all_embedded(pdf):
+    shipped = {p.stem.split("-")[0] for p in (Path(__file__).parent.parent / "docs" / "assets" / "fonts").glob("*.woff2")}
+    seen = set()
+    for page in pdf.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            name = str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]
+            seen.add(name)
+            descendant = font.get("/DescendantFonts")
+            descriptor = (descendant[0].get_object() if descendant else font).get("/FontDescriptor").get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), f"{name} not embedded"
+    assert seen
+    for name in seen:
+        assert name.replace("-", "").split("Bold")[0].split("Italic")[0] in shipped, f"{name} is not a shipped font"
