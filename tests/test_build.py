@@ -232,3 +232,12 @@ def test_pdf_uses_only_the_shipped_fonts_all_embedded(pdf):
     assert seen
     for name in seen:
         assert name.replace("-", "").split("Bold")[0].split("Italic")[0] in shipped, f"{name} is not a shipped font"
+
+
+def test_every_internal_link_of_the_print_edition_resolves(built):
+    html = (built.root / ".build" / "print.html").read_text(encoding="utf-8")
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    targets = re.findall(r'\bhref="#([^"]+)"', html)
+    assert len(targets) > 100
+    missing = sorted({t for t in targets if t not in ids})
+    assert not missing, missing[:10]

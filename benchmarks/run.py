@@ -1,0 +1,107 @@
+"""Benchmarks: time and peak memory of each stage, each beside a baseline run in the same session.
+
+Not a test: nothing here passes or fails. Each case runs in its own process,
+alternating with its baseline so that machine noise hits both alike, and the
+report gives medians and the ratio case/baseline. Results are also written to
+benchmarks/results/ (not committed).
+
+    python benchmarks/run.py [--repeat 3] [--only pdf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+# Each case: (name, what it measures, code of the case, code of its baseline). Code runs with the
+# project copy as the working directory.
+CASES = [
+    ("check", "validate all inputs vs. only parsing the same files with PyYAML/csv",
+     "from strategy.inputs import load_inputs; from pathlib import Path; load_inputs(Path('inputs'), Path('.'))",
+     "import yaml, csv, pathlib\n"
+     "for p in sorted(pathlib.Path('inputs').rglob('*')):\n"
+     "    if p.suffix == '.yaml': yaml.safe_load(p.read_text())\n"
+     "    elif p.suffix == '.csv': list(csv.reader(p.open()))"),
+    ("site", "mkdocs build with the strategy plugin vs. the same pages without it",
+     "from mkdocs.config import load_config; from mkdocs.commands.build import build\n"
+     "build(load_config('mkdocs.yml', site_dir='out-site'))",
+     "from mkdocs.config import load_config; from mkdocs.commands.build import build\n"
+     "c = load_config('mkdocs.yml', site_dir='out-site', strict=False)\n"
+     "c.plugins.pop('strategy'); build(c)"),
+    ("pdf", "WeasyPrint with the print stylesheet vs. the same HTML with a plain stylesheet",
+     "from pathlib import Path; from strategy.publish import render_pdf\n"
+     "render_pdf(Path('.build/print.html').read_text(), Path('docs'), Path('docs/assets/stylesheets/fonts.css'),"
+     " Path('out.pdf'), [Path('docs/assets')])",
+     "from weasyprint import HTML, CSS; from pathlib import Path\n"
+     "HTML(string=Path('.build/print.html').read_text(), base_url='docs/').write_pdf('out.pdf',"
+     " stylesheets=[CSS(string='body{font-family:serif;font-size:10.5pt} @page{size:A4;margin:25mm}')])"),
+    ("build", "the whole `strategy build` vs. `mkdocs build` alone",
+     "from strategy.build import Project, build; from pathlib import Path; build(Project(Path('.').resolve()))",
+     "from mkdocs.config import load_config; from mkdocs.commands.build import build\n"
+     "build(load_config('mkdocs.yml', site_dir='out-site'))"),
+]
+
+
+def measure(code: str, cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of `code` in a fresh process."""
+    start = time.perf_counter()
+    process = subprocess.Popen([PY, "-c", code], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark code failed:\n{code}\n{process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=[c[0] for c in CASES])
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        project.mkdir()
+        for part in ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]:
+            src = REPO / part
+            (shutil.copytree if src.is_dir() else shutil.copy2)(src, project / part)
+        # The pdf case needs the print HTML that a build leaves behind.
+        subprocess.run([PY, "-m", "strategy.cli", "build", "--project", str(project)], check=True,
+                       stdout=subprocess.DEVNULL)
+        rows = []
+        for name, what, case, baseline in CASES:
+            if args.only and name != args.only:
+                continue
+            timings: dict[str, list[tuple[float, float]]] = {"case": [], "baseline": []}
+            for _ in range(args.repeat):
+                timings["case"].append(measure(case, project))
+                timings["baseline"].append(measure(baseline, project))
+            med = {k: (statistics.median(t for t, _ in v), max(m for _, m in v)) for k, v in timings.items()}
+            rows.append({"name": name, "what": what, "seconds": med["case"][0], "baseline_seconds": med["baseline"][0],
+                         "ratio": med["case"][0] / med["baseline"][0], "peak_mib": med["case"][1],
+                         "baseline_peak_mib": med["baseline"][1]})
+
+    print(f"{'case':<7} {'seconds':>8} {'baseline':>9} {'ratio':>6} {'peak MiB':>9} {'base MiB':>9}  what")
+    for r in rows:
+        print(f"{r['name']:<7} {r['seconds']:>8.2f} {r['baseline_seconds']:>9.2f} {r['ratio']:>6.2f} "
+              f"{r['peak_mib']:>9.0f} {r['baseline_peak_mib']:>9.0f}  {r['what']}")
+    out = REPO / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (out / f"{stamp}.json").write_text(json.dumps({"repeat": args.repeat, "cases": rows}, indent=2))
+    print(f"written: benchmarks/results/{stamp}.json")
+
+
+if __name__ == "__main__":
+    main()

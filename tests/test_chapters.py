@@ -1,0 +1,70 @@
+"""The generated chapters and the quote macro, on the bundled example's real records, per audience."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from strategy.chapters import Audience, generate_chapters
+from strategy.chapters.macros import expand_macros
+from strategy.inputs.records import Consent
+from strategy.problems import ProblemsFound
+
+
+def chapters_text(inputs, audience):
+    return "\n".join(c.markdown for c in generate_chapters(inputs, audience))
+
+
+def by_consent(inputs, consent):
+    return [i for i in inputs.partner_inputs.values() if i.consent is consent]
+
+
+def test_internal_build_shows_withheld_inputs_marked_as_such(example_inputs):
+    text = chapters_text(example_inputs, Audience.INTERNAL)
+    for item in by_consent(example_inputs, Consent.WITHHELD):
+        assert re.search(rf"\b{item.id}\b", text)
+    assert "Withheld:" in text
+
+
+@pytest.mark.parametrize("audience", [Audience.PARTNERS, Audience.PUBLIC])
+def test_outside_builds_count_withheld_inputs_but_never_show_them(example_inputs, audience):
+    text = chapters_text(example_inputs, audience)
+    withheld = by_consent(example_inputs, Consent.WITHHELD)
+    for item in withheld:
+        assert not re.search(rf"\b{item.id}\b", text)
+        for words in filter(None, [item.key_quote, item.vision, item.country_experience]):
+            assert words.strip()[:60] not in text
+    assert f"{len(withheld)} inputs were sent on condition that they not be published" in text
+
+
+def test_quote_macro_attributes_by_consent(example_inputs):
+    named = by_consent(example_inputs, Consent.NAMED)[0]
+    anonymous = by_consent(example_inputs, Consent.ANONYMOUS)[0]
+    page = f'Intro.\n\n{{{{ quote("{named.id}") }}}}\n\n{{{{ quote("{anonymous.id}") }}}}\n'
+    out = expand_macros(page, example_inputs, Audience.PARTNERS, file="docs/x.md", page_path="x.md")
+    assert example_inputs.partner_of(named).display_name in out
+    assert example_inputs.partner_of(anonymous).name not in out
+    assert example_inputs.partner_of(anonymous).kind.anonymous_label in out.lower()
+    assert f"generated/partner-inputs.md#{named.id.lower()}" in out
+
+
+def test_quote_macro_refuses_withheld_and_unknown_ids_with_line(example_inputs):
+    withheld = by_consent(example_inputs, Consent.WITHHELD)[0]
+    page = f'# Title\n\n{{{{ quote("{withheld.id}") }}}}\n\nText {{{{ quote("PI-0001") }}}}\n{{{{ cite("x") }}}}\n'
+    with pytest.raises(ProblemsFound) as found:
+        expand_macros(page, example_inputs, Audience.PARTNERS, file="docs/x.md", page_path="x.md", first_line=4)
+    report = str(found.value)
+    assert f"docs/x.md:6: expected an input that a partners build may show; found {withheld.id}" in report
+    assert "docs/x.md:8:" in report and "PI-0001" in report
+    assert "docs/x.md:9:" in report and "a known macro" in report
+
+
+def test_partner_text_cannot_inject_html_or_macros(example_inputs):
+    item = next(iter(example_inputs.partner_inputs.values()))
+    hostile = item.model_copy(update={"key_quote": '<script>alert(1)</script> {{ quote("PI-001") }}'})
+    inputs = example_inputs.__class__(**{**example_inputs.__dict__,
+                                         "partner_inputs": {**example_inputs.partner_inputs, item.id: hostile}})
+    text = chapters_text(inputs, Audience.INTERNAL)
+    assert "<script>" not in text
+    assert '{{ quote("PI-001") }}' not in text
