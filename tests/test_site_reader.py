@@ -70,11 +70,14 @@ def test_banner_shows_edition_date_pdf_and_comments(built, served_site, browser)
 def test_search_finds_a_partner_input(built, served_site, browser):
     page = browser.new_page()
     page.goto(served_site + "/")
+    # The search index loads in a worker; a query typed before it is ready waits for the next keystroke.
+    page.wait_for_load_state("networkidle")
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator(".md-search__input").fill("informal economy")
+    page.locator(".md-search__input").press_sequentially("informal economy", delay=20)
     results = page.locator(".md-search-result__item")
-    results.first.wait_for(timeout=15000)
+    results.first.wait_for(timeout=20000)
     assert results.count() > 0
+    assert "matching document" in page.locator(".md-search-result__meta").inner_text()
     page.close()
 
 
