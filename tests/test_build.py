@@ -241,3 +241,19 @@ def test_every_internal_link_of_the_print_edition_resolves(built):
     assert len(targets) > 100
     missing = sorted({t for t in targets if t not in ids})
     assert not missing, missing[:10]
+
+
+def test_mkdocs_build_alone_names_the_file_and_line_of_a_bad_macro(tmp_path):
+    import subprocess
+    import sys
+
+    root = copy_project(tmp_path / "project")
+    chapter = root / "docs" / "way-forward.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text + '\n{{ quote("PI-998") }}\n', encoding="utf-8")
+    line = text.count("\n") + 2
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=root, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 1
+    assert f"docs/way-forward.md:{line}:" in run.stderr and "PI-998" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr

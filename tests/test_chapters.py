@@ -60,11 +60,41 @@ def test_quote_macro_refuses_withheld_and_unknown_ids_with_line(example_inputs):
     assert "docs/x.md:9:" in report and "a known macro" in report
 
 
-def test_partner_text_cannot_inject_html_or_macros(example_inputs):
+HOSTILE = ('<script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3)) '
+           '![i](file:///etc/passwd) {{ quote("PI-001") }}\n{: onclick="alert(4)" }\n\n# A heading\n')
+
+
+def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_inputs):
+    import markdown
+
+    from conftest import REPO
+    from strategy.publish.print_html import document_outline
+
     item = next(iter(example_inputs.partner_inputs.values()))
-    hostile = item.model_copy(update={"key_quote": '<script>alert(1)</script> {{ quote("PI-001") }}'})
+    hostile = item.model_copy(update={"key_quote": HOSTILE, "vision": HOSTILE})
     inputs = example_inputs.__class__(**{**example_inputs.__dict__,
                                          "partner_inputs": {**example_inputs.partner_inputs, item.id: hostile}})
-    text = chapters_text(inputs, Audience.INTERNAL)
-    assert "<script>" not in text
-    assert '{{ quote("PI-001") }}' not in text
+    _, extensions = document_outline(REPO / "mkdocs.yml")
+    for chapter in generate_chapters(inputs, Audience.INTERNAL):
+        body = chapter.markdown.split("---", 2)[2]
+        html = markdown.markdown(body, extensions=list(extensions), extension_configs=extensions)
+        tags = _tags(html)
+        assert not {"script", "img"} & {tag for tag, _ in tags}, chapter.file_name
+        for tag, attrs in tags:
+            assert not any(name.startswith("on") for name, _ in attrs), (tag, attrs)
+            assert not any((value or "").startswith(("javascript:", "file:")) for _, value in attrs), (tag, attrs)
+        assert "A heading</h" not in html
+    assert '{{ quote("PI-001") }}' not in chapters_text(inputs, Audience.INTERNAL)
+
+
+def _tags(html: str) -> list[tuple[str, list]]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Parser().feed(html)
+    return found

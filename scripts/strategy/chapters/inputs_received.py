@@ -95,8 +95,8 @@ def _by_timing(items: list[PartnerInput], audience: Audience) -> str:
         group = [i for i in items if i.timing is timing]
         channels = Counter(i.channel.label for i in group)
         how = "; ".join(f"{name.lower()}: {count}" for name, count in sorted(channels.items()))
-        rows.append([timing.label, number(len(group)), how or "–"])
-    return table(["When", "Inputs", "How they came in"], rows, numeric=(1,))
+        rows.append([timing.label, number(len(group)), how or "–", _links(group, audience)])
+    return table(["When", "Inputs", "How they came in", "Input IDs"], rows, numeric=(1,))
 
 
 def _by_region(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:

@@ -72,19 +72,26 @@ def millions(value: int) -> str:
     return f"{value / 1_000_000:,.1f} million"
 
 
-_MACRO = re.compile(r"\{\{|\}\}|\{%|%\}")
+# Markdown that partner text may not use: links and images (brackets), attribute lists that would add
+# attributes such as event handlers, macros (braces), and headings that would break the chapter's outline.
+_LINK_AND_ATTRIBUTE_SYNTAX = re.compile(r"([\\\[\]{}])")
+_HEADING_LINE = re.compile(r"^( {0,3})(#|=+[ \t]*$|-{3,}[ \t]*$)", re.M)
 
 
 def partner_text(text: str) -> str:
-    """Partner-written Markdown made safe to put into a generated chapter."""
+    """Partner-written Markdown made safe to put into a generated chapter.
+
+    What survives is text with emphasis, lists and paragraphs; HTML is escaped.
+    """
     text = html.escape(text, quote=False)
-    return _MACRO.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1], text)
+    text = _LINK_AND_ATTRIBUTE_SYNTAX.sub(r"\\\1", text)
+    return _HEADING_LINE.sub(r"\1\\\2", text)
 
 
 def md_escape(text: str) -> str:
     """Plain text (a name, a title) that must not be read as Markdown or HTML."""
     text = html.escape(text, quote=False)
-    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]{}#|])", r"\\\1", text)
 
 
 def quote_block(markdown: str, attribution: str) -> str:
