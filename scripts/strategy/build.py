@@ -106,8 +106,8 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
     document = print_document(publication, rendered)
 
     project.work.mkdir(exist_ok=True)
+    _recover(project)
     new_site = project.work / f"site.new-{os.getpid()}"
-    _remove(new_site)
     try:
         step("Building the site")
         _build_site(project, new_site, audience, publication)
@@ -149,6 +149,15 @@ def _swap_in(new: Path, target: Path, work: Path) -> None:
         target.rename(old)
     new.rename(target)
     _remove(old)
+
+
+def _recover(project: Project) -> None:
+    """Tidy up after a build that was killed: restore the last site if it was mid-swap, drop half-built ones."""
+    olds = sorted(project.work.glob("site.old-*"), key=lambda p: p.stat().st_mtime)
+    if not project.site.exists() and olds:
+        olds.pop().rename(project.site)
+    for leftover in [*olds, *project.work.glob("site.new-*")]:
+        _remove(leftover)
 
 
 def _remove(path: Path) -> None:

@@ -74,21 +74,6 @@ def _links(items: list[PartnerInput], audience: Audience, *, named_only: bool = 
     return id_list([input_link(i) for i in visible], hidden, "not listed" if named_only else "withheld")
 
 
-def _by_kind(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
-    groups: dict[PartnerKind, list[PartnerInput]] = defaultdict(list)
-    for item in items:
-        groups[inputs.partner_of(item).kind].append(item)
-    rows = []
-    for kind in PartnerKind:
-        group = groups.get(kind, [])
-        if not group:
-            continue
-        rows.append([kind.label, number(len({i.partner for i in group})), number(len(group)),
-                     _links(group, audience)])
-    rows.append(["**Total**", f"**{number(len({i.partner for i in items}))}**", f"**{number(len(items))}**", ""])
-    return table(["Kind of partner", "Partners", "Inputs", "Input IDs"], rows, numeric=(1, 2))
-
-
 def _by_timing(items: list[PartnerInput], audience: Audience) -> str:
     rows = []
     for timing in Timing:
@@ -99,17 +84,28 @@ def _by_timing(items: list[PartnerInput], audience: Audience) -> str:
     return table(["When", "Inputs", "How they came in", "Input IDs"], rows, numeric=(1,))
 
 
+def _by_kind(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
+    return _by_partner_attribute(inputs, items, audience, "kind", PartnerKind, "Kind of partner", named_only=False)
+
+
 def _by_region(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
-    groups: dict[Region, list[PartnerInput]] = defaultdict(list)
+    return _by_partner_attribute(inputs, items, audience, "region", Region, "Region", named_only=True)
+
+
+def _by_partner_attribute(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience, attribute: str,
+                          values, header: str, *, named_only: bool) -> str:
+    """Partners and inputs counted by one attribute of the partner (its kind or its region).
+
+    `named_only` lists only named inputs' IDs: a region next to an anonymous input could identify its partner.
+    """
+    groups: dict = defaultdict(list)
     for item in items:
-        groups[inputs.partner_of(item).region].append(item)
-    rows = []
-    for region in Region:
-        group = groups.get(region, [])
-        if group:
-            rows.append([region.label, number(len({i.partner for i in group})), number(len(group)),
-                         _links(group, audience, named_only=True)])
-    return table(["Region", "Partners", "Inputs", "Named input IDs"], rows, numeric=(1, 2))
+        groups[getattr(inputs.partner_of(item), attribute)].append(item)
+    rows = [[value.label, number(len({i.partner for i in groups[value]})), number(len(groups[value])),
+             _links(groups[value], audience, named_only=named_only)] for value in values if groups.get(value)]
+    rows.append(["**Total**", f"**{number(len({i.partner for i in items}))}**", f"**{number(len(items))}**", ""])
+    ids = "Named input IDs" if named_only else "Input IDs"
+    return table([header, "Partners", "Inputs", ids], rows, numeric=(1, 2))
 
 
 def _by_theme(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
