@@ -68,7 +68,7 @@ def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_in
     import markdown
 
     from conftest import REPO
-    from strategy.publish.print_html import document_outline
+    from strategy.publish import document_outline
 
     item = next(iter(example_inputs.partner_inputs.values()))
     hostile = item.model_copy(update={"key_quote": HOSTILE, "vision": HOSTILE})

@@ -288,6 +288,18 @@ class Edition(Record):
     final: bool = False
 
 
+class Rights(Record):
+    """The copyright page: who holds the rights, under which licence, and how to cite."""
+
+    holder: Text
+    year: int = Field(ge=1900, le=2100)
+    licence: Text
+    licence_text: Text
+    isbn: Text
+    citation: Text
+    disclaimer: Text
+
+
 class Publication(Record):
     """What strategy.yml says about the document: title, edition, who publishes it."""
 
@@ -304,3 +316,9 @@ class Publication(Record):
     comments_email: Text
     pdf_file: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*\.pdf$")]
     inputs_folder: Text = "inputs"
+    rights: Rights
+
+    @property
+    def archive_pdf_file(self) -> str:
+        """The PDF/A edition for the archive, beside the reading edition."""
+        return self.pdf_file.removesuffix(".pdf") + "-archive.pdf"

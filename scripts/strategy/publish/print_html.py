@@ -1,23 +1,20 @@
-"""Stage 3b: the chapters as one print HTML document (cover, contents, chapters).
+"""Stage 3b: the chapters as one print HTML document.
 
-The chapter order comes from the site navigation in mkdocs.yml, so the site
-and the PDF never disagree about what is in the document. Every id is
-prefixed with its chapter's slug and every link between pages is rewritten to
-point inside the one document, so links and page references work in the PDF.
+Front matter (cover, title page, copyright page, the pages marked
+`pdf: before-contents`, contents, lists of figures and tables, the other
+front pages) in lower-roman page numbers; then the numbered chapters and the
+annexes, numbered from 1. The order is the site navigation's (see outline.py).
 """
 
 from __future__ import annotations
 
 import html
-import posixpath
-import xml.etree.ElementTree as etree
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import markdown
-import yaml
 from mkdocs.utils.meta import get_data
 
 from ..chapters import Audience
@@ -26,49 +23,20 @@ from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
 from ..problems import Problem, ProblemsFound, display_path
+from .outline import PrintChapter
+from .print_markup import Caption, Heading, PrintMarkup
 
-
-@dataclass(frozen=True)
-class PrintChapter:
-    """One page of the site as it appears in the PDF."""
-
-    path: str  # inside the docs folder, as in the nav
-    title: str
-    role: str  # "front", "chapter" or "annex"
-
-    @property
-    def slug(self) -> str:
-        return "ch-" + Path(self.path).stem
-
-
-@dataclass
-class Heading:
-    level: int
-    id: str
-    text: str
+# The id of the first page of the main matter: where arabic page numbers start.
+MAIN_MATTER_ID = "main-matter"
 
 
 @dataclass
 class RenderedChapter:
     chapter: PrintChapter
     html: str
+    before_contents: bool = False
     headings: list[Heading] = field(default_factory=list)
-
-
-def document_outline(mkdocs_yml: Path) -> tuple[list[PrintChapter], dict[str, Any]]:
-    """The chapters in nav order, and the Markdown extensions the site uses."""
-    config = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_IgnoreTagsLoader)
-    chapters = []
-    for entry in config.get("nav", []):
-        (title, target), = entry.items()
-        if isinstance(target, str):
-            chapters.append(PrintChapter(target, title, "front"))
-        else:
-            role = "annex" if title.strip().lower() == "annexes" else "chapter"
-            for sub in target:
-                (sub_title, sub_target), = sub.items()
-                chapters.append(PrintChapter(sub_target, sub_title, role))
-    return chapters, _extensions(config.get("markdown_extensions", []))
+    captions: list[Caption] = field(default_factory=list)
 
 
 def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], docs_dir: Path,
@@ -98,42 +66,87 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
             except ProblemsFound as found:
                 problems += found.problems
                 continue
-        rendered.append(_to_html(chapter, body, extensions, in_print))
+        markup = PrintMarkup(chapter, in_print)
+        text = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions).convert(body)
+        rendered.append(RenderedChapter(chapter, text, meta.get("pdf") == "before-contents",
+                                        markup.found.headings, markup.found.captions))
     if problems:
         raise ProblemsFound(problems)
     return rendered
 
 
 def print_document(publication: Publication, rendered: list[RenderedChapter]) -> str:
-    """The whole print HTML: cover, contents, then each chapter in its section."""
-    edition = publication.edition
+    """The whole print HTML, ready for WeasyPrint."""
     e = html.escape
-    head = [
+    edition = publication.edition
+    head = "".join([
         f'<meta charset="utf-8"><title>{e(publication.title)}: {e(publication.subtitle)}</title>',
         f'<meta name="author" content="{e(publication.author)}">',
         f'<meta name="description" content="{e(publication.subject)}">',
         f'<meta name="keywords" content="{e(", ".join(publication.keywords))}">',
         f'<meta name="dcterms.created" content="{edition.date.isoformat()}">',
         f'<meta name="dcterms.modified" content="{edition.date.isoformat()}">',
-    ]
-    cover = (
-        '<section class="cover">'
-        f'<p class="cover-programme">{e(publication.programme)}</p>'
-        f'<h1 class="cover-title">{e(publication.title)}</h1>'
-        f'<p class="cover-subtitle">{e(publication.subtitle)}</p>'
-        f'<p class="cover-edition">{e(edition.label)}</p>'
-        f'<p class="cover-date">{e(long_date(edition.date))}</p>'
-        f'<p class="cover-publisher">{e(publication.publisher)}</p>'
-        "</section>"
-    )
-    body_class = "edition-final" if edition.final else "edition-draft"
-    sections = []
-    for item in rendered:
-        classes = {"front": "chapter front-matter", "chapter": "chapter numbered", "annex": "chapter annex"}
-        sections.append(f'<section class="{classes[item.chapter.role]}" id="{item.chapter.slug}">'
-                        f"{item.html}</section>")
-    return (f'<!DOCTYPE html>\n<html lang="{e(publication.language)}"><head>{"".join(head)}</head>'
-            f'<body class="{body_class}">{cover}{_contents(rendered)}{"".join(sections)}</body></html>\n')
+    ])
+    front = [r for r in rendered if r.chapter.role == "front"]
+    main = [r for r in rendered if r.chapter.role != "front"]
+    captions = [c for r in rendered for c in r.captions]
+    front_html = "".join([
+        _cover(publication, watermark=not edition.final), _title_page(publication), _rights_page(publication),
+        *(_section(r) for r in front if r.before_contents),
+        _contents(rendered),
+        _list_of("figure", "Figures", captions), _list_of("table", "Tables", captions),
+        *(_section(r) for r in front if not r.before_contents),
+    ])
+    main_html = "".join(_section(r, first=(i == 0)) for i, r in enumerate(main))
+    document = (f'<!DOCTYPE html>\n<html lang="{e(publication.language)}"><head>{head}</head>'
+                f'<body class="{"edition-final" if edition.final else "edition-draft"}">'
+                f'<div class="front-matter">{front_html}</div><div class="main-matter">{main_html}</div>'
+                "</body></html>\n")
+    return _resolve_cross_references(document, captions)
+
+
+def _section(item: RenderedChapter, first: bool = False) -> str:
+    classes = {"front": "chapter front-matter", "chapter": "chapter numbered", "annex": "chapter annex"}
+    marker = f'<a id="{MAIN_MATTER_ID}"></a>' if first else ""
+    return (f'<section class="{classes[item.chapter.role]}" id="{item.chapter.slug}">{marker}'
+            f"{item.html}</section>")
+
+
+def _cover(p: Publication, watermark: bool) -> str:
+    e = html.escape
+    # The watermark is fixed-positioned, so it repeats on every page from the cover on.
+    mark = '<div class="watermark" aria-hidden="true">DRAFT</div>' if watermark else ""
+    return (f'<section class="cover">{mark}'
+            f'<p class="cover-programme">{e(p.programme)}</p>'
+            f'<h1 class="cover-title">{e(p.title)}</h1>'
+            f'<p class="cover-subtitle">{e(p.subtitle)}</p>'
+            f'<p class="cover-edition">{e(p.edition.label)}</p>'
+            f'<p class="cover-date">{e(long_date(p.edition.date))}</p>'
+            f'<p class="cover-publisher">{e(p.publisher)}</p>'
+            "</section>")
+
+
+def _title_page(p: Publication) -> str:
+    e = html.escape
+    return ('<section class="title-page">'
+            f'<p class="title-page-programme">{e(p.programme)}</p>'
+            f'<p class="title-page-title">{e(p.title)}</p>'
+            f'<p class="title-page-subtitle">{e(p.subtitle)}</p>'
+            f'<p class="title-page-edition">{e(p.edition.label)} · {e(long_date(p.edition.date))}</p>'
+            f'<p class="title-page-publisher">{e(p.publisher)}</p>'
+            "</section>")
+
+
+def _rights_page(p: Publication) -> str:
+    e = html.escape
+    r = p.rights
+    return ('<section class="rights-page">'
+            f'<p>© {e(r.holder)} {r.year}<br>{e(p.edition.label)}, {e(long_date(p.edition.date))}</p>'
+            f'<p class="licence"><strong>{e(r.licence)}.</strong> {e(r.licence_text)}</p>'
+            f'<p class="citation"><strong>Required citation:</strong> {e(r.citation)}</p>'
+            f'<p class="isbn">ISBN {e(r.isbn)}</p>'
+            f'<p class="disclaimer">{e(r.disclaimer)}</p>'
+            "</section>")
 
 
 def _contents(rendered: list[RenderedChapter]) -> str:
@@ -142,83 +155,36 @@ def _contents(rendered: list[RenderedChapter]) -> str:
         top = next((h for h in item.headings if h.level == 1), None)
         if top is None:
             continue
-        subs = [h for h in item.headings if h.level == 2] if item.chapter.role != "annex" else []
+        chapter = item.chapter
+        number = {"chapter": chapter.number, "annex": f"Annex {chapter.number}"}.get(chapter.role, "")
+        number_html = f'<span class="toc-number">{html.escape(number)}</span> ' if number else ""
+        subs = [h for h in item.headings if h.level == 2] if chapter.role == "chapter" else []
         inner = "".join(f'<li class="toc-level-2"><a href="#{h.id}">{html.escape(h.text)}</a></li>' for h in subs)
-        role = item.chapter.role
-        items.append(f'<li class="toc-level-1 toc-{role}"><a href="#{top.id}">{html.escape(top.text)}</a>'
-                     + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
+        items.append(f'<li class="toc-level-1 toc-{chapter.role}"><a href="#{top.id}">{number_html}'
+                     f'{html.escape(top.text)}</a>' + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
     return f'<nav class="toc" id="contents"><h1 class="toc-title">Contents</h1><ol>{"".join(items)}</ol></nav>'
 
 
-def _to_html(chapter: PrintChapter, body: str, extensions: dict[str, Any],
-             in_print: dict[str, PrintChapter]) -> RenderedChapter:
-    links = _PrintLinks(chapter, in_print)
-    md = markdown.Markdown(extensions=[*extensions, links], extension_configs=extensions)
-    text = md.convert(body)
-    return RenderedChapter(chapter, text, links.headings)
+def _list_of(kind: str, title: str, captions: list[Caption]) -> str:
+    entries = [c for c in captions if c.kind == kind]
+    if not entries:
+        return ""
+    items = "".join(f'<li><a href="#{c.id}"><span class="caption-label">{html.escape(c.label)}</span> '
+                    f"{html.escape(c.text)}</a></li>" for c in entries)
+    return (f'<nav class="list-of list-of-{kind}s" id="list-of-{kind}s">'
+            f'<h1 class="toc-title">{title}</h1><ol>{items}</ol></nav>')
 
 
-class _PrintLinks(markdown.Extension):
-    """Prefix ids with the chapter slug and point links between pages inside the document."""
-
-    def __init__(self, chapter: PrintChapter, in_print: dict[str, PrintChapter]):
-        super().__init__()
-        self.chapter = chapter
-        self.in_print = in_print
-        self.headings: list[Heading] = []
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
-        md.treeprocessors.register(_PrintLinksProcessor(md, self), "strategy-print-links", 1)
+_XREF = re.compile(r'<a class="xref" href="#([^"]+)">(.*?)</a>', re.S)
 
 
-class _PrintLinksProcessor(markdown.treeprocessors.Treeprocessor):
-    def __init__(self, md: markdown.Markdown, ext: _PrintLinks):
-        super().__init__(md)
-        self.ext = ext
+def _resolve_cross_references(document: str, captions: list[Caption]) -> str:
+    """`[](#tbl-x){: .xref }` prints as "table 2.3" (the page number is added by the stylesheet)."""
+    labels = {c.id: c.label[0].lower() + c.label[1:] for c in captions}
 
-    def run(self, root: etree.Element) -> None:
-        slug = self.ext.chapter.slug
-        for element in root.iter():
-            if "id" in element.attrib:
-                element.set("id", f"{slug}--{element.get('id')}")
-            if element.tag == "a" and "href" in element.attrib:
-                target = self._target(element.get("href"))
-                if target is None:
-                    del element.attrib["href"]
-                else:
-                    element.set("href", target)
-            if element.tag in ("h1", "h2") and element.get("id"):
-                text = "".join(element.itertext()).strip()
-                self.ext.headings.append(Heading(int(element.tag[1]), element.get("id"), text))
+    def replace(match: re.Match) -> str:
+        label = labels.get(match.group(1))
+        words = html.escape(label) if label else match.group(2)
+        return f'<a class="xref" href="#{match.group(1)}">{words}</a>'
 
-    def _target(self, href: str) -> str | None:
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc:
-            return href if parts.scheme in ("http", "https", "mailto") else None
-        current = self.ext.chapter
-        if not parts.path:
-            return f"#{current.slug}--{parts.fragment}" if parts.fragment else f"#{current.slug}"
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(current.path), unquote(parts.path)))
-        target = self.ext.in_print.get(path)
-        if target is None:
-            return None  # a page that is not in the PDF: keep the words, drop the link
-        return f"#{target.slug}--{parts.fragment}" if parts.fragment else f"#{target.slug}"
-
-
-def _extensions(configured: list) -> dict[str, Any]:
-    """mkdocs.yml's markdown_extensions as {name: config}, without web-only permalinks."""
-    out: dict[str, Any] = {}
-    for entry in configured:
-        name, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
-        out[name] = dict(options or {})
-    if "toc" in out:
-        out["toc"]["permalink"] = False
-    return out
-
-
-class _IgnoreTagsLoader(yaml.SafeLoader):
-    """mkdocs.yml may use !ENV or !!python/name tags; the outline needs neither."""
-
-
-_IgnoreTagsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-_IgnoreTagsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    return _XREF.sub(replace, document)
