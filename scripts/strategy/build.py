@@ -132,8 +132,15 @@ def _render_editions(project: Project, document: str, editions: dict[Path, PdfEd
         jobs = [pool.submit(render_pdf, document, project.docs, project.docs / FONT_CSS, output,
                             [project.docs / "assets", project.docs / GENERATED_FOLDER], edition)
                 for output, edition in editions.items()]
-        for job in jobs:
-            job.result()
+        for (output, edition), job in zip(editions.items(), jobs):
+            try:
+                job.result()
+            except ProblemsFound:
+                raise
+            except Exception as err:  # WeasyPrint's own failures: report them, never a traceback
+                raise ProblemsFound([Problem(".build/print.html", None, None,
+                                             f"a {edition.name} edition that WeasyPrint can render",
+                                             f"{type(err).__name__}: {err}".rstrip(": "))]) from None
 
 
 def _build_site(project: Project, site_dir: Path, audience: Audience, publication: Publication) -> None:

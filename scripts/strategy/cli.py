@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -68,6 +69,16 @@ def _or_exit(action):
     except ProblemsFound as found:
         err.print(found.report(), style="red", markup=False, soft_wrap=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("Stopped. The previous outputs are unchanged.", style="yellow")
+        sys.exit(130)
+    except Exception as unexpected:  # a bug of ours: say so plainly; STRATEGY_DEBUG=1 shows the traceback
+        if os.environ.get("STRATEGY_DEBUG"):
+            raise
+        err.print(f"Internal error: {type(unexpected).__name__}: {unexpected}\n"
+                  "The previous outputs are unchanged. Run again with STRATEGY_DEBUG=1 to see where it happened.",
+                  style="red", markup=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

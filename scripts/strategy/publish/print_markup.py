@@ -155,7 +155,7 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
             text = "".join(caption.itertext()).strip()
             number = etree.Element("span", {"class": "caption-label"})
             number.text = label
-            number.tail = caption.text
+            number.tail = " " + (caption.text or "").lstrip()
             caption.text = None
             caption.insert(0, number)
             self.ext.found.captions.append(Caption(kind, f"{self.chapter.slug}--{element.get('id')}", label, text))
@@ -167,7 +167,7 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
         label = self.chapter.number if self.chapter.role == "chapter" else f"Annex {self.chapter.number}"
         number = etree.Element("span", {"class": "heading-number"})
         number.text = label
-        number.tail = heading.text
+        number.tail = " " + (heading.text or "").lstrip()
         heading.text = None
         heading.insert(0, number)
 
