@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chapters import GENERATED_FOLDER, Audience, generate_chapters, write_chapters
+from .chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
 from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
@@ -89,7 +89,8 @@ def check(project: Project) -> StrategyInputs:
 def write_generated_chapters(project: Project, audience: Audience) -> list[Path]:
     publication = project.publication()
     inputs = project.inputs(publication)
-    return write_chapters(generate_chapters(inputs, audience), project.docs / GENERATED_FOLDER)
+    chapters = generate_chapters(inputs, audience, author_text(project.docs))
+    return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
 def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step = lambda _: None) -> BuildResult:
@@ -100,7 +101,7 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
     inputs = check(project)
 
     step("Writing generated chapters")
-    write_chapters(generate_chapters(inputs, audience), project.docs / GENERATED_FOLDER)
+    write_chapters(generate_chapters(inputs, audience, author_text(project.docs)), project.docs / GENERATED_FOLDER)
 
     step("Preparing the print edition")
     chapters, extensions = document_outline(project.mkdocs_yml)
@@ -115,7 +116,7 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
         _build_site(project, new_site, audience, publication)
         step("Rendering the PDF: reading and archive editions, side by side")
         (project.work / "print.html").write_text(document, encoding="utf-8")
-        _render_editions(project, document, {
+        _render_editions(project, publication, document, {
             new_site / publication.pdf_file: READING,
             new_site / publication.archive_pdf_file: ARCHIVE,
         })
@@ -126,11 +127,13 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
     return BuildResult(project.site, project.site / publication.pdf_file, time.monotonic() - started)
 
 
-def _render_editions(project: Project, document: str, editions: dict[Path, PdfEdition]) -> None:
+def _render_editions(project: Project, publication: Publication, document: str,
+                     editions: dict[Path, PdfEdition]) -> None:
     """Each edition in its own process: two cores render two editions in the time of one."""
     with ProcessPoolExecutor(max_workers=min(len(editions), os.cpu_count() or 1)) as pool:
         jobs = [pool.submit(render_pdf, document, project.docs, project.docs / FONT_CSS, output,
-                            [project.docs / "assets", project.docs / GENERATED_FOLDER], edition)
+                            [project.docs / "assets", project.docs / GENERATED_FOLDER], edition,
+                            not publication.edition.final)
                 for output, edition in editions.items()]
         for (output, edition), job in zip(editions.items(), jobs):
             try:

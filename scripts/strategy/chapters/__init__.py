@@ -15,11 +15,12 @@ from .abbreviations import abbreviations
 from .consent import Audience
 from .inputs_received import summary_of_inputs
 from .meeting_outcomes import meeting_outcomes
+from .partners import list_of_partners
 from .phase_ii_results import phase_ii_results
 from .priorities import priorities_chapter
 from .register import register_of_inputs
 
-__all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "generate_chapters", "write_chapters"]
+__all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_chapters", "write_chapters"]
 
 # Relative to the docs folder; the site navigation links here.
 GENERATED_FOLDER = "generated"
@@ -30,8 +31,9 @@ _CHAPTERS = {
     "phase-ii-results.md": phase_ii_results,
     "priorities.md": priorities_chapter,
     "partner-inputs.md": register_of_inputs,
-    "abbreviations.md": abbreviations,
+    "partners.md": list_of_partners,
 }
+ABBREVIATIONS = "abbreviations.md"
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,18 @@ class Chapter:
     markdown: str
 
 
-def generate_chapters(inputs: StrategyInputs, audience: Audience) -> list[Chapter]:
-    return [Chapter(name, make(inputs, audience)) for name, make in _CHAPTERS.items()]
+def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "") -> list[Chapter]:
+    """Every generated chapter; the abbreviations list only the terms this text and the chapters use."""
+    chapters = [Chapter(name, make(inputs, audience)) for name, make in _CHAPTERS.items()]
+    used_in = author_text + "\n".join(c.markdown for c in chapters)
+    return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in))]
+
+
+def author_text(docs_dir: Path) -> str:
+    """The text of every hand-written page, for what depends on it (the abbreviations in use)."""
+    generated = (docs_dir / GENERATED_FOLDER).resolve()
+    pages = sorted(p for p in docs_dir.rglob("*.md") if not p.resolve().is_relative_to(generated))
+    return "\n".join(p.read_text(encoding="utf-8") for p in pages)
 
 
 def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput, PartnerKind, Region, Timing
 from .consent import Audience, attribution, may_name, may_show, unnamed_partners
-from .markdown import (front_matter, long_date, id_list, input_link, md_escape, number, partner_text, priority_link,
+from .markdown import (PARTNERS, front_matter, long_date, id_list, input_link, md_escape, number, partner_text, priority_link,
                        quote_block, table)
 from .ranking import ranked_priorities
 
@@ -51,8 +51,7 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
     out.append(_priorities(inputs, audience) + "\n")
     out.append("## In partners' words\n")
     out.append(_quotes(inputs, shown, audience))
-    out.append("## Partners who contributed\n")
-    out.append(_named_partners(inputs, items, audience, len(unnamed)))
+    out.append(f"The partners who may be named are listed in the [list of partners]({PARTNERS}).\n")
     return "\n".join(out)
 
 
@@ -81,19 +80,22 @@ def _by_timing(items: list[PartnerInput], audience: Audience) -> str:
         channels = Counter(i.channel.label for i in group)
         how = "; ".join(f"{name.lower()}: {count}" for name, count in sorted(channels.items()))
         rows.append([timing.label, number(len(group)), how or "–", _links(group, audience)])
-    return table(["When", "Inputs", "How they came in", "Input IDs"], rows, numeric=(1,))
+    return table(["When", "Inputs", "How they came in", "Input IDs"], rows, numeric=(1,),
+                 caption="Inputs before and during the partners meeting", table_id="tbl-by-timing")
 
 
 def _by_kind(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
-    return _by_partner_attribute(inputs, items, audience, "kind", PartnerKind, "Kind of partner", named_only=False)
+    return _by_partner_attribute(inputs, items, audience, "kind", PartnerKind, "Kind of partner", named_only=False,
+                                 caption="Partners and inputs by kind of partner", table_id="tbl-by-kind")
 
 
 def _by_region(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
-    return _by_partner_attribute(inputs, items, audience, "region", Region, "Region", named_only=True)
+    return _by_partner_attribute(inputs, items, audience, "region", Region, "Region", named_only=True,
+                                 caption="Partners and inputs by region", table_id="tbl-by-region")
 
 
 def _by_partner_attribute(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience, attribute: str,
-                          values, header: str, *, named_only: bool) -> str:
+                          values, header: str, *, named_only: bool, caption: str, table_id: str) -> str:
     """Partners and inputs counted by one attribute of the partner (its kind or its region).
 
     `named_only` lists only named inputs' IDs: a region next to an anonymous input could identify its partner.
@@ -105,7 +107,7 @@ def _by_partner_attribute(inputs: StrategyInputs, items: list[PartnerInput], aud
              _links(groups[value], audience, named_only=named_only)] for value in values if groups.get(value)]
     rows.append(["**Total**", f"**{number(len({i.partner for i in items}))}**", f"**{number(len(items))}**", ""])
     ids = "Named input IDs" if named_only else "Input IDs"
-    return table([header, "Partners", "Inputs", ids], rows, numeric=(1, 2))
+    return table([header, "Partners", "Inputs", ids], rows, numeric=(1, 2), caption=caption, table_id=table_id)
 
 
 def _by_theme(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
@@ -119,7 +121,8 @@ def _by_theme(inputs: StrategyInputs, items: list[PartnerInput], audience: Audie
     unmentioned = [inputs.thematic_areas[t].title for t in inputs.thematic_areas if t not in groups]
     note = (f"\n\nNo input named these thematic areas: {', '.join(md_escape(t) for t in unmentioned)}."
             if unmentioned else "")
-    return table(["Thematic area", "Partners", "Input IDs"], rows, numeric=(1,)) + note
+    return table(["Thematic area", "Partners", "Input IDs"], rows, numeric=(1,),
+                 caption="Partners naming each thematic area", table_id="tbl-by-theme") + note
 
 
 def _priorities(inputs: StrategyInputs, audience: Audience) -> str:
@@ -127,7 +130,8 @@ def _priorities(inputs: StrategyInputs, audience: Audience) -> str:
     for rank, support in enumerate(ranked_priorities(inputs), start=1):
         rows.append([str(rank), priority_link(support.priority.id, support.priority.title),
                      number(len(support.partners)), _links(support.inputs, audience)])
-    return table(["Rank", "Priority", "Partners", "Input IDs"], rows, numeric=(0, 2))
+    return table(["Rank", "Priority", "Partners", "Input IDs"], rows, numeric=(0, 2),
+                 caption="Proposed priorities for Phase III, by partner support", table_id="tbl-priorities")
 
 
 def _quotes(inputs: StrategyInputs, shown: list[PartnerInput], audience: Audience) -> str:
@@ -146,19 +150,3 @@ def _quotes(inputs: StrategyInputs, shown: list[PartnerInput], audience: Audienc
             who = md_escape(attribution(item, inputs.partner_of(item), audience))
             blocks.append(quote_block(partner_text(item.key_quote), f"{who} ({input_link(item)})"))
     return "\n\n".join(blocks) + "\n"
-
-
-def _named_partners(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience, unnamed: int) -> str:
-    named: dict[PartnerKind, set[str]] = defaultdict(set)
-    for item in items:
-        if may_name(item, audience):
-            named[inputs.partner_of(item).kind].add(item.partner)
-    lines = []
-    for kind in PartnerKind:
-        if named.get(kind):
-            names = sorted(inputs.partners[p].name for p in named[kind])
-            lines.append(f"**{kind.label}**: {'; '.join(md_escape(n) for n in names)}.\n")
-    if unnamed:
-        lines.append(f"{number(unnamed)} further partner{'s' if unnamed != 1 else ''} contributed without "
-                     "being named.\n")
-    return "\n".join(lines)

@@ -18,6 +18,7 @@ REGISTER = "partner-inputs.md"
 MEETING = "meeting-outcomes.md"
 PRIORITIES = "priorities.md"
 RESULTS = "phase-ii-results.md"
+PARTNERS = "partners.md"
 
 
 def anchor(record_id: str) -> str:
@@ -45,14 +46,24 @@ def id_list(links: Sequence[str], hidden: int = 0, hidden_what: str = "withheld"
     return ", ".join(parts) if parts else "none"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
-    """A pipe table; `numeric` columns are right-aligned."""
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = (), *,
+          caption: str | None = None, table_id: str | None = None) -> str:
+    """A pipe table; `numeric` columns are right-aligned. A caption (with an id) makes it a numbered table."""
     align = ["---:" if i in numeric else ":---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
     for row in rows:
         lines.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |")
     # md_in_html keeps the class on a wrapper: attr_list cannot reach a table.
-    return '<div class="data-table" markdown="1">\n\n' + "\n".join(lines) + "\n\n</div>"
+    ident = f' id="{table_id}"' if table_id else ""
+    wide = " wide" if len(headers) > 5 else ""
+    title = f'<p class="table-caption" markdown="1">{caption}</p>\n\n' if caption else ""
+    return (f'<div class="data-table{wide}"{ident} markdown="1">\n\n{title}' + "\n".join(lines)
+            + "\n\n</div>")
+
+
+def key_messages(messages: Sequence[str]) -> str:
+    """The "Key messages" box that opens every chapter, as author chapters write it."""
+    return '!!! abstract "Key messages"\n' + "\n".join(f"    - {m}" for m in messages) + "\n"
 
 
 def long_date(day) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..inputs import StrategyInputs
 from ..inputs.records import Speaker
 from .consent import Audience, may_show
-from .markdown import anchor, front_matter, long_date, id_list, input_link, md_escape, priority_link
+from .markdown import anchor, front_matter, key_messages, long_date, id_list, input_link, md_escape, priority_link
 
 TITLE = "Outcomes of the partners meeting"
 
@@ -14,6 +14,7 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
     meeting = inputs.meeting
     out = [front_matter(TITLE, "Objectives, sessions, speakers, key messages and outcomes of the partners meeting."),
            f"# {TITLE}\n"]
+    out.append(key_messages(_messages(inputs, audience)))
     note = " The meeting described here is illustrative: it was invented for the bundled example." \
         if meeting.illustrative else ""
     out.append(f"The {md_escape(meeting.title)} took place on {long_date(meeting.date)} ({md_escape(meeting.venue)}; "
@@ -52,3 +53,23 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
 
 def _person(speaker: Speaker) -> str:
     return f"{md_escape(speaker.name)}, {md_escape(speaker.role)}, {md_escape(speaker.organisation)}"
+
+
+def _messages(inputs: StrategyInputs, audience: Audience) -> list[str]:
+    meeting = inputs.meeting
+    speakers = sum(len(s.speakers) + (1 if s.chair else 0) for s in meeting.sessions)
+    during = [i for i in inputs.partner_inputs.values() if i.session]
+    counts: dict[str, int] = {}
+    for session in meeting.sessions:
+        for priority in session.priorities:
+            counts[priority] = counts.get(priority, 0) + 1
+    messages = [f"{len(meeting.sessions)} sessions heard {speakers} chairs and speakers and "
+                f"{len(during)} partner interventions."]
+    if counts:
+        top = max(sorted(counts), key=counts.get)
+        messages.append(f"The priority discussed in most sessions was "
+                        f"{md_escape(inputs.priorities[top].title.lower())} ({counts[top]} of "
+                        f"{len(meeting.sessions)}).")
+    messages.append(f"Its {len(meeting.objectives)} objectives ran from taking stock of Phase II to identifying "
+                    "Phase III priorities and resources.")
+    return messages

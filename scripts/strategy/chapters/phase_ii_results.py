@@ -7,7 +7,7 @@ from collections import defaultdict
 from ..inputs import StrategyInputs
 from ..inputs.records import CountryResult, Region
 from .consent import Audience
-from .markdown import front_matter, md_escape, millions, number, percent, table
+from .markdown import front_matter, key_messages, md_escape, millions, number, percent, table
 
 TITLE = "Phase II results"
 
@@ -19,6 +19,7 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
     people_achieved = sum(p.achieved for p in summary.people)
     out = [front_matter(TITLE, "Phase II targets against achievements, overall, by region and by country."),
            f"# {TITLE}\n"]
+    out.append(key_messages(_messages(inputs)))
     out.append(f"In {md_escape(summary.phase)}, the Programme worked in {summary.priority_countries} priority "
                f"countries. Over {md_escape(summary.reporting_period)} it contributed to "
                f"**{number(changes.achieved)} institutional changes** against a target of {number(changes.target)} "
@@ -35,7 +36,8 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
                      percent(people.achieved, people.target)])
     rows.append(["**People: all dimensions**", f"**{number(people_target)}**", f"**{number(people_achieved)}**",
                  f"**{percent(people_achieved, people_target)}**"])
-    out.append(table(["Indicator", "Target", "Achieved", "Share of target"], rows, numeric=(1, 2, 3)) + "\n")
+    out.append(table(["Indicator", "Target", "Achieved", "Share of target"], rows, numeric=(1, 2, 3),
+                     caption="Phase II targets and achievements", table_id="tbl-targets") + "\n")
     out.append(f"Source: {md_escape(summary.source.rstrip('.'))}.\n")
 
     by_region: dict[Region, list[CountryResult]] = defaultdict(list)
@@ -51,7 +53,8 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
             rows.append([region.label, number(len(group)), number(sum(r.institutional_changes for r in group)),
                          *(number(sum(r.people(d) for r in group)) for d in dimensions)])
     headers = ["Region", "Countries", "Institutional changes", *(d.label for d in dimensions)]
-    out.append(table(headers, rows, numeric=tuple(range(1, len(headers)))) + "\n")
+    out.append(table(headers, rows, numeric=tuple(range(1, len(headers))),
+                     caption="Phase II results by region", table_id="tbl-regions") + "\n")
 
     out.append("## Results by country\n")
     out.append("Each row is one priority country; its code (in brackets) is the key used in "
@@ -65,7 +68,33 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
                  f"({r.country})", number(r.institutional_changes), *(number(r.people(d)) for d in dimensions)]
                 for r in sorted(group, key=lambda r: inputs.countries[r.country].name)]
         headers = ["Country", "Institutional changes", *(d.label for d in dimensions)]
-        out.append(table(headers, rows, numeric=tuple(range(1, len(headers)))) + "\n")
+        out.append(table(headers, rows, numeric=tuple(range(1, len(headers))),
+                         caption=f"Phase II results by country: {region.label}",
+                         table_id=f"tbl-countries-{region.value}") + "\n")
     return "\n".join(out)
 
 
+
+
+def _messages(inputs: StrategyInputs) -> list[str]:
+    summary = inputs.results
+    changes = summary.institutional_changes
+    people = sum(p.achieved for p in summary.people)
+    target = sum(p.target for p in summary.people)
+    by_region: dict[Region, int] = defaultdict(int)
+    for row in inputs.country_results:
+        by_region[inputs.countries[row.country].region] += row.institutional_changes
+    top = max(by_region, key=by_region.get) if by_region else None
+    short = [p for p in summary.people if p.achieved < p.target]
+    messages = [
+        f"Phase II contributed to {number(changes.achieved)} institutional changes, "
+        f"{percent(changes.achieved, changes.target)} of its target of {number(changes.target)}.",
+        f"Coverage was extended to {millions(people)} people, {percent(people, target)} of the "
+        f"{millions(target)} targeted.",
+    ]
+    if top:
+        messages.append(f"{top.label} accounted for the most institutional changes ({number(by_region[top])}).")
+    if short:
+        names = " and ".join(p.dimension.label.lower() for p in short)
+        messages.append(f"Targets were not reached for {names}: the gap Phase III inherits.")
+    return messages

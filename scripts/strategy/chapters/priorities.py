@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..inputs import StrategyInputs
 from .consent import Audience, attribution, may_show
-from .markdown import front_matter, id_list, input_link, md_escape, number, partner_text, quote_block, session_link
+from .markdown import front_matter, id_list, key_messages, input_link, md_escape, number, partner_text, quote_block, session_link
 from .ranking import ranked_priorities
 
 TITLE = "Priorities for Phase III"
@@ -15,6 +15,13 @@ def priorities_chapter(inputs: StrategyInputs, audience: Audience) -> str:
     ranking = ranked_priorities(inputs)
     out = [front_matter(TITLE, "The priorities proposed for Phase III, with the inputs and sessions behind each."),
            f"# {TITLE}\n"]
+    partners = len({i.partner for i in inputs.partner_inputs.values()})
+    top = ranking[:3]
+    out.append(key_messages([
+        f"{len(ranking)} candidate priorities emerged from {len(inputs.partner_inputs)} partner inputs and "
+        f"{len(inputs.meeting.sessions)} meeting sessions.",
+        *(f"{md_escape(s.priority.title)}: proposed by {len(s.partners)} of {partners} partners." for s in top),
+    ]))
     out.append(f"Partners' proposals and the meeting's sessions point to {len(ranking)} candidate priorities. "
                "They are listed by how many partners support each; every priority names the inputs and sessions "
                "behind it, and quotes some of the proposals.\n")

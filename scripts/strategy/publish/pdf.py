@@ -19,6 +19,7 @@ from .fetcher import AssetFetcher
 from .print_html import MAIN_MATTER_ID
 
 PRINT_CSS = Path(__file__).with_name("print.css")
+DRAFT_CSS = Path(__file__).with_name("draft.css")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ ARCHIVE = PdfEdition("archive", "pdf/a-3a",
 
 
 def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Path,
-               allowed_folders: list[Path], edition: PdfEdition = READING) -> int:
+               allowed_folders: list[Path], edition: PdfEdition = READING, draft: bool = True) -> int:
     """Render the print HTML to `output`; return the number of pages."""
     fetcher = AssetFetcher([*allowed_folders, PRINT_CSS.parent])
     # @font-face rules only count when the same font configuration reaches CSS() and write_pdf():
@@ -43,6 +44,8 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
     fonts = FontConfiguration()
     stylesheets = [CSS(filename=str(font_css), url_fetcher=fetcher, font_config=fonts),
                    CSS(filename=str(PRINT_CSS), url_fetcher=fetcher, font_config=fonts)]
+    if draft:
+        stylesheets.append(CSS(filename=str(DRAFT_CSS), url_fetcher=fetcher, font_config=fonts))
     if edition.extra_css:
         stylesheets.append(CSS(string=edition.extra_css, url_fetcher=fetcher, font_config=fonts))
     document = HTML(string=document_html, base_url=f"{base_folder.resolve().as_uri()}/",

@@ -91,7 +91,7 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
     main = [r for r in rendered if r.chapter.role != "front"]
     captions = [c for r in rendered for c in r.captions]
     front_html = "".join([
-        _cover(publication, watermark=not edition.final), _title_page(publication), _rights_page(publication),
+        _cover(publication), _title_page(publication), _rights_page(publication),
         *(_section(r) for r in front if r.before_contents),
         _contents(rendered),
         _list_of("figure", "Figures", captions), _list_of("table", "Tables", captions),
@@ -112,11 +112,9 @@ def _section(item: RenderedChapter, first: bool = False) -> str:
             f"{item.html}</section>")
 
 
-def _cover(p: Publication, watermark: bool) -> str:
+def _cover(p: Publication) -> str:
     e = html.escape
-    # The watermark is fixed-positioned, so it repeats on every page from the cover on.
-    mark = '<div class="watermark" aria-hidden="true">DRAFT</div>' if watermark else ""
-    return (f'<section class="cover">{mark}'
+    return ('<section class="cover">'
             f'<p class="cover-programme">{e(p.programme)}</p>'
             f'<h1 class="cover-title">{e(p.title)}</h1>'
             f'<p class="cover-subtitle">{e(p.subtitle)}</p>'

@@ -19,7 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from ..chapters import GENERATED_FOLDER, Audience, generate_chapters, write_chapters
+from ..chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
 from ..chapters.macros import expand_macros
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
@@ -43,7 +43,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self.inputs: StrategyInputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
-        chapters = generate_chapters(self.inputs, self.audience)
+        chapters = generate_chapters(self.inputs, self.audience, author_text(Path(config.docs_dir)))
         write_chapters(chapters, Path(config.docs_dir) / GENERATED_FOLDER)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
