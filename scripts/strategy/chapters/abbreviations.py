@@ -28,3 +28,14 @@ def abbreviations(inputs: StrategyInputs, audience: Audience, used_in: str) -> s
 
 def _uses(text: str, term: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text) is not None
+
+
+def abbreviation_definitions(inputs: StrategyInputs, audience: Audience) -> str:
+    """Markdown `abbr` definitions for every page: each use of a term becomes <abbr title="…">.
+
+    Readers get the expansion on hover; the PDF keeps acronyms whole (they are never hyphenated).
+    """
+    hidden = names_to_keep_out(inputs, audience)
+    lines = [f"*[{entry.term}]: {entry.expansion}" for entry in inputs.glossary
+             if entry.expansion not in hidden and entry.term not in hidden]
+    return "\n\n" + "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ import markdown
 from mkdocs.utils.meta import get_data
 
 from ..chapters import Audience
+from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs
@@ -56,6 +57,7 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
             continue
         loaded.append((chapter, path, source, body, meta))
     in_print = {c.path: c for c, *_ in loaded}
+    abbreviations = abbreviation_definitions(inputs, audience)
     rendered = []
     for chapter, path, source, body, meta in loaded:
         if not meta.get("generated"):
@@ -67,7 +69,8 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
                 problems += found.problems
                 continue
         markup = PrintMarkup(chapter, in_print)
-        text = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions).convert(body)
+        md = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions)
+        text = md.convert(body + abbreviations)
         rendered.append(RenderedChapter(chapter, text, meta.get("pdf") == "before-contents",
                                         markup.found.headings, markup.found.captions))
     if problems:

@@ -20,6 +20,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from ..chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
+from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
@@ -45,6 +46,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         self.inputs: StrategyInputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
         chapters = generate_chapters(self.inputs, self.audience, author_text(Path(config.docs_dir)))
         write_chapters(chapters, Path(config.docs_dir) / GENERATED_FOLDER)
+        self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.inputs_folder))
@@ -53,11 +55,12 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.meta.get("generated"):
-            return markdown
+            return markdown + self.abbreviations
         source = Path(page.file.abs_src_path)
         return _or_fail(lambda: expand_macros(
             markdown, self.inputs, self.audience, file=display_path(source, self.root),
-            page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown)))
+            page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown))
+        ) + self.abbreviations
 
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:

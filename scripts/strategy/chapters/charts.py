@@ -1,0 +1,175 @@
+"""Charts of the Phase II results, drawn once as SVG files that both the site and the PDF show.
+
+One file serves both outputs, so a chart must not depend on its viewer: text is drawn as paths
+(no font needed where it is shown), the root has a viewBox (CSS can scale it), a <title> and an
+accessible name, and the bytes are the same on every build (fixed id salt, no date, no version).
+Each chart also carries its data as a table, for readers who cannot see it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import textwrap
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ..inputs import StrategyInputs
+from ..inputs.records import CountryResult, CoverageDimension, Region
+from .markdown import millions, number, percent
+
+BLUE, LIGHT = "#1e2dbe", "#b8bde8"  # achieved, target
+# Stacked segments after blue: at least 3:1 against white, told apart with red-green colour blindness.
+ORANGE, GREEN = "#e35d00", "#006b4f"
+INK, MUTED = "#1a1a1a", "#595959"
+CM = 1 / 2.54
+WIDTH = 16 * CM
+RC = {
+    "svg.fonttype": "path", "svg.hashsalt": "spf-strategy", "font.family": "DejaVu Sans", "font.size": 8,
+    "text.color": INK, "axes.labelcolor": INK, "axes.edgecolor": MUTED, "axes.linewidth": 0.6,
+    "axes.spines.top": False, "axes.spines.right": False, "xtick.color": MUTED, "ytick.color": INK,
+    "xtick.labelcolor": INK, "xtick.major.width": 0.6, "ytick.major.size": 0, "legend.frameon": False,
+}
+# Without these the SVG gets a metadata block with a timestamp, the Matplotlib version and outside URLs.
+METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
+@dataclass(frozen=True)
+class Chart:
+    file_name: str
+    svg: str
+    title: str
+    alt: str
+    data_headers: list[str]
+    data_rows: list[list[str]]
+
+
+def results_charts(inputs: StrategyInputs) -> list[Chart]:
+    """The Phase II results as three charts: targets and achievements, changes by region, people by region."""
+    with matplotlib.rc_context(RC):
+        return [_targets(inputs), _changes_by_region(inputs), _people_by_region(inputs)]
+
+
+def _targets(inputs: StrategyInputs) -> Chart:
+    summary = inputs.results
+    changes = summary.institutional_changes
+    fig = Figure(figsize=(WIDTH, 8.5 * CM), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=[1, len(summary.people)])
+    _paired_bars(top, ["Institutional changes"], [changes.target], [changes.achieved], number, scale=1, integer=True)
+    top.set_xlabel("Institutional changes (number)")
+    _paired_bars(bottom, [p.dimension.label for p in summary.people], [p.target for p in summary.people],
+                 [p.achieved for p in summary.people], lambda v: f"{v / 1e6:,.1f}", scale=1e6, integer=False)
+    bottom.set_xlabel("People covered (millions)")
+    fig.legend(handles=top.containers[:2], labels=["Target", "Achieved"], loc="outside upper right", ncols=2)
+    fig.get_layout_engine().set(h_pad=0.06)
+    people = "; ".join(f"{p.dimension.label.lower()} {millions(p.achieved)} of {millions(p.target)} "
+                       f"({percent(p.achieved, p.target)})" for p in summary.people)
+    title = "Phase II targets and achievements"
+    alt = (f"Bar chart of Phase II targets against achievements: {number(changes.achieved)} institutional changes "
+           f"against a target of {number(changes.target)} ({percent(changes.achieved, changes.target)} of the "
+           f"target). People covered, achieved against target: {people}.")
+    rows = [["Institutional changes", number(changes.target), number(changes.achieved),
+             percent(changes.achieved, changes.target)]]
+    rows += [[f"People: {p.dimension.label.lower()}", number(p.target), number(p.achieved),
+              percent(p.achieved, p.target)] for p in summary.people]
+    return Chart("results-targets.svg", _svg(fig, title, alt), title, alt,
+                 ["Indicator", "Target", "Achieved", "Share of target"], rows)
+
+
+def _changes_by_region(inputs: StrategyInputs) -> Chart:
+    groups = sorted(_by_region(inputs).items(), key=lambda item: (-_sum(item[1], None), item[0].label))
+    fig = Figure(figsize=(WIDTH, 7 * CM), layout="constrained")
+    ax = fig.subplots()
+    labels = [f"{region.label} ({len(rows)} {'country' if len(rows) == 1 else 'countries'})" for region, rows in groups]
+    values = [_sum(rows, None) for _, rows in groups]
+    bars = ax.barh(range(len(groups)), values, height=0.6, color=BLUE)
+    ax.bar_label(bars, labels=[number(v) for v in values], padding=3)
+    _category_axis(ax, labels, max(values, default=0), integer=True)
+    ax.set_xlabel("Institutional changes (number)")
+    total = sum(values)
+    title = "Phase II institutional changes by ILO region"
+    alt = (f"Bar chart of the {number(total)} institutional changes of Phase II by ILO region, largest first: "
+           + ", ".join(f"{region.label} {number(v)}" for (region, _), v in zip(groups, values)) + ".")
+    rows = [[region.label, number(len(group)), number(v)] for (region, group), v in zip(groups, values)]
+    return Chart("results-regions.svg", _svg(fig, title, alt), title, alt,
+                 ["Region", "Countries", "Institutional changes"], rows)
+
+
+def _people_by_region(inputs: StrategyInputs) -> Chart:
+    dimensions = [p.dimension for p in inputs.results.people]
+    groups = sorted(((region, [_sum(rows, d) for d in dimensions]) for region, rows in _by_region(inputs).items()),
+                    key=lambda item: (-sum(item[1]), item[0].label))
+    fig = Figure(figsize=(WIDTH, 7.5 * CM), layout="constrained")
+    ax = fig.subplots()
+    left = [0.0] * len(groups)
+    for i, (dimension, colour) in enumerate(zip(dimensions, [BLUE, ORANGE, GREEN, MUTED])):
+        widths = [values[i] / 1e6 for _, values in groups]
+        ax.barh(range(len(groups)), widths, left=left, height=0.6, color=colour, label=dimension.label,
+                edgecolor="white", linewidth=0.6)
+        left = [a + b for a, b in zip(left, widths)]
+    for y, x in enumerate(left):
+        ax.annotate(f"{x:,.1f}", (x, y), xytext=(3, 0), textcoords="offset points", va="center")
+    _category_axis(ax, [region.label for region, _ in groups], max(left, default=0), integer=False)
+    ax.set_xlabel("People covered (millions)")
+    fig.legend(loc="outside upper left", ncols=len(dimensions), handlelength=1.2, columnspacing=1.2)
+    title = "People covered in Phase II by region and coverage dimension"
+    totals = [sum(values) for _, values in groups]
+    by_dimension = ", ".join(f"{d.label.lower()} {millions(sum(v[i] for _, v in groups))}"
+                             for i, d in enumerate(dimensions))
+    alt = (f"Stacked bar chart of the {millions(sum(totals))} people covered in Phase II, by ILO region and "
+           "coverage dimension: " + ", ".join(f"{region.label} {millions(t)}" for (region, _), t in zip(groups, totals))
+           + f". Across all regions: {by_dimension}.")
+    rows = [[region.label, *(number(v) for v in values), number(t)] for (region, values), t in zip(groups, totals)]
+    return Chart("results-people.svg", _svg(fig, title, alt), title, alt,
+                 ["Region", *(d.label for d in dimensions), "Total"], rows)
+
+
+def _by_region(inputs: StrategyInputs) -> dict[Region, list[CountryResult]]:
+    groups: dict[Region, list[CountryResult]] = defaultdict(list)
+    for row in inputs.country_results:
+        groups[inputs.countries[row.country].region].append(row)
+    return groups
+
+
+def _sum(rows: Sequence[CountryResult], dimension: CoverageDimension | None) -> int:
+    """Institutional changes (no dimension) or people covered in one dimension, over some countries."""
+    return sum(r.institutional_changes if dimension is None else r.people(dimension) for r in rows)
+
+
+def _paired_bars(ax: Axes, labels: list[str], targets: list[int], achieved: list[int],
+                 fmt: Callable[[int], str], scale: float, integer: bool) -> None:
+    """Target and achieved bars per category, target above; the achieved bar says its share of the target."""
+    ys = range(len(labels))
+    target = ax.barh([y - 0.19 for y in ys], [t / scale for t in targets], height=0.36, color=LIGHT)
+    done = ax.barh([y + 0.19 for y in ys], [a / scale for a in achieved], height=0.36, color=BLUE)
+    ax.bar_label(target, labels=[fmt(t) for t in targets], padding=3, color=MUTED)
+    ax.bar_label(done, labels=[f"{fmt(a)}  ({percent(a, t)} of target)" for a, t in zip(achieved, targets)],
+                 padding=3)
+    _category_axis(ax, [textwrap.fill(label, 20) for label in labels], max(targets + achieved) / scale, integer)
+
+
+def _category_axis(ax: Axes, labels: list[str], largest: float, integer: bool) -> None:
+    """Categories top to bottom, room at the right for the value labels, thousands separators on the x axis."""
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(0, (largest or 1) * 1.32)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=integer))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"))
+    ax.spines["left"].set_color(MUTED)
+
+
+def _svg(fig: Figure, title: str, alt: str) -> str:
+    """The figure as SVG text, with a title and an accessible name, and no DOCTYPE (it links to w3.org)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata=METADATA)
+    svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", buffer.getvalue(), count=1)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(alt)}" ', 1)
+    end = svg.index(">", svg.index("<svg ")) + 1
+    return f"{svg[:end]}\n <title>{html.escape(title)}</title>{svg[end:]}"
