@@ -14,12 +14,17 @@ from pikepdf import Array, Dictionary, Name, String
 
 from strategy.publish.audit import Finding, audit_pdf, main
 
+FONTS = Path(__file__).resolve().parent.parent / "docs" / "assets" / "fonts"
 # A4 with a page number in the bottom margin, as a real document has: the audit must see past it.
-PAGE_CSS = """
-@page { size: A4; margin: 25mm 20mm; @bottom-center { content: counter(page); font-size: 8.5pt; } }
-body { font-size: 10.5pt; line-height: 1.4; }
-h1 { font-size: 22pt; }
-h2 { font-size: 15pt; }
+# The project's own fonts, so that no case depends on the fonts of the machine.
+PAGE_CSS = f"""
+@font-face {{ font-family: TestSerif; src: url({(FONTS / "NotoSerif-Regular.woff2").as_uri()}); }}
+@font-face {{ font-family: TestSerif; font-weight: bold; src: url({(FONTS / "NotoSerif-Bold.woff2").as_uri()}); }}
+@font-face {{ font-family: TestSans; font-weight: bold; src: url({(FONTS / "NotoSans-Bold.woff2").as_uri()}); }}
+@page {{ size: A4; margin: 25mm 20mm; @bottom-center {{ content: counter(page); font: 8.5pt TestSerif; }} }}
+body {{ font: 10.5pt/1.4 TestSerif; }}
+h1 {{ font-size: 22pt; }}
+h2 {{ font-size: 15pt; }}
 """
 TEXT = "<p>Social protection systems need sustainable financing and good administration.</p>"
 
@@ -41,17 +46,30 @@ def test_the_example_pdf_passes_the_audit(built):
 
 
 def test_a_clean_document_passes(tmp_path):
-    contents = "<h1>Contents</h1><p><a href='#results'>Results ..... 2</a></p>"
-    pdf = weasy(tmp_path, f"{contents}<h1 id='results' style='break-before: page'>Results</h1>{TEXT * 5}")
+    title = "Results of the second phase of the programme, region by region"
+    contents = (f"<h1>Contents</h1><p style='width: 70mm'><a href='#results'>{title} ..... 2</a></p>"  # wraps
+                "<h2>Tables</h2><p><a href='#table'>Table 1 Coverage by region ..... 2</a></p>")
+    pdf = weasy(tmp_path, f"{contents}<h1 id='results' style='break-before: page'>{title}</h1>{TEXT * 5}"
+                          "<p id='table'>Table 1 Coverage by region</p>")
     assert audit_pdf(pdf) == []
     assert main([str(pdf)]) == 0
 
 
 def test_text_outside_the_printable_area(tmp_path):
-    pdf = weasy(tmp_path, f"{TEXT}<p style='position: absolute; left: -20mm; top: 60mm'>Cut off by the trimmer</p>")
+    # The page area starts 20 mm in, so this paragraph starts 10 mm beyond the left edge of the sheet.
+    pdf = weasy(tmp_path, f"{TEXT}<p style='position: absolute; left: -30mm; top: 60mm'>Cut off by the trimmer</p>")
     findings = audit_pdf(pdf)
     assert [(f.check, f.page) for f in findings] == [("outside-printable-area", 1)]
-    assert "Cut off by the trimmer" in findings[0].message and "left edge" in findings[0].message
+    assert findings[0].message.startswith("text 'Cut off by the trimmer' runs 10.0 mm off the left edge of the page")
+
+
+def test_image_outside_the_printable_area(tmp_path):
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="  # 1×1
+    image = (f"<img style='position: absolute; right: -25mm; top: 80mm; width: 20mm; height: 10mm' "
+             f"src='data:image/png;base64,{pixel}'>")
+    findings = audit_pdf(weasy(tmp_path, f"{TEXT}<p>See the chart.</p>{image}"))
+    assert [(f.check, f.page) for f in findings] == [("outside-printable-area", 1)]
+    assert "an image (20 × 10 mm) runs 5.0 mm off the right edge" in findings[0].message
 
 
 def test_text_inside_the_margin_but_on_the_page_is_outside_the_safe_zone(tmp_path):
@@ -76,15 +94,30 @@ def test_heading_as_the_last_line_on_a_page(tmp_path):
 
 
 def test_a_bold_sans_heading_the_size_of_body_text_counts(tmp_path):
-    body = (f"{TEXT}<div style='height: 205mm'></div><h4 style='font-family: DejaVu Sans; font-size: 10.5pt; "
+    body = (f"{TEXT}<div style='height: 205mm'></div><h4 style='font-family: TestSans; font-size: 10.5pt; "
             f"break-after: page'>Key messages</h4>{TEXT}")
     assert checks(weasy(tmp_path, body)) == [("heading-at-page-foot", 1)]
 
 
+def test_a_heading_above_the_footnotes_is_still_at_the_page_foot(tmp_path):
+    note = "<span style='float: footnote; font-size: 8pt'>ILO, World Social Protection Report 2024–26.</span>"
+    body = (f"<p>Coverage has grown.{note}</p><div style='height: 180mm'></div>"
+            f"<h2 style='break-after: page'>Results by region</h2>{TEXT}")
+    assert checks(weasy(tmp_path, body)) == [("heading-at-page-foot", 1)]
+
+
+def test_a_diagonal_watermark_is_not_text_of_the_page(tmp_path):
+    mark = ("<div style='position: fixed; top: 100mm; left: 0; width: 170mm; text-align: center; "
+            "transform: rotate(-50deg); font: bold 120pt TestSans; color: rgba(30, 45, 190, 0.07)'>DRAFT</div>")
+    body = (f"{mark}{TEXT}<div style='height: 150mm'></div>{TEXT}<div style='break-after: page'></div>"
+            f"<div style='break-after: page'></div><h1>Chapter two</h1>{TEXT}")
+    assert audit_pdf(weasy(tmp_path, body)) == []  # page 2 is blank but for the watermark: allowed
+
+
 def test_table_header_and_box_title_followed_by_content_are_fine(tmp_path):
-    table = ("<table><thead><tr><th style='font-family: DejaVu Sans'>Region</th></tr></thead>"
+    table = ("<table><thead><tr><th style='font-family: TestSans'>Region</th></tr></thead>"
              + "<tr><td>Africa</td></tr>" * 70 + "</table>")
-    box = "<div><p style='font: bold 11pt DejaVu Sans'>Key messages</p>" + TEXT + "</div>"
+    box = "<div><p style='font: bold 11pt TestSans'>Key messages</p>" + TEXT + "</div>"
     assert audit_pdf(weasy(tmp_path, f"{box}{table}{TEXT}")) == []
 
 
@@ -117,7 +150,7 @@ def test_contents_entry_whose_title_is_not_on_its_page(tmp_path):
     contents = "<h1>Contents</h1><p><a href='#x'>Results by country ..... 2</a></p>"
     findings = audit_pdf(weasy(tmp_path, f"{contents}<h2 id='x' style='break-before: page'>Results</h2>{TEXT}"))
     assert [(f.check, f.page) for f in findings] == [("toc-page-number", 1)]
-    assert "title is not on it" in findings[0].message
+    assert "shows page 2, but that title is not on that page" in findings[0].message
 
 
 def _relink(path: Path, change) -> Path:

@@ -63,6 +63,27 @@ def build_command(project: Path, audience: str) -> None:
     out.print(f"  PDF:  {result.pdf}")
 
 
+@main.command("audit")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@project_option
+def audit_command(pdf: Path | None, project: Path) -> None:
+    """Check the PDF's layout: printable area, fonts, headings at a page foot, blank pages, links, contents."""
+    from .publish.audit import audit_pdf
+
+    if pdf is None:
+        publication = _or_exit(lambda: Project(project).publication())
+        pdf = Project(project).site / publication.pdf_file
+        if not pdf.is_file():
+            err.print(f"No PDF at {pdf}: run `strategy build` first.", style="red")
+            sys.exit(1)
+    with err.status(f"Auditing {pdf}…"):
+        findings = audit_pdf(pdf)
+    for finding in findings:
+        out.print(str(finding), markup=False, soft_wrap=True)
+    out.print(f"{len(findings)} layout problem(s) in {pdf}." if findings else f"No layout problems in {pdf}.")
+    sys.exit(1 if findings else 0)
+
+
 def _or_exit(action):
     try:
         return action()

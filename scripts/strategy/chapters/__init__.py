@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..inputs import StrategyInputs
 from .abbreviations import abbreviations
+from .charts import CHARTS_FOLDER, results_charts
 from .consent import Audience
 from .inputs_received import summary_of_inputs
 from .meeting_outcomes import meeting_outcomes
@@ -25,28 +26,31 @@ __all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_c
 # Relative to the docs folder; the site navigation links here.
 GENERATED_FOLDER = "generated"
 
-_CHAPTERS = {
-    "inputs-received.md": summary_of_inputs,
-    "meeting-outcomes.md": meeting_outcomes,
-    "phase-ii-results.md": phase_ii_results,
-    "priorities.md": priorities_chapter,
-    "partner-inputs.md": register_of_inputs,
-    "partners.md": list_of_partners,
-}
 ABBREVIATIONS = "abbreviations.md"
 
 
 @dataclass(frozen=True)
 class Chapter:
+    """A generated file: a Markdown chapter, or a chart one of them shows (`charts/…svg`)."""
+
     file_name: str
     markdown: str
 
 
 def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "") -> list[Chapter]:
     """Every generated chapter; the abbreviations list only the terms this text and the chapters use."""
-    chapters = [Chapter(name, make(inputs, audience)) for name, make in _CHAPTERS.items()]
+    charts = results_charts(inputs)
+    chapters = [
+        Chapter("inputs-received.md", summary_of_inputs(inputs, audience)),
+        Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
+        Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, charts)),
+        Chapter("priorities.md", priorities_chapter(inputs, audience)),
+        Chapter("partner-inputs.md", register_of_inputs(inputs, audience)),
+        Chapter("partners.md", list_of_partners(inputs, audience)),
+    ]
     used_in = author_text + "\n".join(c.markdown for c in chapters)
-    return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in))]
+    return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in)),
+            *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts)]
 
 
 def author_text(docs_dir: Path) -> str:
@@ -62,13 +66,14 @@ def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
     changed = []
     for chapter in chapters:
         path = folder / chapter.file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != chapter.markdown:
-            tmp = path.with_suffix(".md.tmp")
+            tmp = path.with_name(path.name + ".tmp")
             tmp.write_text(chapter.markdown, encoding="utf-8")
             tmp.replace(path)
             changed.append(path)
     expected = {c.file_name for c in chapters}
-    for stale in folder.glob("*.md"):
-        if stale.name not in expected:
+    for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*.svg")]:
+        if stale.relative_to(folder).as_posix() not in expected:
             stale.unlink()
     return changed

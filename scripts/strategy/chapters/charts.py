@@ -41,6 +41,10 @@ RC = {
 METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
+# Where the charts go, inside the generated chapters' folder.
+CHARTS_FOLDER = "charts"
+
+
 @dataclass(frozen=True)
 class Chart:
     file_name: str

@@ -61,6 +61,18 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
             + "\n\n</div>")
 
 
+def figure(chart, figure_id: str) -> str:
+    """A numbered figure: caption, the chart with its alt text, and (on the site) its data as a table."""
+    from .charts import CHARTS_FOLDER
+
+    alt = chart.alt.replace("[", "(").replace("]", ")")
+    data = table(chart.data_headers, chart.data_rows, numeric=tuple(range(1, len(chart.data_headers))))
+    return (f'<figure id="{figure_id}" markdown="1">\n\n<figcaption>{md_escape(chart.title)}</figcaption>\n\n'
+            f"![{alt}]({CHARTS_FOLDER}/{chart.file_name})\n\n"
+            f'<details class="chart-data" markdown="1">\n<summary>Data shown in this figure</summary>\n\n{data}\n\n'
+            "</details>\n\n</figure>\n")
+
+
 def key_messages(messages: Sequence[str]) -> str:
     """The "Key messages" box that opens every chapter, as author chapters write it."""
     return '!!! abstract "Key messages"\n' + "\n".join(f"    - {m}" for m in messages) + "\n"

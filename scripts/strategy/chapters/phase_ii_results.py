@@ -7,12 +7,13 @@ from collections import defaultdict
 from ..inputs import StrategyInputs
 from ..inputs.records import CountryResult, Region
 from .consent import Audience
-from .markdown import front_matter, key_messages, md_escape, millions, number, percent, table
+from .charts import Chart
+from .markdown import figure, front_matter, key_messages, md_escape, millions, number, percent, table
 
 TITLE = "Phase II results"
 
 
-def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
+def phase_ii_results(inputs: StrategyInputs, audience: Audience, charts: list[Chart]) -> str:
     summary = inputs.results
     changes = summary.institutional_changes
     people_target = sum(p.target for p in summary.people)
@@ -39,6 +40,8 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
     out.append(table(["Indicator", "Target", "Achieved", "Share of target"], rows, numeric=(1, 2, 3),
                      caption="Phase II targets and achievements", table_id="tbl-targets") + "\n")
     out.append(f"Source: {md_escape(summary.source.rstrip('.'))}.\n")
+    figures = {c.file_name.removesuffix(".svg"): figure(c, f"fig-{c.file_name.removesuffix('.svg')}") for c in charts}
+    out.append(figures.pop("results-targets", ""))
 
     by_region: dict[Region, list[CountryResult]] = defaultdict(list)
     for row in inputs.country_results:
@@ -55,6 +58,7 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience) -> str:
     headers = ["Region", "Countries", "Institutional changes", *(d.label for d in dimensions)]
     out.append(table(headers, rows, numeric=tuple(range(1, len(headers))),
                      caption="Phase II results by region", table_id="tbl-regions") + "\n")
+    out.extend(figures.values())
 
     out.append("## Results by country\n")
     out.append("Each row is one priority country; its code (in brackets) is the key used in "

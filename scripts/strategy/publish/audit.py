@@ -1,12 +1,10 @@
 """Layout audit of a finished PDF, as a publications officer checks it before it goes to print.
 
-    python -m strategy.publish.audit site/spf-flagship-phase-iii-strategy.pdf
-
-prints one line per problem; exits 1 if there is any, 0 when the PDF is clean. The rules are general
-(page geometry, fonts, links, the PDF's structure), not today's stylesheet. Running heads and feet are
-what a tagged PDF leaves out of its structure tree (WeasyPrint's margin boxes); in an untagged PDF,
-the outermost lines by the top or bottom edge that are a page number, or small text repeated at the
-same place on another page. Text set at an angle (a DRAFT watermark) is no part of the page's lines.
+`python -m strategy.publish.audit file.pdf` prints one line per problem; exits 1 if there is any, else 0.
+The rules are general (page geometry, fonts, links, the PDF's structure), not today's stylesheet.
+Running heads and feet are what a tagged PDF leaves out of its structure tree (WeasyPrint's margin
+boxes); in an untagged PDF, the outermost lines by the top or bottom edge that are a page number, or
+small text repeated at the same place on another page. Text at an angle (a watermark) is ignored.
 """
 
 from __future__ import annotations
@@ -32,6 +30,7 @@ LEADER = re.compile(r"^(?P<title>.*?)\s*(?:[.·…]\s*){3,}(?P<number>[\w-]+)$")
 CONTENTS = re.compile(r"(table of )?contents", re.IGNORECASE)
 PAGE_NUMBER = re.compile(r"(page\s*)?(\d+|[ivxlcdm]+)(\s*(of|/)\s*\d+)?", re.IGNORECASE)
 NOTE = re.compile(r"^(\d+|[*†‡§])[.)]?\s")  # how a footnote begins
+WHITE = [(1,), (1, 1, 1), (0, 0, 0, 0)]  # gray, RGB and CMYK
 
 Line = dict[str, Any]  # a pdfplumber text line, with its "chars"
 
@@ -93,8 +92,8 @@ def _pages(plumb: Any, labels: list[str], tagged: dict[int, set[int]] | None) ->
     seen = Counter(key for _, lines in raw for key in {_place(line) for line in lines})
     pages = []
     for index, (page, lines) in enumerate(raw):
-        if tagged is not None:
-            mcids = tagged.get(page.page_obj.pageid, set())
+        mcids = tagged.get(page.page_obj.pageid) if tagged else None
+        if mcids:  # a tagged page: what is not in the structure tree is a running head or foot
             running = {i for i, line in enumerate(lines)
                        if sum(c.get("mcid") not in mcids for c in _ink(line)) * 2 > len(_ink(line))}
         else:
@@ -102,7 +101,7 @@ def _pages(plumb: Any, labels: list[str], tagged: dict[int, set[int]] | None) ->
         # The body size: the commonest size on the page, but never below the document's (a page of tables).
         body_size = max(sizes[index].most_common(1)[0][0] if sizes[index] else 0.0, document_body)
         x0, top, x1, bottom = page.bbox
-        full_bleed = any(r["fill"] and not _white(r["non_stroking_color"]) and r["x0"] <= x0 + 1 and
+        full_bleed = any(r["fill"] and r["non_stroking_color"] not in WHITE and r["x0"] <= x0 + 1 and
                          r["top"] <= top + 1 and r["x1"] >= x1 - 1 and r["bottom"] >= bottom - 1 for r in page.rects)
         pages.append(_Page(index + 1, labels[index], page, [line for i, line in enumerate(lines) if i not in running],
                            bool(running), body_size, full_bleed))
@@ -174,12 +173,6 @@ def _is_heading(line: Line, body_size: float) -> bool:
     return bold_sans or size >= body_size + LARGER_THAN_BODY_PT
 
 
-def _white(color: Any) -> bool:
-    if not isinstance(color, (tuple, list)) or not all(isinstance(v, (int, float)) for v in color):
-        return False
-    return all(v <= 0.01 for v in color) if len(color) == 4 else all(v >= 0.99 for v in color)
-
-
 def _short(text: str, limit: int = 50) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -190,20 +183,27 @@ def _short(text: str, limit: int = 50) -> str:
 def _outside_printable_area(pages: list[_Page], margin: float) -> Iterator[Finding]:
     for page in (p for p in pages if not p.full_bleed):  # a full-bleed cover reaches the edges by design
         x0, top, x1, bottom = page.plumb.bbox
-        off: dict[tuple[int, bool], list] = defaultdict(list)  # what is too close to an edge, by line
-        for obj in [*(c for c in page.plumb.chars if c["text"].strip()), *page.plumb.images]:
-            gap = min((obj["x0"] - x0, "left"), (x1 - obj["x1"], "right"),
-                      (obj["top"] - top, "top"), (bottom - obj["bottom"], "bottom"))
-            if gap[0] < margin - 0.01:
-                off[(round(obj["top"]), "text" in obj)].append((gap, obj))
-        for (row, is_text), found in off.items():
-            (distance, edge), image = min(gap for gap, _ in found), found[0][1]
-            line = "".join(c["text"] for c in sorted(page.plumb.chars, key=lambda c: c["x0"]) if round(c["top"]) == row)
-            what = (f"text '{_short(line)}'" if is_text else f"an image ({(image['x1'] - image['x0']) / MM:.0f} × "
-                    f"{(image['bottom'] - image['top']) / MM:.0f} mm)")
-            where = f"runs {-distance / MM:.1f} mm off" if distance < 0 else f"is {distance / MM:.1f} mm from"
-            yield page.finding("outside-printable-area", f"{what} {where} the {edge} edge of the page "
-                                                         f"(keep {margin / MM:g} mm clear for printing)")
+
+        def nearest_edge(obj: dict) -> tuple[float, str]:
+            return min((obj["x0"] - x0, "left"), (x1 - obj["x1"], "right"),
+                       (obj["top"] - top, "top"), (bottom - obj["bottom"], "bottom"))
+
+        def where(distance: float, edge: str) -> str:
+            how = f"runs {-distance / MM:.1f} mm off" if distance < 0 else f"is {distance / MM:.1f} mm from"
+            return f"{how} the {edge} edge of the page (keep {margin / MM:g} mm clear for printing)"
+
+        close = [(nearest_edge(c), c) for c in page.plumb.chars if c["text"].strip()]
+        close = [(gap, c) for gap, c in close if gap[0] < margin - 0.01]
+        if close:  # one finding per page, naming the worst line
+            gap, worst = min(close, key=lambda found: found[0][0])
+            line = [c for c in page.plumb.chars if round(c["top"]) == round(worst["top"])]
+            text = _short("".join(c["text"] for c in sorted(line, key=lambda c: c["x0"])))
+            more = len({round(c["top"]) for _, c in close}) - 1
+            yield page.finding("outside-printable-area", f"text '{text}' {where(*gap)}"
+                                                         + f"; {more} more line{'s' * (more > 1)} too" * bool(more))
+        for image in (i for i in page.plumb.images if nearest_edge(i)[0] < margin - 0.01):
+            size = f"{(image['x1'] - image['x0']) / MM:.0f} × {(image['bottom'] - image['top']) / MM:.0f} mm"
+            yield page.finding("outside-printable-area", f"an image ({size}) {where(*nearest_edge(image))}")
 
 
 def _fonts_not_embedded(pdf: pikepdf.Pdf, labels: list[str]) -> Iterator[Finding]:
@@ -232,9 +232,17 @@ def _unembedded(resources: Any, visited: set[tuple[int, int]]) -> Iterator[str]:
 
 def _headings_at_foot(pages: list[_Page], contents: set[int]) -> Iterator[Finding]:
     for page in (p for p in pages if p.lines and not p.full_bleed and p.number not in contents):
-        last = _above_footnotes(page)[-1]
-        if _is_heading(last, page.body_size) and not any(i["top"] >= last["bottom"] for i in page.plumb.images):
-            yield page.finding("heading-at-page-foot", f"heading '{_short(last['text'])}' is the last line on the page")
+        lines = _above_footnotes(page)
+        below = [image for image in page.plumb.images if image["top"] >= lines[-1]["bottom"]]
+        if below or not _is_heading(lines[-1], page.body_size):
+            continue
+        heading = [lines[-1]]  # with the lines before it of a heading that runs over several
+        for line in reversed(lines[:-1]):
+            if _font(line) != _font(heading[0]) or heading[0]["top"] - line["bottom"] > line["bottom"] - line["top"]:
+                break
+            heading.insert(0, line)
+        text = _short(" ".join(line["text"] for line in heading), 80)
+        yield page.finding("heading-at-page-foot", f"heading '{text}' is the last line on the page")
 
 
 def _above_footnotes(page: _Page) -> list[Line]:
@@ -308,28 +316,33 @@ def _contents_pages(pages: list[_Page]) -> set[int]:
 def _toc_page_numbers(pages: list[_Page], contents: set[int], links: list[list[_Link]]) -> Iterator[Finding]:
     for page in (p for p in pages if p.number in contents):
         wrapped: list[str] = []  # the first lines of a title that runs over several lines
-        for line in page.lines:
-            text, entry = line["text"].strip(), LEADER.match(line["text"].strip())
+        for before, line in zip([None, *page.lines], page.lines):
+            if before is None or line["top"] - before["bottom"] > line["bottom"] - line["top"]:
+                wrapped = []  # a line set apart (after a heading or between entries) starts afresh
+            entry = LEADER.match(line["text"].strip())
             if entry is None:
-                wrapped = [] if CONTENTS.fullmatch(text) else [*wrapped, text]
+                wrapped.append(line["text"].strip())
                 continue
-            title, number, wrapped = _short(" ".join([*wrapped, entry["title"]])), entry["number"], []
+            title, number, wrapped = " ".join([*wrapped, entry["title"]]), entry["number"], []
             last = _ink(line)[-1]  # the page number: the link over it is the entry's link
             x, y = (last["x0"] + last["x1"]) / 2, (line["top"] + line["bottom"]) / 2
             link = next((k for k in links[page.number - 1] if k.target is not None
                          and k.box[0] <= x <= k.box[2] and k.box[1] <= y <= k.box[3]), None)
             target = pages[link.target] if link else next((p for p in pages if p.label == number), None)
-            words = [re.sub(r"[\W_]+", "", t.casefold()) for t in (title, " ".join(x["text"] for x in target.lines))] \
-                if target else []
             if target is None:
                 problem = "which the document does not have"
             elif target.label != number:
                 problem = f"but its link goes to page {target.label} (page {target.number} of the PDF)"
-            elif words[0] not in words[1]:
+            elif _words(title) not in _words(" ".join(line["text"] for line in target.lines)):
                 problem = "but that title is not on that page"
             else:
                 continue
-            yield page.finding("toc-page-number", f"contents entry '{title}' shows page {number}, {problem}")
+            yield page.finding("toc-page-number", f"contents entry '{_short(title)}' shows page {number}, {problem}")
+
+
+def _words(text: str) -> str:
+    """Letters and digits only, to compare titles across hyphenation, line breaks and punctuation."""
+    return re.sub(r"[\W_]+", "", text.casefold())
 
 
 def main(argv: list[str] | None = None) -> int:
