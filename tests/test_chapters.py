@@ -76,10 +76,14 @@ def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_in
                                          "partner_inputs": {**example_inputs.partner_inputs, item.id: hostile}})
     _, extensions = document_outline(REPO / "mkdocs.yml")
     for chapter in generate_chapters(inputs, Audience.INTERNAL):
+        if not chapter.file_name.endswith(".md"):
+            continue
         body = chapter.markdown.split("---", 2)[2]
         html = markdown.markdown(body, extensions=list(extensions), extension_configs=extensions)
         tags = _tags(html)
-        assert not {"script", "img"} & {tag for tag, _ in tags}, chapter.file_name
+        assert "script" not in {tag for tag, _ in tags}, chapter.file_name
+        # The only images are the project's own charts.
+        assert all(dict(attrs).get("src", "").startswith("charts/") for tag, attrs in tags if tag == "img")
         for tag, attrs in tags:
             assert not any(name.startswith("on") for name, _ in attrs), (tag, attrs)
             assert not any((value or "").startswith(("javascript:", "file:")) for _, value in attrs), (tag, attrs)
