@@ -46,11 +46,30 @@ CASES = [
      "from weasyprint import HTML, CSS; from pathlib import Path\n"
      "HTML(string=Path('.build/print.html').read_text(), base_url='docs/').write_pdf('out.pdf',"
      " stylesheets=[CSS(string='body{font-family:serif;font-size:10.5pt} @page{size:A4;margin:25mm}')])"),
+    ("pdf-300", "both PDF editions of the example scaled to about 300 pages vs. the example itself",
+     "from pathlib import Path; from strategy.build import Project, build; build(Project(Path('../scaled')))",
+     "from pathlib import Path; from strategy.build import Project, build; build(Project(Path('.').resolve()))"),
     ("build", "the whole `strategy build` vs. `mkdocs build` alone",
      "from strategy.build import Project, build; from pathlib import Path; build(Project(Path('.').resolve()))",
      "from mkdocs.config import load_config; from mkdocs.commands.build import build\n"
      "build(load_config('mkdocs.yml', site_dir='out-site'))"),
 ]
+
+
+# How many times the partner inputs are repeated for the ~300-page case.
+SCALE = 8
+
+
+def _scaled_copy(project: Path, target: Path, factor: int) -> None:
+    """The project with every partner input repeated `factor` times under new IDs."""
+    shutil.copytree(project, target)
+    folder = target / "inputs" / "partner-inputs"
+    originals = sorted(folder.glob("PI-*.yaml"))
+    for copy in range(1, factor):
+        for path in originals:
+            new_id = f"PI-{copy}{path.stem[3:]}"
+            text = path.read_text(encoding="utf-8").replace(f"id: {path.stem}", f"id: {new_id}", 1)
+            (folder / f"{new_id}.yaml").write_text(text, encoding="utf-8")
 
 
 def measure(code: str, cwd: Path) -> tuple[float, float]:
@@ -76,6 +95,7 @@ def main() -> None:
         for part in ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]:
             src = REPO / part
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, project / part)
+        _scaled_copy(project, Path(tmp) / "scaled", SCALE)
         # The pdf case needs the print HTML that a build leaves behind.
         subprocess.run([PY, "-m", "strategy.cli", "build", "--project", str(project)], check=True,
                        stdout=subprocess.DEVNULL)

@@ -151,3 +151,27 @@ def test_repo_has_no_stray_generated_output():
     listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout.split()
     tracked.update(listed)
     assert not any(p.endswith(".pdf") or p.startswith(("site/", "docs/generated/")) for p in tracked)
+
+
+def test_cross_references_print_the_number_and_the_right_page(reading, texts):
+    body = " ".join(texts)
+    refs = re.findall(r"\b(table|figure) (\d+\.\d+), page (\d+)", body)
+    assert refs, "the example's cross-reference is missing"
+    labels = reading.page_labels
+    for kind, number, page in refs:
+        assert f"{kind.capitalize()} {number}" in texts[labels.index(page)], (kind, number, page)
+
+
+def test_footnotes_print_on_the_page_of_their_call(built, texts):
+    """Each footnote is printed on the page that holds the words just before its call."""
+    html = (built.root / ".build" / "print.html").read_text(encoding="utf-8")
+    marked = re.sub(r"<[^>]+>", "", html.replace('<span class="footnote">', "\x00"))
+    notes = re.findall(r"([^\x00]{12})\x00([^\x00]{25})", marked)
+    assert notes
+    for before, note in notes:
+        call_words = re.sub(r"\s+", " ", before)[-12:]
+        note_words = re.sub(r"\s+", " ", note.strip())[:25]
+        call_pages = {i for i, t in enumerate(texts) if call_words in t}
+        note_pages = {i for i, t in enumerate(texts) if note_words in t}
+        assert note_pages, f"footnote '{note_words}' is not printed"
+        assert call_pages & note_pages, f"'{note_words}' is on {note_pages}, its call on {call_pages}"

@@ -176,11 +176,11 @@ def _list_of(kind: str, title: str, captions: list[Caption]) -> str:
             f'<h1 class="toc-title">{title}</h1><ol>{items}</ol></nav>')
 
 
-_XREF = re.compile(r'<a class="xref" href="#([^"]+)">(.*?)</a>', re.S)
+_XREF = re.compile(r'<a (?=[^>]*\bclass="xref")[^>]*\bhref="#([^"]+)"[^>]*>(.*?)</a>', re.S)
 
 
 def _resolve_cross_references(document: str, captions: list[Caption]) -> str:
-    """`[](#tbl-x){: .xref }` prints as "table 2.3" (the page number is added by the stylesheet)."""
+    """`[words](page.md#tbl-x){: .xref }` prints as "table 2.3, page 27" (the stylesheet adds the page)."""
     labels = {c.id: c.label[0].lower() + c.label[1:] for c in captions}
 
     def replace(match: re.Match) -> str:
