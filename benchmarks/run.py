@@ -24,6 +24,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
+# Render the print HTML left by a build with one stylesheet, fonts and PDF options held equal.
+PDF_WITH = (
+    "from pathlib import Path; from weasyprint import HTML, CSS; "
+    "from weasyprint.text.fonts import FontConfiguration\n"
+    "fc = FontConfiguration()\n"
+    "sheets = [CSS('docs/assets/stylesheets/fonts.css', font_config=fc), CSS(string={css}, font_config=fc)]\n"
+    "HTML(string=Path('.build/print.html').read_text(), base_url='docs/').write_pdf("
+    "'out.pdf', stylesheets=sheets, font_config=fc, pdf_variant='pdf/ua-1', pdf_tags=True)"
+)
+
 # Each case: (name, what it measures, code of the case, code of its baseline). Code runs with the
 # project copy as the working directory.
 CASES = [
@@ -39,13 +49,10 @@ CASES = [
      "from mkdocs.config import load_config; from mkdocs.commands.build import build\n"
      "c = load_config('mkdocs.yml', site_dir='out-site', strict=False)\n"
      "c.plugins.pop('strategy'); build(c)"),
-    ("pdf", "WeasyPrint with the print stylesheet vs. the same HTML with a plain stylesheet",
-     "from pathlib import Path; from strategy.publish import render_pdf\n"
-     "render_pdf(Path('.build/print.html').read_text(), Path('docs'), Path('docs/assets/stylesheets/fonts.css'),"
-     " Path('out.pdf'), [Path('docs/assets')])",
-     "from weasyprint import HTML, CSS; from pathlib import Path\n"
-     "HTML(string=Path('.build/print.html').read_text(), base_url='docs/').write_pdf('out.pdf',"
-     " stylesheets=[CSS(string='body{font-family:serif;font-size:10.5pt} @page{size:A4;margin:25mm}')])"),
+    ("pdf", "the reading edition with the print stylesheet vs. the same HTML, fonts and PDF options with a "
+     "plain stylesheet",
+     PDF_WITH.format(css="Path('scripts/strategy/publish/print.css').read_text()"),
+     PDF_WITH.format(css="'body{font-family:\"Noto Serif\";font-size:10.5pt} @page{size:A4;margin:25mm}'")),
     ("pdf-300", "both PDF editions of the example scaled to about 300 pages vs. the example itself",
      "from pathlib import Path; from strategy.build import Project, build; build(Project(Path('../scaled')))",
      "from pathlib import Path; from strategy.build import Project, build; build(Project(Path('.').resolve()))"),
@@ -73,11 +80,11 @@ def _scaled_copy(project: Path, target: Path, factor: int) -> None:
 
 
 def measure(code: str, cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MiB) of `code` in a fresh process."""
-    start = time.perf_counter()
+    """CPU seconds (user + system, less noisy than wall time on a shared machine) and peak resident
+    memory (MiB) of `code` in a fresh process, including the worker processes it waits for."""
     process = subprocess.Popen([PY, "-c", code], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
+    seconds = usage.ru_utime + usage.ru_stime
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark code failed:\n{code}\n{process.stderr.read().decode()}")
     return seconds, usage.ru_maxrss / 1024
@@ -112,6 +119,7 @@ def main() -> None:
                          "ratio": med["case"][0] / med["baseline"][0], "peak_mib": med["case"][1],
                          "baseline_peak_mib": med["baseline"][1]})
 
+    print("CPU seconds of the measured process (median), peak memory (max):")
     print(f"{'case':<7} {'seconds':>8} {'baseline':>9} {'ratio':>6} {'peak MiB':>9} {'base MiB':>9}  what")
     for r in rows:
         print(f"{r['name']:<7} {r['seconds']:>8.2f} {r['baseline_seconds']:>9.2f} {r['ratio']:>6.2f} "
