@@ -116,26 +116,25 @@ def _section(item: RenderedChapter, first: bool = False) -> str:
 
 
 def _cover(p: Publication) -> str:
-    e = html.escape
-    return ('<section class="cover">'
-            f'<p class="cover-programme">{e(p.programme)}</p>'
-            f'<h1 class="cover-title">{e(p.title)}</h1>'
-            f'<p class="cover-subtitle">{e(p.subtitle)}</p>'
-            f'<p class="cover-edition">{e(p.edition.label)}</p>'
-            f'<p class="cover-date">{e(long_date(p.edition.date))}</p>'
-            f'<p class="cover-publisher">{e(p.publisher)}</p>'
-            "</section>")
+    date = long_date(p.edition.date)
+    return _page_of_lines("cover", [("programme", p.programme), ("title", p.title), ("subtitle", p.subtitle),
+                                    ("edition", p.edition.label), ("date", date), ("publisher", p.publisher)],
+                          heading="title")
 
 
 def _title_page(p: Publication) -> str:
-    e = html.escape
-    return ('<section class="title-page">'
-            f'<p class="title-page-programme">{e(p.programme)}</p>'
-            f'<p class="title-page-title">{e(p.title)}</p>'
-            f'<p class="title-page-subtitle">{e(p.subtitle)}</p>'
-            f'<p class="title-page-edition">{e(p.edition.label)} · {e(long_date(p.edition.date))}</p>'
-            f'<p class="title-page-publisher">{e(p.publisher)}</p>'
-            "</section>")
+    edition = f"{p.edition.label} · {long_date(p.edition.date)}"
+    return _page_of_lines("title-page", [("programme", p.programme), ("title", p.title), ("subtitle", p.subtitle),
+                                         ("edition", edition), ("publisher", p.publisher)])
+
+
+def _page_of_lines(kind: str, lines: list[tuple[str, str]], heading: str | None = None) -> str:
+    """A page of single lines, each with its class (`cover-title`, `title-page-edition`, …)."""
+    parts = []
+    for name, text in lines:
+        tag = "h1" if name == heading else "p"
+        parts.append(f'<{tag} class="{kind}-{name}">{html.escape(text)}</{tag}>')
+    return f'<section class="{kind}">{"".join(parts)}</section>'
 
 
 def _rights_page(p: Publication) -> str:
