@@ -1,0 +1,227 @@
+"""Partner text is untrusted (issue 4): consent canaries, hostile payloads, killed builds, any text at all."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import pikepdf
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import copy_project, strategy
+from strategy.inputs import load_inputs
+
+CANARY_WITHHELD = "CANARYWITHHELD7Q"
+CANARY_ANONYMOUS = "CANARYANONNAME9Z"
+
+
+def every_byte(folder: Path) -> bytes:
+    """Every file of a build, with the PDFs' streams decompressed, as one haystack."""
+    chunks = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        chunks.append(path.as_posix().encode())
+        data = path.read_bytes()
+        chunks.append(data)
+        if path.suffix == ".pdf":
+            with pikepdf.open(path) as pdf:
+                for obj in pdf.objects:
+                    if isinstance(obj, pikepdf.Stream):
+                        try:
+                            chunks.append(obj.read_bytes())
+                        except pikepdf.PdfError:
+                            pass
+                chunks.append(str(pdf.open_metadata()).encode())
+        elif path.suffix in (".gz", ".zz"):
+            chunks.append(zlib.decompress(data, 47))
+    return b"\n".join(chunks)
+
+
+def plant_canaries(root: Path) -> dict[str, list[str]]:
+    """Canary words in every text field of withheld inputs and in the names of anonymous partners."""
+    inputs = load_inputs(root / "inputs", root)
+    planted: dict[str, list[str]] = {"withheld": [], "anonymous": []}
+    for item in inputs.partner_inputs.values():
+        path = root / "inputs" / "partner-inputs" / f"{item.id}.yaml"
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if item.consent.value == "withheld":
+            for field in ("vision", "country_experience", "key_quote"):
+                if record.get(field):
+                    record[field] = f"{CANARY_WITHHELD} {record[field]}"
+            for proposal in record["priorities"]:
+                proposal["proposal"] = f"{CANARY_WITHHELD} {proposal['proposal']}"
+            path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            planted["withheld"].append(item.id)
+    named = {i.partner for i in inputs.partner_inputs.values() if i.consent.value == "named"}
+    anonymous = {i.partner for i in inputs.partner_inputs.values()} - named
+    partners_file = root / "inputs" / "partners.yaml"
+    partners = yaml.safe_load(partners_file.read_text(encoding="utf-8"))
+    for partner in partners:
+        if partner["id"] in anonymous:
+            partner["name"] = f"{CANARY_ANONYMOUS} {partner['name']}"
+            partner["short_name"] = f"{CANARY_ANONYMOUS} {partner.get('short_name') or 'partner'}"
+            planted["anonymous"].append(partner["id"])
+    partners_file.write_text(yaml.safe_dump(partners, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return planted
+
+
+@pytest.fixture(scope="module")
+def canary_project(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("canaries"))
+    planted = plant_canaries(root)
+    assert planted["withheld"] and planted["anonymous"]
+    return root, planted
+
+
+@pytest.mark.parametrize("audience", ["partners", "public"])
+def test_withheld_inputs_and_anonymous_names_are_in_no_byte_of_an_outside_build(canary_project, audience):
+    root, planted = canary_project
+    run = strategy("build", "--project", str(root), "--audience", audience)
+    assert run.returncode == 0, run.stderr
+    haystack = every_byte(root / "site")
+    assert CANARY_WITHHELD.encode() not in haystack
+    assert CANARY_ANONYMOUS.encode() not in haystack
+    for record_id in planted["withheld"]:
+        assert not re.search(rb"\b" + record_id.encode() + rb"\b", haystack), record_id
+    # Counts still include them.
+    assert b"were sent on condition that they not be published" in haystack
+
+
+def test_internal_build_shows_withheld_material_marked(canary_project, tmp_path):
+    root, _ = canary_project
+    run = strategy("build", "--project", str(root), "--audience", "internal")
+    assert run.returncode == 0, run.stderr
+    register = (root / "site" / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
+    assert CANARY_WITHHELD in register and "Withheld:" in register
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's API)
+        _Listener.seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    payloads = [
+        "<script>document.title='pwned'</script>",
+        '<img src="file:///etc/passwd" onerror="alert(1)">',
+        '<link rel="attachment" href="/etc/hostname">',
+        f'<img src="http://127.0.0.1:{port}/from-html.png">',
+        f"![x](http://127.0.0.1:{port}/from-markdown.png)",
+        f"[click](javascript:alert(1)) <a href='javascript:alert(2)'>a</a>",
+        '<p style="background:url(file:///etc/passwd)">styled</p>',
+        "<style>@import url(/etc/passwd);</style>",
+        '{: onclick="alert(3)" }',
+    ]
+    root = copy_project(tmp_path / "project")
+    folder = root / "inputs" / "partner-inputs"
+    for path in sorted(folder.glob("PI-*.yaml"))[:3]:
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        hostile = " ".join(payloads)
+        record["key_quote"] = hostile
+        field = "vision" if record.get("vision") else "country_experience"
+        record[field] = hostile + "\n\n" + record[field]
+        record["priorities"][0]["proposal"] = hostile
+        path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    run = strategy("build", "--project", str(root))
+    server.shutdown()
+    assert run.returncode == 0, run.stderr
+    assert _Listener.seen == [], _Listener.seen
+    haystack = every_byte(root / "site")
+    assert Path("/etc/passwd").read_bytes()[:30] not in haystack
+    for page in (root / "site").rglob("*.html"):
+        for tag, attrs in _tags(page.read_text(encoding="utf-8")):
+            for name, value in attrs:
+                value = (value or "").strip().lower()
+                assert not name.startswith("on"), (page, tag, name)
+                assert not value.startswith(("javascript:", "file:")), (page, tag, name, value)
+                assert f"127.0.0.1:{port}" not in value, (page, tag, name, value)
+            assert not (tag == "script" and ("pwned" in str(attrs))), page
+        assert "<script>document.title" not in page.read_text(encoding="utf-8")
+    with pikepdf.open(root / "site" / "spf-flagship-phase-iii-strategy.pdf") as pdf:
+        assert len(pdf.attachments) == 0
+
+
+def test_a_build_killed_midway_leaves_the_last_outputs_as_they_were(tmp_path):
+    root = copy_project(tmp_path / "project")
+    assert strategy("build", "--project", str(root)).returncode == 0
+    before = _digest(root / "site")
+    rng = random.Random(os.environ.get("PYTEST_XDIST_WORKER", "0"))
+    for delay in (rng.uniform(0.5, 3.0), rng.uniform(3.0, 12.0)):
+        process = subprocess.Popen([sys.executable, "-m", "strategy.cli", "build", "--project", str(root)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert _digest(root / "site") == before, f"outputs changed after a kill at {delay:.1f} s"
+    # The next build tidies up after the killed ones and succeeds.
+    assert strategy("build", "--project", str(root)).returncode == 0
+    assert not list((root / ".build").glob("site.new-*"))
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=300))
+def test_any_text_in_a_partner_field_renders_as_text(example_inputs, text):
+    import markdown
+
+    from strategy.chapters import Audience, generate_chapters
+
+    item = next(iter(example_inputs.partner_inputs.values()))
+    text = text.strip() or "x"
+    changed = item.model_copy(update={"key_quote": text, "vision": text})
+    inputs = example_inputs.__class__(**{**example_inputs.__dict__,
+                                         "partner_inputs": {**example_inputs.partner_inputs, item.id: changed}})
+    register = next(c for c in generate_chapters(inputs, Audience.INTERNAL) if c.file_name == "partner-inputs.md")
+    html = markdown.markdown(register.markdown.split("---", 2)[2],
+                             extensions=["md_in_html", "attr_list", "def_list", "tables", "footnotes", "abbr"])
+    allowed = {"p", "a", "em", "strong", "ul", "ol", "li", "h1", "h2", "h3", "dl", "dt", "dd", "div", "code",
+               "blockquote", "br", "hr", "pre", "abbr", "sup", "span"}
+    tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
+    assert tags <= allowed, tags - allowed
+    assert not re.search(r"<[^>]+\son[a-z]+=", html)
+
+
+def _tags(html: str) -> list[tuple[str, list]]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Parser().feed(html)
+    return found
