@@ -187,3 +187,47 @@ def test_missing_inputs_folder_is_a_problem_not_a_crash(tmp_path):
     assert run.returncode == 1
     assert "inputs/meeting.yaml" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
+HOSTILE_FILES = {
+    "alias bomb": ("inputs/glossary.yaml", b"a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n",
+                   "no YAML aliases"),
+    "binary garbage": ("inputs/priorities.yaml", bytes(range(256)) * 4, "a text file"),
+    "too large": ("inputs/glossary.yaml", b"- term: X\n  expansion: " + b"y" * (3 * 1024 * 1024) + b"\n",
+                  "a file of at most"),
+    "deep nesting": ("inputs/glossary.yaml", b"x: " + b"[" * 60 + b"]" * 60 + b"\n", "nesting deeper than"),
+    "not a list": ("inputs/priorities.yaml", b"just: a mapping\n", "a list of Priority records"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
+def test_hostile_files_get_a_clear_problem_and_no_hang(tmp_path, case):
+    root = copy_project(tmp_path / "project")
+    relative, data, expected = HOSTILE_FILES[case]
+    _write(root / relative, data)
+    run = strategy("check", "--project", str(root), timeout=60)
+    assert run.returncode == 1
+    assert relative in run.stderr and expected in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_readable_encodings_crlf_and_semicolons_are_read(tmp_path, encoding):
+    """Files as Excel and Windows editors write them are read, not refused."""
+    root = copy_project(tmp_path / "project")
+    countries = root / "inputs" / "countries.csv"
+    text = countries.read_text(encoding="utf-8")
+    if encoding == "cp1252":
+        text = text.replace(",", ";")  # Excel in many European locales separates with semicolons
+    countries.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    partner = first_input(root)
+    partner.write_bytes(partner.read_text(encoding="utf-8").replace("\n", "\r\n").encode(encoding))
+    run = strategy("check", "--project", str(root))
+    assert run.returncode == 0, run.stderr
+    from strategy.inputs import load_inputs
+    inputs = load_inputs(root / "inputs", root)
+    assert inputs.countries["CIV"].name == "Côte d'Ivoire"

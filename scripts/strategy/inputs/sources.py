@@ -44,8 +44,12 @@ class SourceData:
             path = path[:-1]
 
 
-def read_text(path: Path, shown_as: str) -> tuple[str | None, list[Problem]]:
-    """A file's text, or the problem that stops it being read."""
+def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None) -> tuple[str | None, list[Problem]]:
+    """A file's text, or the problem that stops it being read.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are read; `legacy_encoding` (Windows-1252 for CSV,
+    as Excel exports it) is tried when the bytes are not UTF-8.
+    """
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -53,18 +57,22 @@ def read_text(path: Path, shown_as: str) -> tuple[str | None, list[Problem]]:
     if len(raw) > MAX_FILE_BYTES:
         return None, [Problem(shown_as, None, None, f"a file of at most {MAX_FILE_BYTES // 1024} KiB",
                               f"{len(raw) // 1024} KiB")]
-    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if b"\x00" in raw[:8192] and not utf16:
         return None, [Problem(shown_as, None, None, "a text file", "binary content")]
-    for encoding in ("utf-8-sig", "utf-16"):
-        if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        try:
-            return raw.decode(encoding).replace("\r\n", "\n"), []
-        except UnicodeDecodeError as err:
-            line = raw[: err.start].count(b"\n") + 1
-            return None, [Problem(shown_as, line, None, f"text encoded as {encoding.upper().rstrip('-SIG')}",
-                                  f"byte {raw[err.start]:#04x} that is not valid there")]
-    return None, [Problem(shown_as, None, None, "a text file", "undecodable content")]
+    encoding = "utf-16" if utf16 else "utf-8-sig"
+    try:
+        return raw.decode(encoding).replace("\r\n", "\n"), []
+    except UnicodeDecodeError as err:
+        if legacy_encoding and not utf16:
+            try:
+                return raw.decode(legacy_encoding).replace("\r\n", "\n"), []
+            except UnicodeDecodeError:
+                pass
+        line = raw[: err.start].count(b"\n") + 1
+        name = "UTF-16" if utf16 else "UTF-8"
+        return None, [Problem(shown_as, line, None, f"text encoded as {name}",
+                              f"byte {raw[err.start]:#04x} that is not valid there")]
 
 
 def read_yaml(path: Path, shown_as: str) -> SourceData:
@@ -127,7 +135,7 @@ def _build(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeLo
 def read_csv(path: Path, shown_as: str, columns: list[str], required: set[str]) -> SourceData:
     """Rows as dicts of strings (empty cells dropped), with the line of each row."""
     source = SourceData(shown_as, data=[])
-    text, source.problems = read_text(path, shown_as)
+    text, source.problems = read_text(path, shown_as, legacy_encoding="cp1252")
     if text is None:
         return source
     sample = text.split("\n", 1)[0]
