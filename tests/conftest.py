@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -74,3 +75,27 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
     run = strategy("build", "--project", str(root))
     assert run.returncode == 0, run.stderr
     return BuiltExample(root, run, load_publication(root / "strategy.yml", root), load_inputs(root / "inputs", root))
+
+
+def digest(folder: Path) -> str:
+    """One hash of every file's path and bytes under a folder: equal hashes, unchanged outputs."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def start_tags(html: str) -> list[tuple[str, list]]:
+    """Every start tag of an HTML text with its attributes, as a browser's parser sees them."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Parser().feed(html)
+    return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from html.parser import HTMLParser
@@ -12,7 +11,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import copy_project, strategy
+from conftest import copy_project, strategy, digest
 from strategy.chapters.consent import Audience, may_name, may_show
 from strategy.inputs.records import Consent
 
@@ -190,14 +189,14 @@ def test_every_page_shows_the_draft_banner_and_the_pdf_link(built):
 def test_a_failed_build_changes_no_output(tmp_path):
     root = copy_project(tmp_path / "project")
     assert strategy("build", "--project", str(root)).returncode == 0
-    before = _digest(root / "site")
+    before = digest(root / "site")
     partners = root / "inputs" / "partners.yaml"
     partners.write_text(partners.read_text(encoding="utf-8").replace("kind: ", "kind: nonsense-", 1),
                         encoding="utf-8")
     run = strategy("build", "--project", str(root))
     assert run.returncode == 1
     assert "inputs/partners.yaml:" in run.stderr and "Traceback" not in run.stderr
-    assert _digest(root / "site") == before
+    assert digest(root / "site") == before
 
 
 def test_unknown_input_id_in_an_author_chapter_fails_the_build_with_file_and_line(tmp_path):
@@ -211,15 +210,6 @@ def test_unknown_input_id_in_an_author_chapter_fails_the_build_with_file_and_lin
     assert run.returncode == 1
     assert "docs/vision.md:14:" in run.stderr and "PI-999" in run.stderr, run.stderr
     assert not (root / "site").exists()
-
-
-def _digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(folder).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def test_pdf_uses_only_the_shipped_fonts_all_embedded(pdf):

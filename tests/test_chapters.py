@@ -67,7 +67,7 @@ HOSTILE = ('<script>alert(1)</script> <img src=x onerror=alert(2)> [click](javas
 def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_inputs):
     import markdown
 
-    from conftest import REPO
+    from conftest import REPO, start_tags
     from strategy.publish import document_outline
 
     item = next(iter(example_inputs.partner_inputs.values()))
@@ -80,7 +80,7 @@ def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_in
             continue
         body = chapter.markdown.split("---", 2)[2]
         html = markdown.markdown(body, extensions=list(extensions), extension_configs=extensions)
-        tags = _tags(html)
+        tags = start_tags(html)
         assert "script" not in {tag for tag, _ in tags}, chapter.file_name
         # The only images are the project's own charts.
         assert all(dict(attrs).get("src", "").startswith("charts/") for tag, attrs in tags if tag == "img")
@@ -89,16 +89,3 @@ def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_in
             assert not any((value or "").startswith(("javascript:", "file:")) for _, value in attrs), (tag, attrs)
         assert "A heading</h" not in html
     assert '{{ quote("PI-001") }}' not in chapters_text(inputs, Audience.INTERNAL)
-
-
-def _tags(html: str) -> list[tuple[str, list]]:
-    from html.parser import HTMLParser
-
-    found = []
-
-    class Parser(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            found.append((tag, attrs))
-
-    Parser().feed(html)
-    return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import os
 import random
@@ -21,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project, strategy
+from conftest import copy_project, strategy, digest, start_tags
 from strategy.inputs import load_inputs
 
 CANARY_WITHHELD = "CANARYWITHHELD7Q"
@@ -132,7 +131,7 @@ def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_pat
         '<link rel="attachment" href="/etc/hostname">',
         f'<img src="http://127.0.0.1:{port}/from-html.png">',
         f"![x](http://127.0.0.1:{port}/from-markdown.png)",
-        f"[click](javascript:alert(1)) <a href='javascript:alert(2)'>a</a>",
+        "[click](javascript:alert(1)) <a href='javascript:alert(2)'>a</a>",
         '<p style="background:url(file:///etc/passwd)">styled</p>',
         "<style>@import url(/etc/passwd);</style>",
         '{: onclick="alert(3)" }',
@@ -154,7 +153,7 @@ def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_pat
     haystack = every_byte(root / "site")
     assert Path("/etc/passwd").read_bytes()[:30] not in haystack
     for page in (root / "site").rglob("*.html"):
-        for tag, attrs in _tags(page.read_text(encoding="utf-8")):
+        for tag, attrs in start_tags(page.read_text(encoding="utf-8")):
             for name, value in attrs:
                 value = (value or "").strip().lower()
                 assert not name.startswith("on"), (page, tag, name)
@@ -169,7 +168,7 @@ def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_pat
 def test_a_build_killed_midway_leaves_the_last_outputs_as_they_were(tmp_path):
     root = copy_project(tmp_path / "project")
     assert strategy("build", "--project", str(root)).returncode == 0
-    before = _digest(root / "site")
+    before = digest(root / "site")
     rng = random.Random(os.environ.get("PYTEST_XDIST_WORKER", "0"))
     for delay in (rng.uniform(0.5, 3.0), rng.uniform(3.0, 12.0)):
         process = subprocess.Popen([sys.executable, "-m", "strategy.cli", "build", "--project", str(root)],
@@ -177,19 +176,10 @@ def test_a_build_killed_midway_leaves_the_last_outputs_as_they_were(tmp_path):
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-        assert _digest(root / "site") == before, f"outputs changed after a kill at {delay:.1f} s"
+        assert digest(root / "site") == before, f"outputs changed after a kill at {delay:.1f} s"
     # The next build tidies up after the killed ones and succeeds.
     assert strategy("build", "--project", str(root)).returncode == 0
     assert not list((root / ".build").glob("site.new-*"))
-
-
-def _digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(folder).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -212,16 +202,3 @@ def test_any_text_in_a_partner_field_renders_as_text(example_inputs, text):
     tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
     assert tags <= allowed, tags - allowed
     assert not re.search(r"<[^>]+\son[a-z]+=", html)
-
-
-def _tags(html: str) -> list[tuple[str, list]]:
-    from html.parser import HTMLParser
-
-    found = []
-
-    class Parser(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            found.append((tag, attrs))
-
-    Parser().feed(html)
-    return found

@@ -1,6 +1,6 @@
 """The SPF Flagship strategy pipeline.
 
 inputs -> validated records (`strategy.inputs`) -> Markdown chapters
-(`strategy.chapters`) -> site (`strategy.site`, a MkDocs plugin) and print
+(`strategy.chapters`) -> site (`strategy.website`, a MkDocs plugin) and print
 HTML -> PDF (`strategy.publish`). `strategy.build` runs them in order.
 """
