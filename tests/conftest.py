@@ -39,9 +39,9 @@ class Run:
     stderr: str
 
 
-def strategy(*args: str, cwd: Path | None = None, timeout: int = 600) -> Run:
+def strategy(*args: str, cwd: Path | None = None, timeout: int = 600, env: dict[str, str] | None = None) -> Run:
     """Run the real `strategy` command, as a user would."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
     done = subprocess.run([sys.executable, "-m", "strategy.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout, env=env)
     return Run(done.returncode, done.stdout, done.stderr)

@@ -165,6 +165,17 @@ def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_pat
         assert len(pdf.attachments) == 0
 
 
+def test_a_render_that_runs_too_long_is_stopped_with_a_clear_message(tmp_path):
+    """The kernel's CPU limit on each render worker stops a runaway render; nothing changes."""
+    root = copy_project(tmp_path / "project")
+    assert strategy("build", "--project", str(root)).returncode == 0
+    before = digest(root / "site")
+    run = strategy("build", "--project", str(root), env={"STRATEGY_RENDER_CPU_SECONDS": "2"})
+    assert run.returncode == 1
+    assert "rendered within 2 CPU seconds" in run.stderr and "Traceback" not in run.stderr
+    assert digest(root / "site") == before
+
+
 def test_a_build_killed_midway_leaves_the_last_outputs_as_they_were(tmp_path):
     root = copy_project(tmp_path / "project")
     assert strategy("build", "--project", str(root)).returncode == 0

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,9 @@ from .publish.pdf import ARCHIVE, READING, PdfEdition
 MKDOCS_YML = "mkdocs.yml"
 PUBLICATION_YML = "strategy.yml"
 FONT_CSS = "assets/stylesheets/fonts.css"
+# Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
+RENDER_CPU_SECONDS = 600
+RENDER_MEMORY_BYTES = 8 * 2**30
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,14 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
 
 def _render_editions(project: Project, publication: Publication, document: str,
                      editions: dict[Path, PdfEdition]) -> None:
-    """Each edition in its own process: two cores render two editions in the time of one."""
-    with ProcessPoolExecutor(max_workers=min(len(editions), os.cpu_count() or 1)) as pool:
+    """Each edition in its own process: two cores render two editions in the time of one.
+
+    WeasyPrint has no time limit of its own and pathological input can make it run for ever, so each
+    worker gets a CPU-time and memory ceiling from the kernel (RLIMIT_CPU, RLIMIT_AS).
+    """
+    cpu_seconds = int(os.environ.get("STRATEGY_RENDER_CPU_SECONDS", RENDER_CPU_SECONDS))
+    with ProcessPoolExecutor(max_workers=len(editions), initializer=_limit_worker,
+                             initargs=(cpu_seconds, RENDER_MEMORY_BYTES)) as pool:
         jobs = [pool.submit(render_pdf, document, project.docs, project.docs / FONT_CSS, output,
                             [project.docs / "assets", project.docs / GENERATED_FOLDER], edition,
                             not publication.edition.final)
@@ -140,10 +151,20 @@ def _render_editions(project: Project, publication: Publication, document: str,
                 job.result()
             except ProblemsFound:
                 raise
+            except BrokenProcessPool:
+                raise ProblemsFound([Problem(".build/print.html", None, None,
+                                             f"a {edition.name} edition rendered within {cpu_seconds} CPU seconds "
+                                             f"and {RENDER_MEMORY_BYTES // 2**30} GiB",
+                                             "a render that the limit stopped")]) from None
             except Exception as err:  # WeasyPrint's own failures: report them, never a traceback
                 raise ProblemsFound([Problem(".build/print.html", None, None,
                                              f"a {edition.name} edition that WeasyPrint can render",
                                              f"{type(err).__name__}: {err}".rstrip(": "))]) from None
+
+
+def _limit_worker(cpu_seconds: int, memory_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
 def _build_site(project: Project, site_dir: Path, audience: Audience, publication: Publication) -> None:
