@@ -21,6 +21,11 @@ _MACRO = re.compile(r"\{\{\s*(?P<body>.*?)\s*\}\}")
 _QUOTE = re.compile(r"""quote\(\s*(?P<q>["'])(?P<id>[^"']*)(?P=q)\s*\)""")
 
 
+def first_body_line(source: str, body: str) -> int:
+    """The line of the source file where the Markdown body (after its front matter) starts."""
+    return max(1, source.count("\n") - body.count("\n") + 1)
+
+
 def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, file: str,
                   page_path: str, first_line: int = 1) -> str:
     """Replace every macro in `markdown`; raise ProblemsFound naming each bad one.

@@ -19,7 +19,7 @@ from mkdocs.utils.meta import get_data
 
 from ..chapters import Audience
 from ..chapters.abbreviations import abbreviation_definitions
-from ..chapters.macros import expand_macros
+from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
@@ -64,7 +64,7 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
             try:
                 body = expand_macros(body, inputs, audience, file=display_path(path, project_root),
                                      page_path=chapter.path,
-                                     first_line=max(1, source.count("\n") - body.count("\n") + 1))
+                                     first_line=first_body_line(source, body))
             except ProblemsFound as found:
                 problems += found.problems
                 continue

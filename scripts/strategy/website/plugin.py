@@ -21,7 +21,7 @@ from mkdocs.structure.pages import Page
 
 from ..chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
 from ..chapters.abbreviations import abbreviation_definitions
-from ..chapters.macros import expand_macros
+from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
@@ -75,11 +75,6 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
         "comments_email": publication.comments_email,
         "short_title": publication.short_title,
     }
-
-
-def first_body_line(source: str, body: str) -> int:
-    """The line of the source file where the Markdown body (after front matter) starts."""
-    return max(1, source.count("\n") - body.count("\n") + 1)
 
 
 def _or_fail(action):
