@@ -133,12 +133,20 @@ def test_final_edition_has_no_watermark(built, tmp_path):
             len(page_f.Contents.read_bytes()) + len(str(page_f.Resources))
 
 
-def test_same_inputs_give_byte_identical_pdfs_across_processes(built, tmp_path):
+def test_same_inputs_give_byte_identical_outputs_in_another_folder_and_process(built, tmp_path):
+    """Site, both PDFs and the provenance report: the same bytes from a second copy built by a second process."""
     root = copy_project(tmp_path / "again")
     run = strategy("build", "--project", str(root))
     assert run.returncode == 0, run.stderr
     for name in (built.publication.pdf_file, built.publication.archive_pdf_file):
         assert (root / "site" / name).read_bytes() == (built.site / name).read_bytes(), f"{name} differs"
+    for folder in ("site", "reports"):
+        first, second = built.root / folder, root / folder
+        files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+        assert len(files) > 2
+        differing = [f for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
+        assert not differing, f"these files differ between two builds of the same inputs: {differing}"
 
 
 def test_example_data_is_marked_illustrative_in_the_pdf(texts):

@@ -24,7 +24,8 @@ from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
 from .publish import document_outline, print_document, render_chapters, render_pdf
-from .publish.pdf import ARCHIVE, READING, PdfEdition
+from .provenance import input_labels, pdf_places, provenance_report, site_places
+from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
 
 MKDOCS_YML = "mkdocs.yml"
 PUBLICATION_YML = "strategy.yml"
@@ -56,6 +57,11 @@ class Project:
     def work(self) -> Path:
         return self.root / ".build"
 
+    @property
+    def reports(self) -> Path:
+        """What a build tells its authors and does not publish: the provenance report."""
+        return self.root / "reports"
+
     def publication(self) -> Publication:
         return load_publication(self.root / PUBLICATION_YML, self.root)
 
@@ -67,6 +73,7 @@ class Project:
 class BuildResult:
     site: Path
     pdf: Path
+    provenance: Path
     seconds: float
 
 
@@ -121,19 +128,31 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
         _build_site(project, new_site, audience, publication)
         step("Rendering the PDF: reading and archive editions, side by side")
         (project.work / "print.html").write_text(document, encoding="utf-8")
-        _render_editions(project, publication, document, {
+        labels = input_labels(inputs)
+        pdfs = _render_editions(project, publication, document, {
             new_site / publication.pdf_file: READING,
             new_site / publication.archive_pdf_file: ARCHIVE,
+        }, labels)
+        step("Checking that every input the audience may see is in every output")
+        report = provenance_report(inputs, audience, {
+            "site": site_places(new_site, labels),
+            **{f"{edition.name} PDF": pdf_places(f"{edition.name} PDF", rendered.places)
+               for edition, rendered in pdfs.items()},
         })
+        if problems := report.problems():
+            raise ProblemsFound(problems)
         step("Publishing the outputs")
         _swap_in(new_site, project.site, project.work)
+        _write_atomically(project.reports / "provenance.md", report.as_markdown())
+        _write_atomically(project.reports / "provenance.json", report.as_json())
     finally:
         _remove(new_site)
-    return BuildResult(project.site, project.site / publication.pdf_file, time.monotonic() - started)
+    return BuildResult(project.site, project.site / publication.pdf_file, project.reports / "provenance.md",
+                       time.monotonic() - started)
 
 
 def _render_editions(project: Project, publication: Publication, document: str,
-                     editions: dict[Path, PdfEdition]) -> None:
+                     editions: dict[Path, PdfEdition], locate: dict[str, str]) -> dict[PdfEdition, RenderedPdf]:
     """Each edition in its own process: two cores render two editions in the time of one.
 
     WeasyPrint has no time limit of its own and pathological input can make it run for ever, so each
@@ -144,11 +163,12 @@ def _render_editions(project: Project, publication: Publication, document: str,
                              initargs=(cpu_seconds, RENDER_MEMORY_BYTES)) as pool:
         jobs = [pool.submit(render_pdf, document, project.docs, project.docs / FONT_CSS, output,
                             [project.docs / "assets", project.docs / GENERATED_FOLDER], edition,
-                            not publication.edition.final)
+                            not publication.edition.final, locate)
                 for output, edition in editions.items()]
+        rendered = {}
         for (output, edition), job in zip(editions.items(), jobs):
             try:
-                job.result()
+                rendered[edition] = job.result()
             except ProblemsFound:
                 raise
             except BrokenProcessPool:
@@ -160,6 +180,7 @@ def _render_editions(project: Project, publication: Publication, document: str,
                 raise ProblemsFound([Problem(".build/print.html", None, None,
                                              f"a {edition.name} edition that WeasyPrint can render",
                                              f"{type(err).__name__}: {err}".rstrip(": "))]) from None
+    return rendered
 
 
 def _limit_worker(cpu_seconds: int, memory_bytes: int) -> None:
@@ -184,6 +205,13 @@ def _build_site(project: Project, site_dir: Path, audience: Audience, publicatio
             if not details:
                 details = [Problem(MKDOCS_YML, None, None, "a site build without errors", str(err))]
             raise ProblemsFound(details) from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.new-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def _swap_in(new: Path, target: Path, work: Path) -> None:

@@ -9,6 +9,7 @@ before the table of contents, such as a foreword).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ class PrintChapter:
 
     @property
     def slug(self) -> str:
-        return "ch-" + Path(self.path).stem
+        # No "--" inside: it separates the slug from the ids it prefixes (print_markup.PREFIX_SEPARATOR).
+        return "ch-" + re.sub("-{2,}", "-", Path(self.path).stem)
 
     @property
     def label(self) -> str:

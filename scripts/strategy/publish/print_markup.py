@@ -19,6 +19,9 @@ import markdown
 
 from .outline import PrintChapter
 
+# Between a chapter's slug and an id of its own: "ch-partner-inputs--pi-004". Slugs hold no "--".
+PREFIX_SEPARATOR = "--"
+
 
 @dataclass
 class Heading:
@@ -69,7 +72,7 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
         slug = self.chapter.slug
         for element in root.iter():
             if "id" in element.attrib:
-                element.set("id", f"{slug}--{element.get('id')}")
+                element.set("id", prefixed(slug, element.get("id")))
             if element.tag == "a" and "href" in element.attrib:
                 target = self._link(element.get("href"))
                 if target is None:
@@ -91,12 +94,12 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
         if parts.scheme or parts.netloc:
             return href if parts.scheme in ("http", "https", "mailto") else None
         if not parts.path:
-            return f"#{self.chapter.slug}--{parts.fragment}" if parts.fragment else f"#{self.chapter.slug}"
+            return f"#{prefixed(self.chapter.slug, parts.fragment)}" if parts.fragment else f"#{self.chapter.slug}"
         path = posixpath.normpath(posixpath.join(posixpath.dirname(self.chapter.path), unquote(parts.path)))
         target = self.ext.in_print.get(path)
         if target is None:
             return None  # a page that is not in the PDF: keep the words, drop the link
-        return f"#{target.slug}--{parts.fragment}" if parts.fragment else f"#{target.slug}"
+        return f"#{prefixed(target.slug, parts.fragment)}" if parts.fragment else f"#{target.slug}"
 
     def _image(self, src: str) -> str:
         """Image paths relative to the docs folder, which is the print document's base."""
@@ -158,7 +161,7 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
             number.tail = " " + (caption.text or "").lstrip()
             caption.text = None
             caption.insert(0, number)
-            self.ext.found.captions.append(Caption(kind, f"{self.chapter.slug}--{element.get('id')}", label, text))
+            self.ext.found.captions.append(Caption(kind, prefixed(self.chapter.slug, element.get("id")), label, text))
 
     def _number_heading(self, root: etree.Element) -> None:
         heading = next(root.iter("h1"), None)
@@ -170,6 +173,16 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
         number.tail = " " + (heading.text or "").lstrip()
         heading.text = None
         heading.insert(0, number)
+
+
+def prefixed(slug: str, site_id: str) -> str:
+    """An id of the site made unique in the print document, which holds every chapter."""
+    return f"{slug}{PREFIX_SEPARATOR}{site_id}"
+
+
+def unprefixed(print_id: str) -> str:
+    """The id an element has on the site, from its id in the print document ("ch-x--pi-004" -> "pi-004")."""
+    return print_id.split(PREFIX_SEPARATOR, 1)[-1]
 
 
 def _copy_inline(note: etree.Element, target: etree.Element) -> None:

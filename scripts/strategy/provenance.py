@@ -1,0 +1,210 @@
+"""The provenance report: where every partner input ended up, and why any input was left out.
+
+A strategy that quietly drops one government's submission is a diplomatic
+incident, so the report is read from the outputs themselves (the site's
+pages and the laid-out PDF), not from what the chapters meant to write. An
+input that the audience may see but that appears in neither output stops the
+build; an input that consent keeps out is listed with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .chapters.consent import Audience, may_show
+from .chapters.markdown import anchor
+from .inputs import StrategyInputs
+from .inputs.records import PartnerInput
+from .problems import Problem
+from .publish.pdf import PdfPlace
+
+SITE = "site"
+
+
+@dataclass(frozen=True)
+class Place:
+    output: str  # SITE, or the name of a PDF edition ("reading PDF")
+    where: str  # a site page ("generated/priorities/") or a printed page number ("27")
+    section: str  # the heading it falls under
+    kind: str  # "entry" where the input is given in full, "reference" where a link points to it
+
+
+@dataclass(frozen=True)
+class InputProvenance:
+    id: str
+    consent: str
+    origin: str  # file:line of the input
+    left_out: str  # why this audience's outputs do not show it; "" when they do
+    places: list[Place]
+
+    def missing_from(self, outputs: list[str]) -> list[str]:
+        """Those of `outputs` that should show this input and do not."""
+        if self.left_out:
+            return []
+        return [output for output in outputs if not any(p.output == output for p in self.places)]
+
+
+@dataclass(frozen=True)
+class ProvenanceReport:
+    audience: Audience
+    outputs: list[str]  # "site", "PDF", …: where every visible input must appear
+    inputs: list[InputProvenance]
+
+    def problems(self) -> list[Problem]:
+        """One problem for each visible input that an output lost."""
+        found = []
+        for item in self.inputs:
+            if missing := item.missing_from(self.outputs):
+                file, _, line = item.origin.rpartition(":")
+                found.append(Problem(file or item.origin, int(line) if line.isdigit() else None, "id",
+                                     f"input {item.id} in every output (consent '{item.consent}' lets the "
+                                     f"{self.audience.value} audience see it)",
+                                     f"it is missing from the {' and the '.join(missing)}"))
+        return found
+
+    def as_json(self) -> str:
+        return json.dumps({"audience": self.audience.value, "outputs": self.outputs, "inputs": [asdict(i) for i in self.inputs]},
+                          indent=1, ensure_ascii=False) + "\n"
+
+    def as_markdown(self) -> str:
+        shown = [i for i in self.inputs if not i.left_out]
+        left_out = [i for i in self.inputs if i.left_out]
+        lines = [f"# Provenance of partner inputs ({self.audience.value} build)", "",
+                 f"{len(self.inputs)} inputs: {len(shown)} appear in every output, {len(left_out)} are left out "
+                 "because of consent. Each place was read from the built site and the laid-out PDFs "
+                 "(section headings in brackets; \"entry\" is where the input is given in full).", "",
+                 "## Left out", ""]
+        lines += [f"- **{i.id}** ({i.origin}): {i.left_out}" for i in left_out] or ["None."]
+        lines += ["", "## Where each input appears"]
+        for item in shown:
+            lines += ["", f"### {item.id}", "", f"Consent: {item.consent}. Source: {item.origin}.", ""]
+            lines += [f"- {output.capitalize()}: {_places(item.places, output)}" for output in self.outputs]
+        return "\n".join(lines) + "\n"
+
+
+def site_places(site_dir: Path, locate: Mapping[str, str]) -> dict[str, list[Place]]:
+    """Where each record in `locate` (anchor -> printed label) is, is linked to, or is named, in the main text
+    of the site's pages."""
+    found: dict[str, list[Place]] = {}
+    for page in sorted(site_dir.rglob("*.html")):
+        address = page.parent.relative_to(site_dir).as_posix() + "/"
+        reader = _PageReader(locate)
+        reader.feed(page.read_text(encoding="utf-8"))
+        for name, section, kind in reader.found:
+            place = Place(SITE, "" if address == "./" else address, section, kind)
+            entry_here = Place(SITE, place.where, section, "entry")
+            if place not in found.setdefault(name, []) and entry_here not in found[name]:
+                found[name].append(place)
+    return found
+
+
+def pdf_places(output: str, spots: Iterable[PdfPlace]) -> dict[str, list[Place]]:
+    """The places the renderer found in one PDF edition, by anchor."""
+    found: dict[str, list[Place]] = {}
+    for spot in spots:
+        place = Place(output, spot.page, spot.section, spot.kind)
+        if place not in found.setdefault(spot.anchor, []):
+            found[spot.anchor].append(place)
+    return found
+
+
+def provenance_report(inputs: StrategyInputs, audience: Audience,
+                      outputs: dict[str, dict[str, list[Place]]]) -> ProvenanceReport:
+    """Each input with its consent and places in `outputs` (output name -> anchor -> places)."""
+    items = []
+    for input_id, item in sorted(inputs.partner_inputs.items()):
+        shown = may_show(item, audience)
+        origin = inputs.origins.get(f"PartnerInput:{input_id}")
+        places = [place for found in outputs.values() for place in found.get(anchor(input_id), [])]
+        items.append(InputProvenance(input_id, item.consent.value, str(origin) if origin else input_id,
+                                     "" if shown else _why_left_out(item), places if shown else []))
+    return ProvenanceReport(audience, list(outputs), items)
+
+
+def input_labels(inputs: StrategyInputs) -> dict[str, str]:
+    """Each input's anchor on the site (its register entry, where links point) and the ID it prints as."""
+    return {anchor(input_id): input_id for input_id in inputs.partner_inputs}
+
+
+def _why_left_out(item: PartnerInput) -> str:
+    if "consent" not in item.model_fields_set:
+        return "no consent recorded, so it is treated as withheld: counted, never shown"
+    return "its partner withheld it: counted, never shown"
+
+
+def _places(places: list[Place], output: str) -> str:
+    """"p. 23 (Who contributed; Inputs by region); p. 29 (entry: PI-001 · Luxembourg)", grouped by page."""
+    by_page: dict[str, list[str]] = {}
+    for place in places:
+        if place.output == output:
+            by_page.setdefault(place.where, []).append(
+                f"entry: {place.section}" if place.kind == "entry" else place.section)
+    if not by_page:
+        return "nowhere"
+    prefix = "" if output == SITE else "p. "
+    return "; ".join(f"{prefix}{where or 'home page'} ({'; '.join(dict.fromkeys(sections))})"
+                     for where, sections in by_page.items())
+
+
+class _PageReader(HTMLParser):
+    """Input anchors, links to them and their IDs in a page's article (not its menus), under their headings."""
+
+    HEADINGS = {"h1", "h2", "h3"}
+
+    def __init__(self, locate: Mapping[str, str]):
+        super().__init__(convert_charrefs=True)
+        self.anchors = set(locate)
+        self.anchor_of = {label: name for name, label in locate.items()}
+        self.labels = re.compile("|".join(rf"\b{re.escape(label)}\b" for label in sorted(locate.values(), reverse=True)))
+        self.found: list[tuple[str, str, str]] = []
+        self.depth = 0  # inside <article> when > 0
+        self.section = ""
+        self.heading: tuple[str, list[str]] | None = None  # (its id, its text so far)
+        self.in_permalink = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "article":
+            self.depth += 1
+        if not self.depth:
+            return
+        element_id = attributes.get("id") or ""
+        if tag in self.HEADINGS:
+            self.heading = (element_id, [])
+        elif element_id in self.anchors:
+            self.found.append((element_id, self.section, "entry"))
+        if tag == "a":
+            self.in_permalink = "headerlink" in (attributes.get("class") or "").split()
+            fragment = (attributes.get("href") or "").partition("#")[2]
+            # Links inside a heading are counted with the heading's text, once it is complete.
+            if fragment in self.anchors and not self.in_permalink and self.heading is None:
+                self.found.append((fragment, self.section, "reference"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "article" and self.depth:
+            self.depth -= 1
+        elif tag == "a":
+            self.in_permalink = False
+        elif tag in self.HEADINGS and self.heading is not None:
+            element_id, text = self.heading
+            self.section = " ".join("".join(text).split())
+            self.heading = None
+            if element_id in self.anchors:
+                self.found.append((element_id, self.section, "entry"))
+            # Named in a heading: a place under that heading.
+            self.found += [(self.anchor_of[m], self.section, "reference") for m in self.labels.findall(self.section)
+                           if self.anchor_of[m] != element_id]
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth or self.in_permalink:
+            return
+        if self.heading is not None:
+            self.heading[1].append(data)
+        else:
+            self.found += [(self.anchor_of[m], self.section, "reference") for m in self.labels.findall(data)]
+
