@@ -213,3 +213,19 @@ def test_any_text_in_a_partner_field_renders_as_text(example_inputs, text):
     tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
     assert tags <= allowed, tags - allowed
     assert not re.search(r"<[^>]+\son[a-z]+=", html)
+
+
+@pytest.mark.parametrize("text", [
+    "[our report](https://example.org/report)", "[x](javascript:alert(1))", "![chart](file:///etc/passwd)",
+    "<https://example.org/autolink>", "![a](http://127.0.0.1:9/x.png)", "[ref]: https://example.org\n\n[ref]",
+])
+def test_partner_text_makes_no_link_and_no_image(example_inputs, text):
+    """The project allows no link or image from partner text: it shows as typed, the address as plain text."""
+    import markdown
+
+    from strategy.chapters.markdown import partner_text
+
+    html = markdown.markdown(partner_text(text), extensions=["md_in_html", "attr_list", "def_list", "tables"])
+    assert not re.search(r"<(a|img)\b", html), html
+    visible = re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">")
+    assert text.split("\n")[0] in visible
