@@ -24,6 +24,7 @@ from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
 from ..problems import Problem, ProblemsFound, display_path
+from ..safe_html import clean_html
 from .outline import PrintChapter
 from .print_markup import Caption, Heading, PrintMarkup
 
@@ -70,7 +71,8 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
                 continue
         markup = PrintMarkup(chapter, in_print)
         md = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions)
-        text = md.convert(body + abbreviations)
+        # As on the site (plugin.on_page_content): only allow-listed markup reaches the PDF renderer.
+        text = clean_html(md.convert(body + abbreviations))
         rendered.append(RenderedChapter(chapter, text, meta.get("pdf") == "before-contents",
                                         markup.found.headings, markup.found.captions))
     if problems:

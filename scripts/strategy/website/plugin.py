@@ -2,8 +2,9 @@
 
 Before each build it validates the inputs and rewrites the generated chapters
 (only files whose text changed, so `mkdocs serve` does not loop); it expands
-author macros on each page; it puts the edition into the theme's context for
-the draft banner; and under `mkdocs serve` it watches the inputs.
+author macros on each page; it passes each page's HTML through the allow-list
+of safe_html; it puts the edition into the theme's context for the draft
+banner; and under `mkdocs serve` it watches the inputs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..problems import ProblemsFound, display_path
+from ..safe_html import clean_html
 
 
 class StrategyPluginConfig(base.Config):
@@ -61,6 +63,11 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             markdown, self.inputs, self.audience, file=display_path(source, self.root),
             page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown))
         ) + self.abbreviations
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
+        # leaves no script or handler. The search plugin indexes the page after this event.
+        return clean_html(html)
 
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
