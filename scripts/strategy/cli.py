@@ -65,24 +65,47 @@ def build_command(project: Path, audience: str) -> None:
 
 
 @main.command("audit")
-@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @project_option
-def audit_command(pdf: Path | None, project: Path) -> None:
-    """Check the PDF's layout: printable area, fonts, headings at a page foot, blank pages, links, contents."""
-    from .publish.audit import audit_pdf
+def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
+    """Check each PDF (by default both editions of the last build): its layout (printable area, fonts,
+    headings at a page foot, blank pages, links, contents) and the PDF/UA or PDF/A rules it declares."""
+    import pikepdf
 
-    if pdf is None:
+    from .publish.audit import audit_pdf
+    from .publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variant
+
+    if not pdfs:
         publication = _or_exit(lambda: Project(project).publication())
-        pdf = Project(project).site / publication.pdf_file
-        if not pdf.is_file():
-            err.print(f"No PDF at {pdf}: run `strategy build` first.", style="red")
+        pdfs = tuple(Project(project).site / name for name in (publication.pdf_file, publication.archive_pdf_file))
+        if missing := [p for p in pdfs if not p.is_file()]:
+            err.print(f"No PDF at {missing[0]}: run `strategy build` first.", style="red")
             sys.exit(1)
-    with err.status(f"Auditing {pdf}…"):
-        findings = audit_pdf(pdf)
-    for finding in findings:
-        out.print(str(finding), markup=False, soft_wrap=True)
-    out.print(f"{len(findings)} layout problem(s) in {pdf}." if findings else f"No layout problems in {pdf}.")
-    sys.exit(1 if findings else 0)
+    failed = False
+    for pdf in pdfs:
+        try:
+            variant = declared_variant(pdf)
+        except pikepdf.PdfError as unreadable:
+            err.print(f"{pdf}: expected a PDF; found a file that cannot be read as one ({unreadable})",
+                      style="red", markup=False, soft_wrap=True)
+            failed = True
+            continue
+        with err.status(f"Auditing {pdf}…"):
+            layout = _or_exit(lambda: audit_pdf(pdf))
+            rules = _or_exit(lambda: check_conformance(pdf, variant) if variant else [])
+        broken = [f for f in rules if f.check not in KNOWN_WEASYPRINT_LIMITATIONS]
+        known = [f for f in rules if f.check in KNOWN_WEASYPRINT_LIMITATIONS]
+        for finding in [*layout, *broken]:
+            out.print(str(finding), markup=False, soft_wrap=True)
+        claim = f"{variant.upper()} rules that can be checked by machine" if variant else "no PDF/UA or PDF/A claim"
+        out.print(f"{pdf}: {len(layout)} layout problem(s); {claim}: {len(broken)} broken", markup=False,
+                  soft_wrap=True)
+        for check in sorted({f.check for f in known}):
+            pages = sum(1 for f in known if f.check == check)
+            out.print(f"  known WeasyPrint limitation, not counted ({pages} page(s)): "
+                      f"{KNOWN_WEASYPRINT_LIMITATIONS[check]}", markup=False, soft_wrap=True)
+        failed |= bool(layout or broken)
+    sys.exit(1 if failed else 0)
 
 
 def _or_exit(action):

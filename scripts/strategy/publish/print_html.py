@@ -162,7 +162,9 @@ def _contents(rendered: list[RenderedChapter]) -> str:
         number_html = f'<span class="toc-number">{html.escape(number)}</span> ' if number else ""
         subs = [h for h in item.headings if h.level == 2] if chapter.role == "chapter" else []
         inner = "".join(f'<li class="toc-level-2"><a href="#{h.id}">{html.escape(h.text)}</a></li>' for h in subs)
-        items.append(f'<li class="toc-level-1 toc-{chapter.role}"><a href="#{top.id}">{number_html}'
+        # The number stays outside the link: WeasyPrint tags each element inside a link as its own
+        # annotation under a Span, not under the Link (PDF/UA, Matterhorn 28-011).
+        items.append(f'<li class="toc-level-1 toc-{chapter.role}">{number_html}<a href="#{top.id}">'
                      f'{html.escape(top.text)}</a>' + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
     return f'<nav class="toc" id="contents"><h1 class="toc-title">Contents</h1><ol>{"".join(items)}</ol></nav>'
 
@@ -171,8 +173,8 @@ def _list_of(kind: str, title: str, captions: list[Caption]) -> str:
     entries = [c for c in captions if c.kind == kind]
     if not entries:
         return ""
-    items = "".join(f'<li><a href="#{c.id}"><span class="caption-label">{html.escape(c.label)}</span> '
-                    f"{html.escape(c.text)}</a></li>" for c in entries)
+    items = "".join(f'<li><span class="caption-label">{html.escape(c.label)}</span> '
+                    f'<a href="#{c.id}">{html.escape(c.text)}</a></li>' for c in entries)
     return (f'<nav class="list-of list-of-{kind}s" id="list-of-{kind}s">'
             f'<h1 class="toc-title">{title}</h1><ol>{items}</ol></nav>')
 
