@@ -9,8 +9,10 @@ INSTALLED := $(VENV)/.installed
 # Debian packages: pango for WeasyPrint; chromium and poppler only for tests.
 BUILD_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b shared-mime-info
 TEST_PACKAGES := chromium poppler-utils
+# Only for `make bench-instructions`: callgrind counts instructions, which a noisy machine cannot move.
+BENCH_PACKAGES := valgrind
 
-.PHONY: build test check serve chapters bench clean system-build system-test setup
+.PHONY: build test check serve chapters bench bench-instructions clean system-build system-test setup
 
 build: setup  ## Install everything, then build the bundled example: site and PDF.
 	$(BIN)/strategy build
@@ -29,6 +31,10 @@ serve: setup  ## Live preview: edits to docs/ and inputs/ refresh the browser.
 
 bench: setup  ## Benchmarks (not tests): timings and memory against a baseline, side by side.
 	$(BIN)/python benchmarks/run.py
+
+bench-instructions: setup  ## The print stylesheet's cost as instructions executed (steady; about 15 minutes).
+	@./scripts/install-system-packages.sh $(BENCH_PACKAGES)
+	$(BIN)/python benchmarks/run.py --instructions --only pdf
 
 setup: system-build $(INSTALLED)
 

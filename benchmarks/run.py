@@ -6,6 +6,12 @@ report gives medians and the ratio case/baseline. Results are also written to
 benchmarks/results/ (not committed).
 
     python benchmarks/run.py [--repeat 3] [--only pdf]
+    python benchmarks/run.py --instructions --only pdf
+
+Timings on a shared virtual machine wander by ±20%. `--instructions` instead
+counts the machine instructions each side executes, under valgrind's
+callgrind (about 50 times slower, the same count on every run): a ratio that
+a noisy machine cannot move.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -90,10 +97,28 @@ def measure(code: str, cwd: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def instructions(code: str, cwd: Path) -> subprocess.Popen:
+    """Start `code` under callgrind; its instruction count is read from the process's report."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind: run `make bench-instructions`, which installs it")
+    return subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PY, "-c", code],
+                            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def collected(process: subprocess.Popen) -> int:
+    _, report = process.communicate()
+    found = re.search(r"Collected : (\d+)", report)
+    if process.returncode != 0 or not found:
+        raise SystemExit(f"callgrind run failed:\n{report[-2000:]}")
+    return int(found.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=[c[0] for c in CASES])
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind (case and baseline side by side) instead of timing")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,6 +135,13 @@ def main() -> None:
         for name, what, case, baseline in CASES:
             if args.only and name != args.only:
                 continue
+            if args.instructions:
+                # The two counts are independent of each other and of load: run them side by side.
+                running = [instructions(case, project), instructions(baseline, project)]
+                counted = [collected(p) for p in running]
+                rows.append({"name": name, "what": what, "instructions": counted[0],
+                             "baseline_instructions": counted[1], "ratio": counted[0] / counted[1]})
+                continue
             timings: dict[str, list[tuple[float, float]]] = {"case": [], "baseline": []}
             for _ in range(args.repeat):
                 timings["case"].append(measure(case, project))
@@ -119,15 +151,24 @@ def main() -> None:
                          "ratio": med["case"][0] / med["baseline"][0], "peak_mib": med["case"][1],
                          "baseline_peak_mib": med["baseline"][1]})
 
-    print("CPU seconds of the measured process (median), peak memory (max):")
-    print(f"{'case':<7} {'seconds':>8} {'baseline':>9} {'ratio':>6} {'peak MiB':>9} {'base MiB':>9}  what")
-    for r in rows:
-        print(f"{r['name']:<7} {r['seconds']:>8.2f} {r['baseline_seconds']:>9.2f} {r['ratio']:>6.2f} "
-              f"{r['peak_mib']:>9.0f} {r['baseline_peak_mib']:>9.0f}  {r['what']}")
+    if args.instructions:
+        print("Instructions executed (callgrind, one run each: the count does not vary):")
+        print(f"{'case':<7} {'Ginstr':>8} {'baseline':>9} {'ratio':>6}  what")
+        for r in rows:
+            print(f"{r['name']:<7} {r['instructions'] / 1e9:>8.2f} {r['baseline_instructions'] / 1e9:>9.2f} "
+                  f"{r['ratio']:>6.3f}  {r['what']}")
+    else:
+        print("CPU seconds of the measured process (median), peak memory (max):")
+        print(f"{'case':<7} {'seconds':>8} {'baseline':>9} {'ratio':>6} {'peak MiB':>9} {'base MiB':>9}  what")
+        for r in rows:
+            print(f"{r['name']:<7} {r['seconds']:>8.2f} {r['baseline_seconds']:>9.2f} {r['ratio']:>6.2f} "
+                  f"{r['peak_mib']:>9.0f} {r['baseline_peak_mib']:>9.0f}  {r['what']}")
     out = REPO / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    (out / f"{stamp}.json").write_text(json.dumps({"repeat": args.repeat, "cases": rows}, indent=2))
+    (out / f"{stamp}.json").write_text(json.dumps({"repeat": 1 if args.instructions else args.repeat,
+                                                   "measure": "instructions" if args.instructions else "cpu-seconds",
+                                                   "cases": rows}, indent=2))
     print(f"written: benchmarks/results/{stamp}.json")
 
 

@@ -137,8 +137,12 @@ def test_blank_left_hand_page_before_a_chapter_is_allowed(tmp_path):
     assert checks(weasy(tmp_path, odd, "odd.pdf")) == [("blank-page", 3)]
 
 
-def test_contents_entry_with_the_wrong_page_number(tmp_path):
-    contents = "<h1>Contents</h1><p><a href='#x'>Results by region ..... 9</a></p>"
+FLUSH_RIGHT = "<span style='float: right'>{}</span>"
+
+
+@pytest.mark.parametrize("number", ["..... 9", FLUSH_RIGHT.format(9)], ids=["leaders", "flush-right"])
+def test_contents_entry_with_the_wrong_page_number(tmp_path, number):
+    contents = f"<h1>Contents</h1><p><a href='#x'>Results by region {number}</a></p>"
     body = (f"{contents}<p style='break-before: page'>Page two.</p>"
             f"<h2 id='x' style='break-before: page'>Results by region</h2>{TEXT}")
     findings = audit_pdf(weasy(tmp_path, body))
@@ -146,8 +150,9 @@ def test_contents_entry_with_the_wrong_page_number(tmp_path):
     assert "shows page 9" in findings[0].message and "goes to page 3" in findings[0].message
 
 
-def test_contents_entry_whose_title_is_not_on_its_page(tmp_path):
-    contents = "<h1>Contents</h1><p><a href='#x'>Results by country ..... 2</a></p>"
+@pytest.mark.parametrize("number", ["..... 2", FLUSH_RIGHT.format(2)], ids=["leaders", "flush-right"])
+def test_contents_entry_whose_title_is_not_on_its_page(tmp_path, number):
+    contents = f"<h1>Contents</h1><p><a href='#x'>Results by country {number}</a></p>"
     findings = audit_pdf(weasy(tmp_path, f"{contents}<h2 id='x' style='break-before: page'>Results</h2>{TEXT}"))
     assert [(f.check, f.page) for f in findings] == [("toc-page-number", 1)]
     assert "shows page 2, but that title is not on that page" in findings[0].message

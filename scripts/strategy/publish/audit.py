@@ -27,6 +27,7 @@ BOLD_SANS_HEADING_PT = 10.5  # bold sans text this big is a heading...
 LARGER_THAN_BODY_PT = 0.75   # ...and so is text this much bigger than the body text
 EDGE_BAND = 0.15             # untagged PDFs: running heads and feet lie in this share of the height
 LEADER = re.compile(r"^(?P<title>.*?)\s*(?:[.·…]\s*){3,}(?P<number>[\w-]+)$")  # "Title ..... 12"
+FLUSH_RIGHT = re.compile(r"^(?P<title>.*\S)\s+(?P<number>[ivxlcdm]+|\d+)$")  # "Title        12"
 CONTENTS = re.compile(r"(table of )?contents", re.IGNORECASE)
 PAGE_NUMBER = re.compile(r"(page\s*)?(\d+|[ivxlcdm]+)(\s*(of|/)\s*\d+)?", re.IGNORECASE)
 NOTE = re.compile(r"^(\d+|[*†‡§])[.)]?\s")  # how a footnote begins
@@ -307,10 +308,25 @@ def _contents_pages(pages: list[_Page]) -> set[int]:
     found: set[int] = set()
     for page in (p for p in pages if p.lines):
         opens = CONTENTS.fullmatch(page.lines[0]["text"].strip()) is not None
-        entries = sum(LEADER.match(line["text"].strip()) is not None for line in page.lines)
+        entries = sum(_contents_entry(line) is not None for line in page.lines)
         if opens or (page.number - 1 in found and entries * 2 >= len(page.lines)):
             found.add(page.number)
     return found
+
+
+def _contents_entry(line: Line) -> tuple[str, str] | None:
+    """(title, page number) of a contents line: "Title ..... 12", or the number set apart, flush right."""
+    text = line["text"].strip()
+    if (found := LEADER.match(text)) is not None:
+        return found["title"], found["number"]
+    found = FLUSH_RIGHT.match(text)
+    ink = _ink(line)
+    if found is None or len(ink) <= len(found["number"]):
+        return None
+    # Set apart: a gap of several letters' width between the title's end and the number.
+    number_start, title_end = ink[-len(found["number"])], ink[-len(found["number"]) - 1]
+    gap = number_start["x0"] - title_end["x1"]
+    return (found["title"], found["number"]) if gap > 3 * number_start["size"] else None
 
 
 def _toc_page_numbers(pages: list[_Page], contents: set[int], links: list[list[_Link]]) -> Iterator[Finding]:
@@ -319,11 +335,11 @@ def _toc_page_numbers(pages: list[_Page], contents: set[int], links: list[list[_
         for before, line in zip([None, *page.lines], page.lines):
             if before is None or line["top"] - before["bottom"] > line["bottom"] - line["top"]:
                 wrapped = []  # a line set apart (after a heading or between entries) starts afresh
-            entry = LEADER.match(line["text"].strip())
+            entry = _contents_entry(line)
             if entry is None:
                 wrapped.append(line["text"].strip())
                 continue
-            title, number, wrapped = " ".join([*wrapped, entry["title"]]), entry["number"], []
+            title, number, wrapped = " ".join([*wrapped, entry[0]]), entry[1], []
             last = _ink(line)[-1]  # the page number: the link over it is the entry's link
             x, y = (last["x0"] + last["x1"]) / 2, (line["top"] + line["bottom"]) / 2
             link = next((k for k in links[page.number - 1] if k.target is not None
