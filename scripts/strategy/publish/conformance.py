@@ -32,7 +32,8 @@ KNOWN_WEASYPRINT_LIMITATIONS = {
     # weasyprint/pdf/tags.py gives the text of @page margin boxes (running heads, page numbers) MCIDs and
     # structure elements but leaves those elements out of the tree ("could be included in tree as
     # Artifact, but that's only allowed in PDF 2.0"). In PDF 1.7 they would have to be /Artifact in the
-    # content stream instead; no HTML or CSS asks WeasyPrint for that.
+    # content stream instead; no HTML or CSS asks WeasyPrint for that. Upstream: Kozea/WeasyPrint issue 1836
+    # (open), where the maintainers say the same.
     "content-outside-structure-tree":
         "running heads and page numbers (@page margin boxes) are tagged, but outside the structure tree",
 }

@@ -163,7 +163,7 @@ def _contents(rendered: list[RenderedChapter]) -> str:
         subs = [h for h in item.headings if h.level == 2] if chapter.role == "chapter" else []
         inner = "".join(f'<li class="toc-level-2"><a href="#{h.id}">{html.escape(h.text)}</a></li>' for h in subs)
         # The number stays outside the link: WeasyPrint tags each element inside a link as its own
-        # annotation under a Span, not under the Link (PDF/UA, Matterhorn 28-011).
+        # annotation under a Span, not under the Link (PDF/UA, Matterhorn 28-011; Kozea/WeasyPrint issue 185).
         items.append(f'<li class="toc-level-1 toc-{chapter.role}">{number_html}<a href="#{top.id}">'
                      f'{html.escape(top.text)}</a>' + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
     return f'<nav class="toc" id="contents"><h1 class="toc-title">Contents</h1><ol>{"".join(items)}</ol></nav>'
