@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import random
 import re
@@ -98,6 +99,11 @@ def test_withheld_inputs_and_anonymous_names_are_in_no_byte_of_an_outside_build(
         assert not re.search(rb"\b" + record_id.encode() + rb"\b", haystack), record_id
     # Counts still include them.
     assert b"were sent on condition that they not be published" in haystack
+    # The provenance report (for the drafting team, not published) names them as left out, and nothing more.
+    report = every_byte(root / "reports")
+    assert CANARY_WITHHELD.encode() not in report and CANARY_ANONYMOUS.encode() not in report
+    for record_id in planted["withheld"]:
+        assert re.search(rb"\*\*" + record_id.encode() + rb"\*\* \(inputs/partner-inputs/", report), record_id
 
 
 def test_internal_build_shows_withheld_material_marked(canary_project, tmp_path):
@@ -106,6 +112,12 @@ def test_internal_build_shows_withheld_material_marked(canary_project, tmp_path)
     assert run.returncode == 0, run.stderr
     register = (root / "site" / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
     assert CANARY_WITHHELD in register and "Withheld:" in register
+    # Authors see everything: no input is left out, and each withheld one is placed in every output.
+    report = json.loads((root / "reports" / "provenance.json").read_text(encoding="utf-8"))
+    assert report["audience"] == "internal"
+    assert not [i["id"] for i in report["inputs"] if i["left_out"]]
+    withheld = [i for i in report["inputs"] if i["consent"] == "withheld"]
+    assert withheld and all({p["output"] for p in i["places"]} == set(report["outputs"]) for i in withheld)
 
 
 class _Listener(http.server.BaseHTTPRequestHandler):
