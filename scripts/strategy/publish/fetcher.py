@@ -32,6 +32,8 @@ class AssetFetcher(URLFetcher):
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "file":
+            if parts.netloc not in ("", "localhost"):
+                self._block(url)  # urllib would look the host up, and try FTP for a remote one
             path = Path(url2pathname(unquote(parts.path))).resolve()
             if not any(path.is_relative_to(folder) for folder in self.allowed) or not path.is_file():
                 self._block(url)
