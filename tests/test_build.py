@@ -175,7 +175,7 @@ def test_site_needs_no_internet(built):
     assert fonts, "self-hosted fonts are missing from the site"
 
 
-def test_every_page_shows_the_draft_banner_and_the_pdf_link(built):
+def test_every_page_shows_the_draft_banner_the_pdf_and_the_word_version(built):
     edition = built.publication.edition.label
     for page in built.site.rglob("index.html"):
         html = page.read_text(encoding="utf-8")
@@ -184,6 +184,10 @@ def test_every_page_shows_the_draft_banner_and_the_pdf_link(built):
         assert "strategy-banner" in html and edition in html, page
         link = re.search(r'class="strategy-banner__pdf" href="([^"]+)"', html).group(1)
         assert (page.parent / link).resolve() == built.pdf.resolve(), (page, link)
+        word = re.search(r'class="strategy-banner__docx" href="([^"]+)"', html).group(1)
+        assert (page.parent / word).resolve() == (built.site / built.publication.docx_file).resolve()
+    assert (built.site / built.publication.docx_file).read_bytes().startswith(b"PK")
+    assert f"Word: {built.site / built.publication.docx_file}" in built.run.stdout
 
 
 def test_a_failed_build_changes_no_output(tmp_path):

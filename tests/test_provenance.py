@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import zipfile
 
 import pdfplumber
 import pypdf
@@ -26,7 +28,8 @@ def test_the_build_names_its_provenance_report(built):
     assert text.startswith("# Provenance of partner inputs (partners build)")
 
 
-def test_every_input_the_partners_may_see_is_placed_in_the_site_and_both_pdfs(built, report):
+def test_every_input_the_partners_may_see_is_placed_in_every_output(built, report):
+    assert report["outputs"] == ["site", "reading PDF", "archive PDF", "Word version"]
     visible = {i for i, item in built.inputs.partner_inputs.items() if may_show(item, Audience.PARTNERS)}
     listed = {item["id"]: item for item in report["inputs"] if not item["left_out"]}
     assert set(listed) == visible
@@ -96,7 +99,7 @@ def test_a_build_that_would_lose_visible_inputs_fails_naming_each_one(tmp_path):
     assert "Traceback" not in run.stderr
     lost = re.findall(r"inputs/partner-inputs/(PI-\d+)\.yaml:\d+: field 'id': expected input \1 in every output "
                       r"\(consent '(?:named|anonymous)' lets the partners audience see it\); "
-                      r"found it is missing from the reading PDF and the archive PDF", run.stderr)
+                      r"found it is missing from the reading PDF, the archive PDF and the Word version", run.stderr)
     # The author chapters still in the PDF name a few inputs; every other visible input is lost.
     in_print = [p.read_text(encoding="utf-8") for p in (root / "docs").glob("*.md")]
     quoted = set(re.findall(r"PI-\d{3}", "".join(t for t in in_print if "\npdf: false\n" not in t)))
@@ -104,3 +107,15 @@ def test_a_build_that_would_lose_visible_inputs_fails_naming_each_one(tmp_path):
     visible = {i for i, item in inputs.items() if may_show(item, Audience.PARTNERS)}
     assert quoted and sorted(lost) == sorted(visible - quoted), run.stderr
     assert not (root / "site").exists() and not (root / "reports").exists()
+
+
+def test_word_places_are_headings_of_the_word_version(built, report):
+    """Word lays out its own pages, so a place there is its section: a real heading, and the entry is the input's."""
+    with zipfile.ZipFile(built.site / built.publication.docx_file) as archive:
+        xml = archive.read("word/document.xml").decode("utf-8")
+    headings = {html.unescape(re.sub(r"<[^>]+>", "", m)) for m in
+                re.findall(r'<w:pStyle w:val="Heading[123]" />.*?</w:p>', xml)}
+    for item in (i for i in report["inputs"] if not i["left_out"]):
+        word = [p for p in item["places"] if p["output"] == "Word version"]
+        assert word and all(p["where"] == "" and p["section"] in headings for p in word), item["id"]
+        assert [p["section"].split(" · ")[0] for p in word if p["kind"] == "entry"] == [item["id"]]

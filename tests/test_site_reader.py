@@ -47,7 +47,7 @@ def browser():
         chromium.close()
 
 
-def test_banner_shows_edition_date_pdf_and_comments(built, served_site, browser):
+def test_banner_shows_edition_date_pdf_word_and_comments(built, served_site, browser):
     page = browser.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -60,6 +60,9 @@ def test_banner_shows_edition_date_pdf_and_comments(built, served_site, browser)
     pdf_href = page.locator(".strategy-banner__pdf").get_attribute("href")
     with urllib.request.urlopen(page.url.rsplit("/", 2)[0] + "/" + pdf_href.replace("../", "")) as response:
         assert response.headers["Content-Type"] == "application/pdf"
+    word_href = page.locator(".strategy-banner__docx").get_attribute("href")
+    with urllib.request.urlopen(page.url.rsplit("/", 2)[0] + "/" + word_href.replace("../", "")) as response:
+        assert response.read(2) == b"PK"
     mail = page.locator(".strategy-banner__comment").get_attribute("href")
     assert mail.startswith(f"mailto:{built.publication.comments_email}")
     # Nothing the page loaded came from anywhere but this site.

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -37,6 +38,10 @@ def every_byte(folder: Path) -> bytes:
         chunks.append(path.as_posix().encode())
         data = path.read_bytes()
         chunks.append(data)
+        if path.suffix == ".docx":  # a zip: search what Word reads, uncompressed
+            with zipfile.ZipFile(path) as archive:
+                chunks += [name.encode() for name in archive.namelist()]
+                chunks += [archive.read(name) for name in archive.namelist()]
         if path.suffix == ".pdf":
             with pikepdf.open(path) as pdf:
                 for obj in pdf.objects:

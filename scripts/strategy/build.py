@@ -7,6 +7,7 @@ build leaves the last good outputs as they were.
 
 from __future__ import annotations
 
+import calendar
 import logging
 import os
 import resource
@@ -24,7 +25,8 @@ from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
 from .publish import document_outline, print_document, render_chapters, render_pdf
-from .provenance import input_labels, pdf_places, provenance_report, site_places
+from .provenance import docx_places, input_labels, pdf_places, provenance_report, site_places
+from .publish.docx import DocxMetadata, render_docx
 from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
 
 MKDOCS_YML = "mkdocs.yml"
@@ -73,6 +75,7 @@ class Project:
 class BuildResult:
     site: Path
     pdf: Path
+    docx: Path
     provenance: Path
     seconds: float
 
@@ -126,18 +129,23 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
     try:
         step("Building the site")
         _build_site(project, new_site, audience, publication)
-        step("Rendering the PDF: reading and archive editions, side by side")
+        step("Rendering the PDF (reading and archive editions, side by side) and the Word version")
         (project.work / "print.html").write_text(document, encoding="utf-8")
         labels = input_labels(inputs)
+        docx = new_site / publication.docx_file
         pdfs = _render_editions(project, publication, document, {
             new_site / publication.pdf_file: READING,
             new_site / publication.archive_pdf_file: ARCHIVE,
-        }, labels)
+        }, labels, while_waiting=lambda: render_docx(
+            document, docx, DocxMetadata.of(publication), base_folder=project.docs,
+            allowed_folders=[project.docs / "assets", project.docs / GENERATED_FOLDER],
+            source_date_epoch=_source_date_epoch(publication)))
         step("Checking that every input the audience may see is in every output")
         report = provenance_report(inputs, audience, {
             "site": site_places(new_site, labels),
             **{f"{edition.name} PDF": pdf_places(f"{edition.name} PDF", rendered.places)
                for edition, rendered in pdfs.items()},
+            "Word version": docx_places("Word version", docx, labels),
         })
         if problems := report.problems():
             raise ProblemsFound(problems)
@@ -147,13 +155,16 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
         _write_atomically(project.reports / "provenance.json", report.as_json())
     finally:
         _remove(new_site)
-    return BuildResult(project.site, project.site / publication.pdf_file, project.reports / "provenance.md",
+    return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
+                       project.reports / "provenance.md",
                        time.monotonic() - started)
 
 
 def _render_editions(project: Project, publication: Publication, document: str,
-                     editions: dict[Path, PdfEdition], locate: dict[str, str]) -> dict[PdfEdition, RenderedPdf]:
-    """Each edition in its own process: two cores render two editions in the time of one.
+                     editions: dict[Path, PdfEdition], locate: dict[str, str],
+                     while_waiting: Callable[[], None] = lambda: None) -> dict[PdfEdition, RenderedPdf]:
+    """Each edition in its own process: two cores render two editions in the time of one. `while_waiting`
+    runs here meanwhile (pandoc's Word export, a process of its own).
 
     WeasyPrint has no time limit of its own and pathological input can make it run for ever, so each
     worker gets a CPU-time and memory ceiling from the kernel (RLIMIT_CPU, RLIMIT_AS).
@@ -165,6 +176,7 @@ def _render_editions(project: Project, publication: Publication, document: str,
                             [project.docs / "assets", project.docs / GENERATED_FOLDER], edition,
                             not publication.edition.final, locate)
                 for output, edition in editions.items()]
+        while_waiting()
         rendered = {}
         for (output, edition), job in zip(editions.items(), jobs):
             try:
@@ -194,8 +206,7 @@ def _build_site(project: Project, site_dir: Path, audience: Audience, publicatio
     from mkdocs.exceptions import Abort, MkDocsException
 
     # Dates in the sitemap come from SOURCE_DATE_EPOCH when set: the edition date keeps builds repeatable.
-    epoch = str(int(time.mktime(publication.edition.date.timetuple())))
-    with _collect_warnings() as warnings, _environment(SOURCE_DATE_EPOCH=epoch):
+    with _collect_warnings() as warnings, _environment(SOURCE_DATE_EPOCH=str(_source_date_epoch(publication))):
         try:
             config = load_config(str(project.mkdocs_yml), site_dir=str(site_dir), strict=True)
             config.plugins["strategy"].config["audience"] = audience.value
@@ -212,6 +223,11 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f"{path.name}.new-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+def _source_date_epoch(publication: Publication) -> int:
+    """The edition date at midnight UTC: every output is dated by it, whatever the machine's time zone."""
+    return calendar.timegm(publication.edition.date.timetuple())
 
 
 def _swap_in(new: Path, target: Path, work: Path) -> None:

@@ -61,6 +61,7 @@ def build_command(project: Path, audience: str) -> None:
     out.print(f"[green]Built in {result.seconds:.1f} s[/]")
     out.print(f"  Site: {result.site / 'index.html'}")
     out.print(f"  PDF:  {result.pdf}")
+    out.print(f"  Word: {result.docx}")
     out.print(f"  Provenance of every partner input: {result.provenance}")
 
 

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .chapters.consent import Audience, may_show
-from .chapters.markdown import anchor
+from .chapters.markdown import anchor, id_pattern
 from .inputs import StrategyInputs
 from .inputs.records import PartnerInput
 from .problems import Problem
 from .publish.pdf import PdfPlace
+from .publish.print_markup import unprefixed
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 SITE = "site"
 
@@ -64,7 +69,7 @@ class ProvenanceReport:
                 found.append(Problem(file or item.origin, int(line) if line.isdigit() else None, "id",
                                      f"input {item.id} in every output (consent '{item.consent}' lets the "
                                      f"{self.audience.value} audience see it)",
-                                     f"it is missing from the {' and the '.join(missing)}"))
+                                     f"it is missing from {_and(f'the {output}' for output in missing)}"))
         return found
 
     def as_json(self) -> str:
@@ -76,14 +81,14 @@ class ProvenanceReport:
         left_out = [i for i in self.inputs if i.left_out]
         lines = [f"# Provenance of partner inputs ({self.audience.value} build)", "",
                  f"{len(self.inputs)} inputs: {len(shown)} appear in every output, {len(left_out)} are left out "
-                 "because of consent. Each place was read from the built site and the laid-out PDFs "
+                 "because of consent. Each place was read from the built site, the laid-out PDFs and the Word version "
                  "(section headings in brackets; \"entry\" is where the input is given in full).", "",
                  "## Left out", ""]
         lines += [f"- **{i.id}** ({i.origin}): {i.left_out}" for i in left_out] or ["None."]
         lines += ["", "## Where each input appears"]
         for item in shown:
             lines += ["", f"### {item.id}", "", f"Consent: {item.consent}. Source: {item.origin}.", ""]
-            lines += [f"- {output.capitalize()}: {_places(item.places, output)}" for output in self.outputs]
+            lines += [f"- {output[:1].upper()}{output[1:]}: {_places(item.places, output)}" for output in self.outputs]
         return "\n".join(lines) + "\n"
 
 
@@ -113,6 +118,44 @@ def pdf_places(output: str, spots: Iterable[PdfPlace]) -> dict[str, list[Place]]
     return found
 
 
+def docx_places(output: str, docx: Path, locate: Mapping[str, str]) -> dict[str, list[Place]]:
+    """Where each record in `locate` is (a bookmark), is linked to, or is named in a Word file, by heading.
+    Word lays out its own pages, so a place is its section only."""
+    labels = id_pattern(locate.values())
+    anchor_of = {label: name for name, label in locate.items()}
+    found: dict[str, list[Place]] = {}
+
+    def add(name: str, section: str, kind: str) -> None:
+        place = Place(output, "", section, kind)
+        if place not in found.setdefault(name, []) and Place(output, "", section, "entry") not in found[name]:
+            found[name].append(place)
+
+    with zipfile.ZipFile(docx) as archive:
+        body = ElementTree.fromstring(archive.read("word/document.xml"))
+    section, bookmarked = "", []
+    # Document order; pandoc puts a section's bookmark before its heading, outside any paragraph.
+    for element in body.iter():
+        if element.tag == f"{_W}bookmarkStart":
+            if (name := unprefixed(element.get(f"{_W}name", ""))) in locate:
+                bookmarked.append(name)
+            continue
+        if element.tag != f"{_W}p":
+            continue
+        style = element.find(f"{_W}pPr/{_W}pStyle")
+        text = "".join(t.text or "" for t in element.iter(f"{_W}t"))
+        if style is not None and re.fullmatch(r"Heading[1-3]", style.get(f"{_W}val", "")):
+            section = " ".join(text.split())
+        for name in bookmarked:
+            add(name, section, "entry")
+        bookmarked = []
+        for link in element.iter(f"{_W}hyperlink"):
+            if (name := unprefixed(link.get(f"{_W}anchor", ""))) in locate:
+                add(name, section, "reference")
+        for label in labels.findall(text):
+            add(anchor_of[label], section, "reference")
+    return found
+
+
 def provenance_report(inputs: StrategyInputs, audience: Audience,
                       outputs: dict[str, dict[str, list[Place]]]) -> ProvenanceReport:
     """Each input with its consent and places in `outputs` (output name -> anchor -> places)."""
@@ -137,6 +180,12 @@ def _why_left_out(item: PartnerInput) -> str:
     return "its partner withheld it: counted, never shown"
 
 
+def _and(items: Iterable[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def _places(places: list[Place], output: str) -> str:
     """"p. 23 (Who contributed; Inputs by region); p. 29 (entry: PI-001 · Luxembourg)", grouped by page."""
     by_page: dict[str, list[str]] = {}
@@ -146,6 +195,8 @@ def _places(places: list[Place], output: str) -> str:
                 f"entry: {place.section}" if place.kind == "entry" else place.section)
     if not by_page:
         return "nowhere"
+    if list(by_page) == [""] and output != SITE:  # Word: no pages of its own, sections only
+        return "; ".join(dict.fromkeys(by_page[""]))
     prefix = "" if output == SITE else "p. "
     return "; ".join(f"{prefix}{where or 'home page'} ({'; '.join(dict.fromkeys(sections))})"
                      for where, sections in by_page.items())
@@ -160,7 +211,7 @@ class _PageReader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.anchors = set(locate)
         self.anchor_of = {label: name for name, label in locate.items()}
-        self.labels = re.compile("|".join(rf"\b{re.escape(label)}\b" for label in sorted(locate.values(), reverse=True)))
+        self.labels = id_pattern(locate.values())
         self.found: list[tuple[str, str, str]] = []
         self.depth = 0  # inside <article> when > 0
         self.section = ""

@@ -25,6 +25,11 @@ def anchor(record_id: str) -> str:
     return record_id.lower()
 
 
+def id_pattern(ids: Iterable[str]) -> re.Pattern:
+    """Any of these record IDs as a whole word, the longest first so that "PI-1001" is not read as "PI-100"."""
+    return re.compile("|".join(rf"\b{re.escape(i)}\b" for i in sorted(ids, key=len, reverse=True)) or r"(?!)")
+
+
 def input_link(item: PartnerInput | str, page: str = REGISTER) -> str:
     record_id = item if isinstance(item, str) else item.id
     return f'[{record_id}]({page}#{anchor(record_id)}){{: .record-id }}'

@@ -322,3 +322,8 @@ class Publication(Record):
     def archive_pdf_file(self) -> str:
         """The PDF/A edition for the archive, beside the reading edition."""
         return self.pdf_file.removesuffix(".pdf") + "-archive.pdf"
+
+    @property
+    def docx_file(self) -> str:
+        """The Word version for reviewers who comment in Word, beside the PDF."""
+        return self.pdf_file.removesuffix(".pdf") + ".docx"

@@ -8,7 +8,6 @@ the printed numbers: lower-roman front matter, arabic from the first chapter.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import TextBox
 from weasyprint.text.fonts import FontConfiguration
 
+from ..chapters.markdown import id_pattern
 from .fetcher import AssetFetcher
 from .print_html import MAIN_MATTER_ID
 from .print_markup import unprefixed
@@ -81,7 +81,7 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
 def _places(pages, main_start: int, locate: dict[str, str]) -> list[PdfPlace]:
     """Every spot where an anchor in `locate` is, is linked to, or has its label printed; with the printed
     page number and the section (the last bookmarked heading above it)."""
-    label_pattern = re.compile("|".join(rf"\b{re.escape(label)}\b" for label in sorted(locate.values(), reverse=True)))
+    label_pattern = id_pattern(locate.values())
     anchor_of = {label: name for name, label in locate.items()}
     places: list[PdfPlace] = []
     section = ""

@@ -71,7 +71,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
-    """What the theme's draft banner shows: edition, date, PDF and where to comment."""
+    """What the theme's draft banner shows: edition, date, PDF, Word version and where to comment."""
     edition = publication.edition
     return {
         "edition": edition.label,
@@ -79,6 +79,7 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
         "final": edition.final,
         "audience": audience.value,
         "pdf_file": publication.pdf_file,
+        "docx_file": publication.docx_file,
         "comments_email": publication.comments_email,
         "short_title": publication.short_title,
     }

@@ -1,0 +1,327 @@
+"""Stage 4, for reviewers: the print HTML as a Word document they can comment on.
+
+The DOCX is made from the same print HTML as the PDF, so it holds exactly what
+the build's audience may see. pandoc (the binary bundled with pypandoc_binary)
+does the conversion in its sandbox: it reads nothing but the HTML on its
+standard input, fetches nothing, and writes only to its standard output. The
+images it needs (the charts) are inlined beforehand as data: URIs, and only
+from the project's own folders. The kernel and pandoc's runtime bound its time
+and memory, and the DOCX replaces the previous one only once it is complete.
+
+Under --sandbox, pandoc 3.9 ignores SOURCE_DATE_EPOCH and dates the document
+1970-01-01 (its zip entries 1980-01-01). Its output is therefore byte-identical
+from run to run already; the package is then rewritten here, just as
+deterministically, to carry the edition's date and what -M cannot set.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import os
+import re
+import resource
+import signal
+import subprocess
+import time
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import unquote, urlsplit
+
+import pypandoc
+
+from ..chapters.markdown import long_date
+from ..inputs.records import Publication
+from ..problems import Problem, ProblemsFound, shown
+from .fetcher import MAX_BYTES
+
+PRINT_HTML = ".build/print.html"
+SECONDS = 120  # the example takes about one second
+SECONDS_VARIABLE = "STRATEGY_PANDOC_SECONDS"
+# pandoc's Haskell runtime stops with "Heap exhausted" at its -M heap limit, a clear message; the kernel's
+# address-space limit, set higher, is the backstop (the runtime reserves less when the kernel allows less).
+HEAP_BYTES = 3 * 2**30
+ADDRESS_SPACE_HEADROOM = 2**30
+IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif"}
+NOTE_ID = "docx-note-"
+
+
+@dataclass(frozen=True)
+class DocxMetadata:
+    """What opens the Word document (its title block) and what its document properties say."""
+
+    title: str
+    subtitle: str = ""
+    author: str = ""
+    date: str = ""  # the line under the title, as the title page prints it: "Draft 1 · 20 November 2026"
+    lang: str = "en"
+    subject: str = ""
+    keywords: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, publication: Publication) -> DocxMetadata:
+        """The metadata strategy.yml gives, as the PDF's title page shows it."""
+        return cls(publication.title, publication.subtitle, publication.author,
+                   f"{publication.edition.label} · {long_date(publication.edition.date)}",
+                   publication.language, publication.subject, tuple(publication.keywords))
+
+
+def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, base_folder: Path,
+                allowed_folders: Sequence[Path], source_date_epoch: int, seconds: float | None = None,
+                heap_bytes: int = HEAP_BYTES) -> None:
+    """Write the print HTML to `output` as a DOCX for reviewers who comment in Word.
+
+    Images under `allowed_folders` (their `src` relative to `base_folder`, the docs folder) are embedded;
+    any other image is dropped for its alt text. The print HTML's inline footnotes become Word footnotes,
+    and its headings Word headings, so Word's navigation pane shows the outline. The same input gives the
+    same bytes. `seconds` (default: $STRATEGY_PANDOC_SECONDS, else 120) bounds pandoc's wall-clock and CPU
+    time, `heap_bytes` its heap. Any failure raises ProblemsFound and leaves `output` as it was.
+    """
+    limit = _seconds() if seconds is None else seconds
+    docx = _run_pandoc(docx_html(document_html, base_folder, allowed_folders), metadata, source_date_epoch,
+                       limit, heap_bytes)
+    docx = _finish(docx, source_date_epoch, metadata.keywords)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Beside the target, so the rename stays on one file system and Word never sees half a file.
+    partial = output.with_name(f".{output.name}.new-{os.getpid()}")
+    try:
+        partial.write_bytes(docx)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[Path]) -> str:
+    """The print HTML as pandoc should read it: images inlined or dropped, print-only parts taken out,
+    inline footnotes turned into the EPUB note markup that pandoc's HTML reader makes real notes of."""
+    rewriter = _Rewriter(base_folder.resolve(), [folder.resolve() for folder in allowed_folders])
+    rewriter.feed(document_html)
+    rewriter.close()
+    return rewriter.result()
+
+
+def _run_pandoc(document_html: str, metadata: DocxMetadata, source_date_epoch: int, seconds: float,
+                heap_bytes: int) -> bytes:
+    """pandoc in its sandbox, HTML on stdin and the DOCX on stdout, within the time and memory limits."""
+    expected = f"a DOCX that pandoc can write within {seconds:g} seconds and {heap_bytes / 2**30:g} GiB"
+    command = [pypandoc.get_pandoc_path(),
+               # The runtime's own heap limit: pandoc accepts runtime options from the command line.
+               "+RTS", f"-M{heap_bytes // 2**20}m", "-RTS",
+               "--sandbox", "--from=html+epub_html_exts", "--to=docx", "--output=-",
+               *_metadata_options(metadata)]
+    # The CPU limit stops pandoc even if this process dies and its wall-clock timeout with it. RLIMIT_CPU
+    # counts whole seconds (0 would mean none at all); a hard limit a second past the soft one makes the
+    # kernel send SIGXCPU, which names the cause, before SIGKILL.
+    cpu_seconds = max(1, math.ceil(seconds))
+    address_space = heap_bytes + ADDRESS_SPACE_HEADROOM
+
+    def limit() -> None:  # runs in the child, before pandoc starts
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    # No HOME and no PATH: nothing of the user's (data folder, reference.docx, rsvg-convert) can change
+    # the output. SOURCE_DATE_EPOCH is honoured by pandoc outside its sandbox only; it is passed anyway.
+    environment = {"SOURCE_DATE_EPOCH": str(source_date_epoch), "LC_ALL": "C.UTF-8"}
+    try:
+        done = subprocess.run(command, input=document_html.encode("utf-8"), capture_output=True,
+                              timeout=seconds, env=environment, preexec_fn=limit, check=False)
+    except subprocess.TimeoutExpired:
+        raise ProblemsFound([Problem(PRINT_HTML, None, None, expected,
+                                     f"no DOCX after {seconds:g} seconds: pandoc was stopped")]) from None
+    except OSError as err:
+        raise ProblemsFound([Problem(PRINT_HTML, None, None, expected,
+                                     f"pandoc could not start: {err.strerror or err}")]) from None
+    if done.returncode != 0 or not done.stdout:
+        raise ProblemsFound([Problem(PRINT_HTML, None, None, expected,
+                                     _failure(done.returncode, done.stderr, heap_bytes))])
+    return done.stdout
+
+
+def _metadata_options(metadata: DocxMetadata) -> list[str]:
+    fields = [("title", metadata.title), ("subtitle", metadata.subtitle), ("author", metadata.author),
+              ("date", metadata.date), ("lang", metadata.lang), ("subject", metadata.subject)]
+    return [option for key, value in fields if value for option in ("-M", f"{key}={value}")]
+
+
+def _failure(returncode: int, stderr: bytes, heap_bytes: int) -> str:
+    """What stopped pandoc, in one line: the limit it hit, or the last line it wrote."""
+    text = stderr.decode("utf-8", "replace")
+    if "Heap exhausted" in text:
+        return f"pandoc's heap reached its limit of {heap_bytes // 2**20} MiB"
+    if returncode < 0:
+        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
+        why = {"SIGXCPU": " (its CPU-time limit)", "SIGSEGV": " (likely its address-space limit)"}.get(name, "")
+        return f"pandoc stopped by {name}{why}"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return shown(lines[-1], 200) if lines else f"pandoc exited with status {returncode} and no message"
+
+
+def _seconds() -> float:
+    value = os.environ.get(SECONDS_VARIABLE)
+    if value is None:
+        return SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ProblemsFound([Problem("environment", None, SECONDS_VARIABLE, "a number of seconds (0 or more)",
+                                     shown(value))])
+    return seconds
+
+
+def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str]) -> bytes:
+    """The same package with what pandoc cannot be told set right, entry order and compression kept.
+
+    - the creation and modification dates, and the entries' times: the edition's, not the sandbox's 1970;
+    - the keywords: pandoc's docx writer leaves them empty when they come from -M;
+    - each picture's inner description: pandoc copies the image's whole data: URI there (Word shows the
+      alt text, which is kept on the drawing), so every chart would be stored twice.
+    """
+    moment = time.gmtime(max(source_date_epoch, 315532800))  # zip cannot store times before 1980
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment).encode()
+    listed = html.escape(", ".join(keywords)).encode()
+    result = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(result, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)",
+                              lambda m: m[1] + stamp + m[2], data)
+                data = re.sub(rb"<cp:keywords>[^<]*</cp:keywords>|<cp:keywords */>",
+                              lambda m: b"<cp:keywords>" + listed + b"</cp:keywords>", data)
+            elif entry.filename == "word/document.xml":
+                data = re.sub(rb'(<pic:cNvPr descr=")data:[^"]*"', rb'\1"', data)
+            info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
+            info.compress_type = entry.compress_type
+            info.external_attr = entry.external_attr
+            target.writestr(info, data)
+    return result.getvalue()
+
+
+class _Rewriter(HTMLParser):
+    """Copies the HTML through, token by token, changing only what Word needs changed.
+
+    - `<img>`: a data: URI of a regular file under an allowed folder, else its alt text;
+    - `section.cover` and `section.title-page`: dropped, pandoc's title block (from the metadata) opens the
+      document instead; `nav` (contents, lists of tables and figures): dropped, its page numbers come from
+      print CSS and Word's navigation pane does the job; `details.chart-data`: dropped, as in print;
+    - `span.footnote` (the print stage's inline notes): a note reference here, its text in an EPUB footnote
+      `aside` at the end of the body.
+    """
+
+    # Tag -> the classes that mark it for dropping (None: drop every one).
+    SKIPPED: ClassVar[dict[str, set[str] | None]] = {
+        "section": {"cover", "title-page"}, "details": {"chart-data"}, "nav": None}
+
+    def __init__(self, base_folder: Path, allowed_folders: list[Path]):
+        super().__init__(convert_charrefs=False)
+        self.base_folder = base_folder
+        self.allowed = allowed_folders
+        self.document: list[str] = []
+        self.out = self.document
+        self.skipping: tuple[str, int] | None = None  # the tag being skipped, and how deep we are in it
+        self.note: tuple[list[str], int] | None = None  # the footnote's text so far, and the span depth
+        self.notes: list[str] = []
+        self.notes_written = False
+
+    def result(self) -> str:
+        if not self.notes_written:  # a fragment with no </body>
+            self._write_notes()
+        return "".join(self.document)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, self.get_starttag_text() or "", void=True)
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, void: bool = False) -> None:
+        if self.skipping:
+            if tag == self.skipping[0] and not void:
+                self.skipping = (tag, self.skipping[1] + 1)
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        marks = self.SKIPPED.get(tag, set())
+        if tag in self.SKIPPED and not void and (marks is None or classes & marks):
+            self.skipping = (tag, 1)
+        elif tag == "img":
+            self.out.append(self._image(dict(attrs)))
+        elif self.note and tag == "span" and not void:
+            self.note = (self.note[0], self.note[1] + 1)
+            self.out.append(raw)
+        elif tag == "span" and "footnote" in classes and not void:
+            self.notes.append("")
+            number = len(self.notes)
+            self.out.append(f'<a epub:type="noteref" href="#{NOTE_ID}{number}">{number}</a>')
+            self.note = ([], 1)
+            self.out = self.note[0]
+        else:
+            self.out.append(raw)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping:
+            if tag == self.skipping[0]:
+                depth = self.skipping[1] - 1
+                self.skipping = (tag, depth) if depth else None
+            return
+        if self.note and tag == "span":
+            text, depth = self.note
+            if depth > 1:
+                self.note = (text, depth - 1)
+                self.out.append(f"</{tag}>")
+                return
+            # The print stage leaves a no-break space after each note's text; a Word note needs none.
+            self.notes[-1] = re.sub(r"(?:\s|&nbsp;|&#160;|&#xa0;)+$", "", "".join(text), flags=re.IGNORECASE)
+            self.note = None
+            self.out = self.document
+            return
+        if tag == "body" and not self.notes_written:
+            self._write_notes()
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.handle_data(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.handle_data(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        pass  # nothing for Word
+
+    def handle_decl(self, decl: str) -> None:
+        self.handle_data(f"<!{decl}>")
+
+    def _write_notes(self) -> None:
+        self.document.extend(f'<aside epub:type="footnote" id="{NOTE_ID}{number}"><p>{text}</p></aside>'
+                             for number, text in enumerate(self.notes, start=1))
+        self.notes_written = True
+
+    def _image(self, attrs: dict[str, str | None]) -> str:
+        alt = html.escape(attrs.get("alt") or "")
+        source = self._data_uri(attrs.get("src") or "")
+        return f'<img alt="{alt}" src="{source}">' if source else alt
+
+    def _data_uri(self, src: str) -> str | None:
+        """The image as a data: URI if it is a project file pandoc may have; None for anything else."""
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            return None
+        path = (self.base_folder / unquote(parts.path)).resolve()
+        kind = IMAGE_TYPES.get(path.suffix.lower())
+        if kind is None or not any(path.is_relative_to(folder) for folder in self.allowed):
+            return None
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
