@@ -51,4 +51,4 @@ system-test:
 	@./scripts/install-system-packages.sh $(TEST_PACKAGES)
 
 clean:
-	rm -rf site .build docs/generated
+	rm -rf site .build docs/generated reports
