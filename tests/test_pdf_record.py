@@ -158,7 +158,8 @@ def test_repo_has_no_stray_generated_output():
     import subprocess
     listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout.split()
     tracked.update(listed)
-    assert not any(p.endswith(".pdf") or p.startswith(("site/", "docs/generated/")) for p in tracked)
+    assert not any(p.endswith((".pdf", ".docx")) or p.startswith(("site/", "docs/generated/", "reports/", ".build/"))
+                   for p in tracked)
 
 
 def test_cross_references_print_the_number_and_the_right_page(reading, texts):
