@@ -89,15 +89,25 @@ def test_people_chart_adds_up(charts: dict[str, Chart], example_inputs: Strategy
         assert as_int(row[-1]) == sum(as_int(cell) for cell in row[1:-1])
 
 
-def test_svg_is_the_same_in_every_process() -> None:
+def test_svg_and_png_are_the_same_in_every_process() -> None:
     """Two fresh interpreters, with different hash seeds and no SOURCE_DATE_EPOCH, write the same bytes."""
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     script = ("import sys; from pathlib import Path; from strategy.inputs import load_inputs; "
               "from strategy.chapters.charts import results_charts; "
               "charts = results_charts(load_inputs(Path(sys.argv[1]) / 'inputs', Path(sys.argv[1]))); "
-              "sys.stdout.buffer.write(b'\\0'.join(c.svg.encode('utf-8') for c in charts))")
+              "sys.stdout.buffer.write(b'\\0'.join(c.svg.encode('utf-8') + c.png for c in charts))")
     runs = [subprocess.run([sys.executable, "-c", script, str(REPO)], capture_output=True, check=True, timeout=120,
                            env={**env, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
     assert runs[0] == runs[1]
-    assert runs[0].count(b"<svg ") == 3
+    assert runs[0].count(b"<svg ") == 3 and runs[0].count(b"\x89PNG") == 3
 
+
+
+def test_png_for_the_word_version_is_a_print_resolution_drawing(charts: dict[str, Chart]) -> None:
+    import struct
+
+    for chart in charts.values():
+        assert chart.png.startswith(b"\x89PNG\r\n\x1a\n") and chart.png_file_name.endswith(".png")
+        width, height = struct.unpack(">II", chart.png[16:24])
+        assert width >= 1200 and height >= 400  # 200 dpi over the text width
+        assert b"Matplotlib" not in chart.png  # no version stamp: the bytes stay the same across upgrades

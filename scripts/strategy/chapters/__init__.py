@@ -31,10 +31,11 @@ ABBREVIATIONS = "abbreviations.md"
 
 @dataclass(frozen=True)
 class Chapter:
-    """A generated file: a Markdown chapter, or a chart one of them shows (`charts/…svg`)."""
+    """A generated file: a Markdown chapter, or a chart one of them shows (`charts/…svg`, and `…png` for Word)."""
 
     file_name: str
     markdown: str
+    image: bytes | None = None  # the bytes of a PNG chart, written instead of `markdown`
 
 
 def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "") -> list[Chapter]:
@@ -50,7 +51,8 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
     ]
     used_in = author_text + "\n".join(c.markdown for c in chapters)
     return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in)),
-            *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts)]
+            *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts),
+            *(Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts)]
 
 
 def author_text(docs_dir: Path) -> str:
@@ -67,13 +69,14 @@ def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
     for chapter in chapters:
         path = folder / chapter.file_name
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != chapter.markdown:
+        content = chapter.image if chapter.image is not None else chapter.markdown.encode("utf-8")
+        if not path.exists() or path.read_bytes() != content:
             tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(chapter.markdown, encoding="utf-8")
+            tmp.write_bytes(content)
             tmp.replace(path)
             changed.append(path)
     expected = {c.file_name for c in chapters}
-    for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*.svg")]:
+    for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*.svg"), *folder.glob(f"{CHARTS_FOLDER}/*.png")]:
         if stale.relative_to(folder).as_posix() not in expected:
             stale.unlink()
     return changed

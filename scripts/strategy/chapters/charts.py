@@ -53,6 +53,12 @@ class Chart:
     alt: str
     data_headers: list[str]
     data_rows: list[list[str]]
+    # The same chart as an image for the Word version: Word before 2016 and LibreOffice show no SVG there.
+    png: bytes = b""
+
+    @property
+    def png_file_name(self) -> str:
+        return self.file_name.removesuffix(".svg") + ".png"
 
 
 def results_charts(inputs: StrategyInputs) -> list[Chart]:
@@ -84,7 +90,7 @@ def _targets(inputs: StrategyInputs) -> Chart:
     rows += [[f"People: {p.dimension.label.lower()}", number(p.target), number(p.achieved),
               percent(p.achieved, p.target)] for p in summary.people]
     return Chart("results-targets.svg", _svg(fig, title, alt), title, alt,
-                 ["Indicator", "Target", "Achieved", "Share of target"], rows)
+                 ["Indicator", "Target", "Achieved", "Share of target"], rows, _png(fig))
 
 
 def _changes_by_region(inputs: StrategyInputs) -> Chart:
@@ -103,7 +109,7 @@ def _changes_by_region(inputs: StrategyInputs) -> Chart:
            + ", ".join(f"{region.label} {number(v)}" for (region, _), v in zip(groups, values)) + ".")
     rows = [[region.label, number(len(group)), number(v)] for (region, group), v in zip(groups, values)]
     return Chart("results-regions.svg", _svg(fig, title, alt), title, alt,
-                 ["Region", "Countries", "Institutional changes"], rows)
+                 ["Region", "Countries", "Institutional changes"], rows, _png(fig))
 
 
 def _people_by_region(inputs: StrategyInputs) -> Chart:
@@ -132,7 +138,7 @@ def _people_by_region(inputs: StrategyInputs) -> Chart:
            + f". Across all regions: {by_dimension}.")
     rows = [[region.label, *(number(v) for v in values), number(t)] for (region, values), t in zip(groups, totals)]
     return Chart("results-people.svg", _svg(fig, title, alt), title, alt,
-                 ["Region", *(d.label for d in dimensions), "Total"], rows)
+                 ["Region", *(d.label for d in dimensions), "Total"], rows, _png(fig))
 
 
 def _by_region(inputs: StrategyInputs) -> dict[Region, list[CountryResult]]:
@@ -167,6 +173,13 @@ def _category_axis(ax: Axes, labels: list[str], largest: float, integer: bool) -
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=integer))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"))
     ax.spines["left"].set_color(MUTED)
+
+
+def _png(fig: Figure) -> bytes:
+    """The figure as PNG at print resolution, without the Software entry that names the Matplotlib version."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=200, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def _svg(fig: Figure, title: str, alt: str) -> str:

@@ -319,6 +319,9 @@ class _Rewriter(HTMLParser):
         if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
             return None
         path = (self.base_folder / unquote(parts.path)).resolve()
+        if path.suffix.lower() == ".svg" and path.with_suffix(".png").is_file():
+            # A chart drawn as PNG too: Word before 2016 and LibreOffice show no SVG in a document.
+            path = path.with_suffix(".png")
         kind = IMAGE_TYPES.get(path.suffix.lower())
         if kind is None or not any(path.is_relative_to(folder) for folder in self.allowed):
             return None
