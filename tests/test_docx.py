@@ -278,3 +278,16 @@ def test_hostile_html_makes_pandoc_read_nothing_and_fetch_nothing(tmp_path, list
     # out. (Without --sandbox, the same pandoc requests /x.png and stores /etc/hostname as word/media.)
     docx = docx_module._run_pandoc(hostile, DocxMetadata("Hostile"), 0, 60, HEAP_BYTES)
     assert_nothing_read_or_fetched(docx, b"CANARYDOCXFILE5R")
+
+
+def test_docx_tables_span_the_page_with_columns_sized_to_their_content(rendered):
+    """Page-wide tables whose column shares follow their content, not one equal share each."""
+    with zipfile.ZipFile(rendered.docx) as package:
+        tree = ElementTree.fromstring(package.read("word/document.xml"))
+    tables = list(tree.iter(f"{W}tbl"))
+    assert tables
+    for table in tables:
+        width = table.find(f"{W}tblPr/{W}tblW")
+        assert (width.get(f"{W}type"), width.get(f"{W}w")) == ("pct", "5000")
+    first = [int(col.get(f"{W}w")) for col in tables[0].iter(f"{W}gridCol")]
+    assert len(set(first)) > 1  # not the same share for every column

@@ -104,7 +104,42 @@ def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[P
     rewriter = _Rewriter(base_folder.resolve(), [folder.resolve() for folder in allowed_folders])
     rewriter.feed(document_html)
     rewriter.close()
-    return rewriter.result()
+    return _with_column_widths(rewriter.result())
+
+
+_TABLE = re.compile(r"(<table\b[^>]*>)(.*?</table>)", re.S)
+_ROW = re.compile(r"<tr\b.*?</tr>", re.S)
+_CELL = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", re.S)
+
+
+def _with_column_widths(document_html: str) -> str:
+    """Each table with relative column widths from its longest cells, so that pandoc makes it page-wide.
+
+    Without widths pandoc gives every column the same share of a narrow grid: Word autofits that, but
+    LibreOffice keeps it, and numbers such as 12,439,000 break inside.
+    """
+    def widths(match: re.Match) -> str:
+        longest: list[float] = []
+        for row in _ROW.findall(match[2]):
+            for column, cell in enumerate(_CELL.findall(row)):
+                text = html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+                # Room for the longest word (a number must never break) and some of a long text, which
+                # may wrap over a few lines.
+                word = max((len(w) for w in text.split()), default=0)
+                size = max(word + 2, min(len(text), 30) * 0.6, 4)
+                if column < len(longest):
+                    longest[column] = max(longest[column], size)
+                else:
+                    longest.append(size)
+        if not longest:
+            return match[0]
+        total = sum(longest)
+        tenths = [round(1000 * size / total) for size in longest]
+        tenths[-1] += 1000 - sum(tenths)  # exactly the page width: no 100.1% table
+        columns = "".join(f'<col style="width: {t / 10:.1f}%">' for t in tenths)
+        return f"{match[1]}<colgroup>{columns}</colgroup>{match[2]}"
+
+    return _TABLE.sub(widths, document_html)
 
 
 def _run_pandoc(document_html: str, metadata: DocxMetadata, source_date_epoch: int, seconds: float,
