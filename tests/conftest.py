@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +79,51 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
     run = strategy("build", "--project", str(root))
     assert run.returncode == 0, run.stderr
     return BuiltExample(root, run, load_publication(root / "strategy.yml", root), load_inputs(root / "inputs", root))
+
+
+class Listener(http.server.ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 that records every request (and answers with a redirect to a local file,
+    the worst a network address could do), to prove that nothing was fetched."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's API)
+                listener.seen.append(self.path)
+                self.send_response(302)
+                self.send_header("Location", "file:///etc/hostname")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # It does hear a request: an empty `seen` afterwards means that none was made.
+    try:
+        urllib.request.urlopen(f"{server.url}/probe", timeout=5)
+    except urllib.error.HTTPError:
+        pass  # urllib refuses the redirect to a file, as it should
+    assert server.seen == ["/probe"]
+    server.seen.clear()
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 def digest(folder: Path) -> str:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import base64
 import calendar
 import html
-import http.server
 import io
 import re
 import shutil
-import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -216,29 +214,6 @@ def test_print_only_parts_go_and_inline_notes_become_epub_notes(tmp_path):
                    ' <em>now</em></p></aside></body></html>')
 
 
-class _Listener(http.server.BaseHTTPRequestHandler):
-    seen: list[str] = []
-
-    def do_GET(self):  # noqa: N802 (http.server's API)
-        _Listener.seen.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def listener():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Listener.seen = []
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
 def hostile_html(port: int, canary: Path) -> str:
     return (f'<html><head><link rel="stylesheet" href="http://127.0.0.1:{port}/style.css">'
             f'<link rel="attachment" href="file:///etc/hostname"></head><body><p>Before '
@@ -247,7 +222,7 @@ def hostile_html(port: int, canary: Path) -> str:
             f'<a href="http://127.0.0.1:{port}/link">a link</a> after.</p></body></html>')
 
 
-def assert_nothing_read_or_fetched(docx: bytes, canary: bytes) -> None:
+def assert_nothing_read_or_fetched(docx: bytes, canary: bytes, listener) -> None:
     with zipfile.ZipFile(io.BytesIO(docx)) as package:
         parts = {name: package.read(name) for name in package.namelist()}
     assert not [name for name in parts if name.startswith("word/media/")]
@@ -259,25 +234,25 @@ def assert_nothing_read_or_fetched(docx: bytes, canary: bytes) -> None:
         assert not hostname.strip() or data != hostname
         if len(hostname.strip()) >= 6:
             assert hostname.strip() not in data
-    assert _Listener.seen == []
+    assert listener.seen == []
 
 
 def test_hostile_html_makes_pandoc_read_nothing_and_fetch_nothing(tmp_path, listener):
     canary = tmp_path / "canary.png"
     canary.write_bytes(b"CANARYDOCXFILE5R")
-    hostile = hostile_html(listener, canary)
+    hostile = hostile_html(listener.port, canary)
     # Through render_docx: the images are dropped before pandoc, their alt text kept.
     target = tmp_path / "hostile.docx"
     render_docx(hostile, target, DocxMetadata("Hostile"), base_folder=tmp_path / "docs",
                 allowed_folders=[tmp_path / "docs" / "assets"], source_date_epoch=0)
-    assert_nothing_read_or_fetched(target.read_bytes(), b"CANARYDOCXFILE5R")
+    assert_nothing_read_or_fetched(target.read_bytes(), b"CANARYDOCXFILE5R", listener)
     with zipfile.ZipFile(target) as package:
         text = " ".join(t for _, t in paragraphs(package.read("word/document.xml")))
     assert "local file canary absolute remote a link after." in text
     # Straight to pandoc, with nothing taken out first: its sandbox alone keeps the files and the network
     # out. (Without --sandbox, the same pandoc requests /x.png and stores /etc/hostname as word/media.)
     docx = docx_module._run_pandoc(hostile, DocxMetadata("Hostile"), 0, 60, HEAP_BYTES)
-    assert_nothing_read_or_fetched(docx, b"CANARYDOCXFILE5R")
+    assert_nothing_read_or_fetched(docx, b"CANARYDOCXFILE5R", listener)
 
 
 def test_docx_tables_span_the_page_with_columns_sized_to_their_content(rendered):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,28 +16,6 @@ def assets(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
     return folder
-
-
-class _Listener(http.server.BaseHTTPRequestHandler):
-    seen: list[str] = []
-
-    def do_GET(self):  # noqa: N802 (http.server's API)
-        _Listener.seen.append(self.path)
-        self.send_response(302)
-        self.send_header("Location", "file:///etc/hostname")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def listener():
-    _Listener.seen = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def test_reads_a_project_asset_and_a_data_uri(assets):
@@ -80,21 +56,21 @@ def test_refuses_a_file_over_the_size_cap(assets):
 
 def test_calls_no_network_address_and_follows_no_redirect(assets, listener):
     fetcher = AssetFetcher([assets])
-    for url in (f"{listener}/image.png", listener.replace("http", "https") + "/x.css", "ftp://127.0.0.1/x"):
+    for url in (f"{listener.url}/image.png", listener.url.replace("http", "https") + "/x.css", "ftp://127.0.0.1/x"):
         with pytest.raises(BlockedResource):
             fetcher.fetch(url)
-    assert _Listener.seen == []
+    assert listener.seen == []
 
 
 def test_a_real_render_reads_only_through_the_fetcher(assets, tmp_path, listener):
     """The same fetcher given to WeasyPrint: the page renders, the blocked resources are listed, none is read."""
     fetcher = AssetFetcher([assets])
     html = (f'<p>Text</p><img src="{(assets / "logo.svg").as_uri()}" alt="logo">'
-            f'<img src="file:///etc/hostname" alt="x"><img src="{listener}/pixel.png" alt="y">'
+            f'<img src="file:///etc/hostname" alt="x"><img src="{listener.url}/pixel.png" alt="y">'
             f'<link rel="attachment" href="file:///etc/hostname">'
             f'<p style="background: url(file:///etc/passwd)">styled</p>')
     pdf = HTML(string=html, base_url=str(assets), url_fetcher=fetcher).write_pdf()
     assert pdf.startswith(b"%PDF")
-    assert _Listener.seen == []
-    assert {"file:///etc/hostname", "file:///etc/passwd", f"{listener}/pixel.png"} <= set(fetcher.blocked)
+    assert listener.seen == []
+    assert {"file:///etc/hostname", "file:///etc/passwd", f"{listener.url}/pixel.png"} <= set(fetcher.blocked)
     assert (assets / "logo.svg").as_uri() not in fetcher.blocked

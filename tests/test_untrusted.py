@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import random
@@ -10,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 import zlib
@@ -125,23 +123,8 @@ def test_internal_build_shows_withheld_material_marked(canary_project, tmp_path)
     assert withheld and all({p["output"] for p in i["places"]} == set(report["outputs"]) for i in withheld)
 
 
-class _Listener(http.server.BaseHTTPRequestHandler):
-    seen: list[str] = []
-
-    def do_GET(self):  # noqa: N802 (http.server's API)
-        _Listener.seen.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
+def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_path, listener):
+    port = listener.port
     payloads = [
         "<script>document.title='pwned'</script>",
         '<img src="file:///etc/passwd" onerror="alert(1)">',
@@ -164,9 +147,8 @@ def test_hostile_partner_text_runs_nothing_fetches_nothing_reads_nothing(tmp_pat
         record["priorities"][0]["proposal"] = hostile
         path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     run = strategy("build", "--project", str(root))
-    server.shutdown()
     assert run.returncode == 0, run.stderr
-    assert _Listener.seen == [], _Listener.seen
+    assert listener.seen == [], listener.seen
     haystack = every_byte(root / "site")
     assert Path("/etc/passwd").read_bytes()[:30] not in haystack
     for page in (root / "site").rglob("*.html"):
