@@ -111,3 +111,16 @@ def test_png_for_the_word_version_is_a_print_resolution_drawing(charts: dict[str
         width, height = struct.unpack(">II", chart.png[16:24])
         assert width >= 1200 and height >= 400  # 200 dpi over the text width
         assert b"Matplotlib" not in chart.png  # no version stamp: the bytes stay the same across upgrades
+
+
+def test_charts_are_drawn_again_only_when_the_results_they_show_change(example_inputs: StrategyInputs) -> None:
+    """Live preview rebuilds the chapters on every edit: unchanged results reuse the charts already drawn."""
+    first = results_charts(example_inputs)
+    assert all(a is b for a, b in zip(first, results_charts(example_inputs)))
+    summary = example_inputs.results
+    changes = summary.institutional_changes.model_copy(update={"achieved": summary.institutional_changes.achieved + 1})
+    edited = example_inputs.__class__(**{**example_inputs.__dict__,
+                                         "results": summary.model_copy(update={"institutional_changes": changes})})
+    redrawn = results_charts(edited)
+    assert redrawn[0].svg != first[0].svg and redrawn[0].png != first[0].png
+    assert f"{changes.achieved} institutional changes" in redrawn[0].alt

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import textwrap
 from collections import defaultdict
@@ -62,9 +63,23 @@ class Chart:
 
 
 def results_charts(inputs: StrategyInputs) -> list[Chart]:
-    """The Phase II results as three charts: targets and achievements, changes by region, people by region."""
-    with matplotlib.rc_context(RC):
-        return [_targets(inputs), _changes_by_region(inputs), _people_by_region(inputs)]
+    """The Phase II results as three charts: targets and achievements, changes by region, people by region.
+
+    Drawing them takes about a second, and under `mkdocs serve` every edit rebuilds the chapters, so the
+    charts of the last results seen are kept and drawn again only when the records they show change.
+    """
+    shown = json.dumps([inputs.results.model_dump(mode="json"),
+                        [row.model_dump(mode="json") for row in inputs.country_results],
+                        {code: country.model_dump(mode="json") for code, country in sorted(inputs.countries.items())}],
+                       sort_keys=True)
+    if _last_drawn.get("shown") != shown:
+        with matplotlib.rc_context(RC):
+            _last_drawn.update(shown=shown, charts=[_targets(inputs), _changes_by_region(inputs),
+                                                    _people_by_region(inputs)])
+    return list(_last_drawn["charts"])
+
+
+_last_drawn: dict = {}
 
 
 def _targets(inputs: StrategyInputs) -> Chart:
