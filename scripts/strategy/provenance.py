@@ -2,9 +2,10 @@
 
 A strategy that quietly drops one government's submission is a diplomatic
 incident, so the report is read from the outputs themselves (the site's
-pages and the laid-out PDF), not from what the chapters meant to write. An
-input that the audience may see but that appears in neither output stops the
-build; an input that consent keeps out is listed with the reason.
+pages, the laid-out PDFs and the Word file), not from what the chapters meant
+to write. An input that the audience may see but that is missing from any
+output stops the build; an input that consent keeps out is listed with the
+reason.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ SITE = "site"
 
 @dataclass(frozen=True)
 class Place:
-    output: str  # SITE, or the name of a PDF edition ("reading PDF")
-    where: str  # a site page ("generated/priorities/") or a printed page number ("27")
+    output: str  # SITE, a PDF edition ("reading PDF") or the Word version
+    where: str  # a site page ("generated/priorities/"), a printed page number ("27"), or "" in Word
     section: str  # the heading it falls under
-    kind: str  # "entry" where the input is given in full, "reference" where a link points to it
+    kind: str  # "entry" where the input is given in full, "reference" where it is linked to or named
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ class ProvenanceReport:
         return found
 
     def as_json(self) -> str:
-        return json.dumps({"audience": self.audience.value, "outputs": self.outputs, "inputs": [asdict(i) for i in self.inputs]},
-                          indent=1, ensure_ascii=False) + "\n"
+        report = {"audience": self.audience.value, "outputs": self.outputs,
+                  "inputs": [asdict(i) for i in self.inputs]}
+        return json.dumps(report, indent=1, ensure_ascii=False) + "\n"
 
     def as_markdown(self) -> str:
         shown = [i for i in self.inputs if not i.left_out]
@@ -101,10 +103,7 @@ def site_places(site_dir: Path, locate: Mapping[str, str]) -> dict[str, list[Pla
         reader = _PageReader(locate)
         reader.feed(page.read_text(encoding="utf-8"))
         for name, section, kind in reader.found:
-            place = Place(SITE, "" if address == "./" else address, section, kind)
-            entry_here = Place(SITE, place.where, section, "entry")
-            if place not in found.setdefault(name, []) and entry_here not in found[name]:
-                found[name].append(place)
+            _add(found, name, Place(SITE, "" if address == "./" else address, section, kind))
     return found
 
 
@@ -112,9 +111,7 @@ def pdf_places(output: str, spots: Iterable[PdfPlace]) -> dict[str, list[Place]]
     """The places the renderer found in one PDF edition, by anchor."""
     found: dict[str, list[Place]] = {}
     for spot in spots:
-        place = Place(output, spot.page, spot.section, spot.kind)
-        if place not in found.setdefault(spot.anchor, []):
-            found[spot.anchor].append(place)
+        _add(found, spot.anchor, Place(output, spot.page, spot.section, spot.kind))
     return found
 
 
@@ -126,9 +123,7 @@ def docx_places(output: str, docx: Path, locate: Mapping[str, str]) -> dict[str,
     found: dict[str, list[Place]] = {}
 
     def add(name: str, section: str, kind: str) -> None:
-        place = Place(output, "", section, kind)
-        if place not in found.setdefault(name, []) and Place(output, "", section, "entry") not in found[name]:
-            found[name].append(place)
+        _add(found, name, Place(output, "", section, kind))
 
     with zipfile.ZipFile(docx) as archive:
         body = ElementTree.fromstring(archive.read("word/document.xml"))
@@ -178,6 +173,13 @@ def _why_left_out(item: PartnerInput) -> str:
     if "consent" not in item.model_fields_set:
         return "no consent recorded, so it is treated as withheld: counted, never shown"
     return "its partner withheld it: counted, never shown"
+
+
+def _add(found: dict[str, list[Place]], name: str, place: Place) -> None:
+    """Each place once; a mention under the heading of the input's own entry is that entry."""
+    here = found.setdefault(name, [])
+    if place not in here and Place(place.output, place.where, place.section, "entry") not in here:
+        here.append(place)
 
 
 def _and(items: Iterable[str]) -> str:
