@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
+from .files import replace_atomically
 from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
@@ -54,6 +55,11 @@ class Project:
     @property
     def site(self) -> Path:
         return self.root / "site"
+
+    @property
+    def asset_folders(self) -> list[Path]:
+        """What the PDF and Word renderers may read: the project's assets and the generated charts."""
+        return [self.docs / "assets", self.docs / GENERATED_FOLDER]
 
     @property
     def work(self) -> Path:
@@ -138,7 +144,7 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
             new_site / publication.archive_pdf_file: ARCHIVE,
         }, labels, while_waiting=lambda: render_docx(
             document, docx, DocxMetadata.of(publication), base_folder=project.docs,
-            allowed_folders=[project.docs / "assets", project.docs / GENERATED_FOLDER],
+            allowed_folders=project.asset_folders,
             source_date_epoch=_source_date_epoch(publication)))
         step("Checking that every input the audience may see is in every output")
         report = provenance_report(inputs, audience, {
@@ -151,8 +157,8 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
             raise ProblemsFound(problems)
         step("Publishing the outputs")
         _swap_in(new_site, project.site, project.work)
-        _write_atomically(project.reports / "provenance.md", report.as_markdown())
-        _write_atomically(project.reports / "provenance.json", report.as_json())
+        replace_atomically(project.reports / "provenance.md", report.as_markdown().encode("utf-8"))
+        replace_atomically(project.reports / "provenance.json", report.as_json().encode("utf-8"))
     finally:
         _remove(new_site)
     return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
@@ -173,7 +179,7 @@ def _render_editions(project: Project, publication: Publication, document: str,
     with ProcessPoolExecutor(max_workers=len(editions), initializer=_limit_worker,
                              initargs=(cpu_seconds, RENDER_MEMORY_BYTES)) as pool:
         jobs = [pool.submit(render_pdf, document, project.docs, project.docs / FONT_CSS, output,
-                            [project.docs / "assets", project.docs / GENERATED_FOLDER], edition,
+                            project.asset_folders, edition,
                             not publication.edition.final, locate)
                 for output, edition in editions.items()]
         while_waiting()
@@ -216,13 +222,6 @@ def _build_site(project: Project, site_dir: Path, audience: Audience, publicatio
             if not details:
                 details = [Problem(MKDOCS_YML, None, None, "a site build without errors", str(err))]
             raise ProblemsFound(details) from None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.new-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def _source_date_epoch(publication: Publication) -> int:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
 from .chapters.consent import Audience, may_show
-from .chapters.markdown import anchor, id_pattern
+from .chapters.markdown import anchor, mentions
 from .inputs import StrategyInputs
 from .inputs.records import PartnerInput
 from .problems import Problem
@@ -98,9 +98,10 @@ def site_places(site_dir: Path, locate: Mapping[str, str]) -> dict[str, list[Pla
     """Where each record in `locate` (anchor -> printed label) is, is linked to, or is named, in the main text
     of the site's pages."""
     found: dict[str, list[Place]] = {}
+    named_in = mentions(locate)  # one finder for every page
     for page in sorted(site_dir.rglob("*.html")):
         address = page.parent.relative_to(site_dir).as_posix() + "/"
-        reader = _PageReader(locate)
+        reader = _PageReader(set(locate), named_in)
         reader.feed(page.read_text(encoding="utf-8"))
         for name, section, kind in reader.found:
             _add(found, name, Place(SITE, "" if address == "./" else address, section, kind))
@@ -118,8 +119,7 @@ def pdf_places(output: str, spots: Iterable[PdfPlace]) -> dict[str, list[Place]]
 def docx_places(output: str, docx: Path, locate: Mapping[str, str]) -> dict[str, list[Place]]:
     """Where each record in `locate` is (a bookmark), is linked to, or is named in a Word file, by heading.
     Word lays out its own pages, so a place is its section only."""
-    labels = id_pattern(locate.values())
-    anchor_of = {label: name for name, label in locate.items()}
+    named_in = mentions(locate)
     found: dict[str, list[Place]] = {}
 
     def add(name: str, section: str, kind: str) -> None:
@@ -146,8 +146,8 @@ def docx_places(output: str, docx: Path, locate: Mapping[str, str]) -> dict[str,
         for link in element.iter(f"{_W}hyperlink"):
             if (name := unprefixed(link.get(f"{_W}anchor", ""))) in locate:
                 add(name, section, "reference")
-        for label in labels.findall(text):
-            add(anchor_of[label], section, "reference")
+        for name in named_in(text):
+            add(name, section, "reference")
     return found
 
 
@@ -209,11 +209,10 @@ class _PageReader(HTMLParser):
 
     HEADINGS = {"h1", "h2", "h3"}
 
-    def __init__(self, locate: Mapping[str, str]):
+    def __init__(self, anchors: set[str], named_in: Callable[[str], list[str]]):
         super().__init__(convert_charrefs=True)
-        self.anchors = set(locate)
-        self.anchor_of = {label: name for name, label in locate.items()}
-        self.labels = id_pattern(locate.values())
+        self.anchors = anchors
+        self.named_in = named_in
         self.found: list[tuple[str, str, str]] = []
         self.depth = 0  # inside <article> when > 0
         self.section = ""
@@ -250,8 +249,8 @@ class _PageReader(HTMLParser):
             if element_id in self.anchors:
                 self.found.append((element_id, self.section, "entry"))
             # Named in a heading: a place under that heading.
-            self.found += [(self.anchor_of[m], self.section, "reference") for m in self.labels.findall(self.section)
-                           if self.anchor_of[m] != element_id]
+            self.found += [(name, self.section, "reference") for name in self.named_in(self.section)
+                           if name != element_id]
 
     def handle_data(self, data: str) -> None:
         if not self.depth or self.in_permalink:
@@ -259,5 +258,5 @@ class _PageReader(HTMLParser):
         if self.heading is not None:
             self.heading[1].append(data)
         else:
-            self.found += [(self.anchor_of[m], self.section, "reference") for m in self.labels.findall(data)]
+            self.found += [(name, self.section, "reference") for name in self.named_in(data)]
 

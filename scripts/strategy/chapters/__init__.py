@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import replace_atomically
 from ..inputs import StrategyInputs
 from .abbreviations import abbreviations
 from .charts import CHARTS_FOLDER, results_charts
@@ -68,15 +69,12 @@ def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
     changed = []
     for chapter in chapters:
         path = folder / chapter.file_name
-        path.parent.mkdir(parents=True, exist_ok=True)
         content = chapter.image if chapter.image is not None else chapter.markdown.encode("utf-8")
         if not path.exists() or path.read_bytes() != content:
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(content)
-            tmp.replace(path)
+            replace_atomically(path, content)
             changed.append(path)
     expected = {c.file_name for c in chapters}
-    for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*.svg"), *folder.glob(f"{CHARTS_FOLDER}/*.png")]:
+    for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*")]:
         if stale.relative_to(folder).as_posix() not in expected:
             stale.unlink()
     return changed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..inputs.records import PartnerInput
 
@@ -25,9 +25,14 @@ def anchor(record_id: str) -> str:
     return record_id.lower()
 
 
-def id_pattern(ids: Iterable[str]) -> re.Pattern:
-    """Any of these record IDs as a whole word, the longest first so that "PI-1001" is not read as "PI-100"."""
-    return re.compile("|".join(rf"\b{re.escape(i)}\b" for i in sorted(ids, key=len, reverse=True)) or r"(?!)")
+def mentions(records: Mapping[str, str]) -> Callable[[str], list[str]]:
+    """A finder of the records a text names: `records` maps each anchor to the ID it prints as ("pi-004" ->
+    "PI-004"); the finder returns the anchors of the IDs in a text, as whole words, the longest ID first so
+    that "PI-1001" is not read as "PI-100"."""
+    anchor_of = {label: name for name, label in records.items()}
+    ids = sorted(anchor_of, key=len, reverse=True)
+    pattern = re.compile("|".join(rf"\b{re.escape(i)}\b" for i in ids) or r"(?!)")
+    return lambda text: [anchor_of[found] for found in pattern.findall(text)]
 
 
 def input_link(item: PartnerInput | str, page: str = REGISTER) -> str:

@@ -39,7 +39,8 @@ import pypandoc
 from ..chapters.markdown import long_date
 from ..inputs.records import Publication
 from ..problems import Problem, ProblemsFound, shown
-from .fetcher import MAX_BYTES
+from ..files import replace_atomically
+from .fetcher import is_readable_asset
 
 PRINT_HTML = ".build/print.html"
 SECONDS = 120  # the example takes about one second
@@ -87,15 +88,7 @@ def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, bas
     limit = _seconds() if seconds is None else seconds
     docx = _run_pandoc(docx_html(document_html, base_folder, allowed_folders), metadata, source_date_epoch,
                        limit, heap_bytes)
-    docx = _finish(docx, source_date_epoch, metadata.keywords)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    # Beside the target, so the rename stays on one file system and Word never sees half a file.
-    partial = output.with_name(f".{output.name}.new-{os.getpid()}")
-    try:
-        partial.write_bytes(docx)
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
+    replace_atomically(output, _finish(docx, source_date_epoch, metadata.keywords))
 
 
 def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[Path]) -> str:
@@ -358,8 +351,6 @@ class _Rewriter(HTMLParser):
             # A chart drawn as PNG too: Word before 2016 and LibreOffice show no SVG in a document.
             path = path.with_suffix(".png")
         kind = IMAGE_TYPES.get(path.suffix.lower())
-        if kind is None or not any(path.is_relative_to(folder) for folder in self.allowed):
-            return None
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+        if kind is None or not is_readable_asset(path, self.allowed):
             return None
         return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -16,6 +16,14 @@ from weasyprint.urls import URLFetcher
 MAX_BYTES = 8 * 1024 * 1024
 
 
+def is_readable_asset(path: Path, allowed_folders: list[Path]) -> bool:
+    """Whether a renderer may read `path`: a regular file of at most MAX_BYTES, inside one of the (resolved)
+    allowed folders once symlinks and `..` are followed."""
+    path = path.resolve()
+    return (any(path.is_relative_to(folder) for folder in allowed_folders) and path.is_file()
+            and path.stat().st_size <= MAX_BYTES)
+
+
 class BlockedResource(ValueError):
     pass
 
@@ -34,10 +42,7 @@ class AssetFetcher(URLFetcher):
         if scheme == "file":
             if parts.netloc not in ("", "localhost"):
                 self._block(url)  # urllib would look the host up, and try FTP for a remote one
-            path = Path(url2pathname(unquote(parts.path))).resolve()
-            if not any(path.is_relative_to(folder) for folder in self.allowed) or not path.is_file():
-                self._block(url)
-            if path.stat().st_size > MAX_BYTES:
+            if not is_readable_asset(Path(url2pathname(unquote(parts.path))), self.allowed):
                 self._block(url)
         elif scheme != "data":
             self._block(url)

@@ -17,7 +17,7 @@ from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import TextBox
 from weasyprint.text.fonts import FontConfiguration
 
-from ..chapters.markdown import id_pattern
+from ..chapters.markdown import mentions
 from .fetcher import AssetFetcher
 from .print_html import MAIN_MATTER_ID
 from .print_markup import unprefixed
@@ -81,8 +81,7 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
 def _places(pages, main_start: int, locate: dict[str, str]) -> list[PdfPlace]:
     """Every spot where an anchor in `locate` is, is linked to, or has its label printed; with the printed
     page number and the section (the last bookmarked heading above it)."""
-    label_pattern = id_pattern(locate.values())
-    anchor_of = {label: name for name, label in locate.items()}
+    named_in = mentions(locate)
     places: list[PdfPlace] = []
     section = ""
     for number, page in enumerate(pages):
@@ -95,17 +94,14 @@ def _places(pages, main_start: int, locate: dict[str, str]) -> list[PdfPlace]:
         if locate:
             # A reference whose link was dropped (its target is not in print) still prints the label. Page
             # boxes are not public API; WeasyPrint is pinned, and the tests would notice a change.
-            events += [(box.position_y, 2, anchor_of[match], "reference")
+            events += [(box.position_y, 2, name, "reference")
                        for box in page._page_box.descendants() if isinstance(box, TextBox)
-                       for match in label_pattern.findall(box.text)]
+                       for name in named_in(box.text)]
         for _, order, name, kind in sorted(events, key=lambda e: (e[0], e[1])):
             if order == 0:
                 section = name
-            elif name in locate:
-                place = PdfPlace(name, printed, section, kind)
-                entry_here = PdfPlace(name, printed, section, "entry")
-                if place not in places and entry_here not in places:
-                    places.append(place)
+            elif name in locate and (place := PdfPlace(name, printed, section, kind)) not in places:
+                places.append(place)
     return places
 
 
