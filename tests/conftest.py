@@ -11,9 +11,12 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from strategy.inputs import StrategyInputs, load_inputs, load_publication
@@ -148,3 +151,30 @@ def start_tags(html: str) -> list[tuple[str, list]]:
 
     Parser().feed(html)
     return found
+
+
+def every_byte(folder: Path) -> bytes:
+    """Every file of a build, with the PDFs' streams decompressed, as one haystack."""
+    chunks = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        chunks.append(path.as_posix().encode())
+        data = path.read_bytes()
+        chunks.append(data)
+        if path.suffix == ".docx":  # a zip: search what Word reads, uncompressed
+            with zipfile.ZipFile(path) as archive:
+                chunks += [name.encode() for name in archive.namelist()]
+                chunks += [archive.read(name) for name in archive.namelist()]
+        if path.suffix == ".pdf":
+            with pikepdf.open(path) as pdf:
+                for obj in pdf.objects:
+                    if isinstance(obj, pikepdf.Stream):
+                        try:
+                            chunks.append(obj.read_bytes())
+                        except pikepdf.PdfError:
+                            pass
+                chunks.append(str(pdf.open_metadata()).encode())
+        elif path.suffix in (".gz", ".zz"):
+            chunks.append(zlib.decompress(data, 47))
+    return b"\n".join(chunks)

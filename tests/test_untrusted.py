@@ -10,8 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
-import zlib
 from pathlib import Path
 
 import pikepdf
@@ -20,38 +18,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project, strategy, digest, start_tags
+from conftest import copy_project, strategy, digest, every_byte, start_tags
 from strategy.inputs import load_inputs
 
 CANARY_WITHHELD = "CANARYWITHHELD7Q"
 CANARY_ANONYMOUS = "CANARYANONNAME9Z"
-
-
-def every_byte(folder: Path) -> bytes:
-    """Every file of a build, with the PDFs' streams decompressed, as one haystack."""
-    chunks = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file():
-            continue
-        chunks.append(path.as_posix().encode())
-        data = path.read_bytes()
-        chunks.append(data)
-        if path.suffix == ".docx":  # a zip: search what Word reads, uncompressed
-            with zipfile.ZipFile(path) as archive:
-                chunks += [name.encode() for name in archive.namelist()]
-                chunks += [archive.read(name) for name in archive.namelist()]
-        if path.suffix == ".pdf":
-            with pikepdf.open(path) as pdf:
-                for obj in pdf.objects:
-                    if isinstance(obj, pikepdf.Stream):
-                        try:
-                            chunks.append(obj.read_bytes())
-                        except pikepdf.PdfError:
-                            pass
-                chunks.append(str(pdf.open_metadata()).encode())
-        elif path.suffix in (".gz", ".zz"):
-            chunks.append(zlib.decompress(data, 47))
-    return b"\n".join(chunks)
 
 
 def plant_canaries(root: Path) -> dict[str, list[str]]:

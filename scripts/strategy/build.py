@@ -22,59 +22,18 @@ from pathlib import Path
 
 from .chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
 from .files import replace_atomically
-from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
+from .project import MKDOCS_YML, Project, check
 from .publish import document_outline, print_document, render_chapters, render_pdf
 from .provenance import docx_places, input_labels, pdf_places, provenance_report, site_places
 from .publish.docx import DocxMetadata, render_docx
 from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
 
-MKDOCS_YML = "mkdocs.yml"
-PUBLICATION_YML = "strategy.yml"
 FONT_CSS = "assets/stylesheets/fonts.css"
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
 RENDER_CPU_SECONDS = 600
 RENDER_MEMORY_BYTES = 8 * 2**30
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where things are in a strategy repository."""
-
-    root: Path
-
-    @property
-    def mkdocs_yml(self) -> Path:
-        return self.root / MKDOCS_YML
-
-    @property
-    def docs(self) -> Path:
-        return self.root / "docs"
-
-    @property
-    def site(self) -> Path:
-        return self.root / "site"
-
-    @property
-    def asset_folders(self) -> list[Path]:
-        """What the PDF and Word renderers may read: the project's assets and the generated charts."""
-        return [self.docs / "assets", self.docs / GENERATED_FOLDER]
-
-    @property
-    def work(self) -> Path:
-        return self.root / ".build"
-
-    @property
-    def reports(self) -> Path:
-        """What a build tells its authors and does not publish: the provenance report."""
-        return self.root / "reports"
-
-    def publication(self) -> Publication:
-        return load_publication(self.root / PUBLICATION_YML, self.root)
-
-    def inputs(self, publication: Publication) -> StrategyInputs:
-        return load_inputs(self.root / publication.inputs_folder, self.root)
 
 
 @dataclass(frozen=True)
@@ -87,24 +46,6 @@ class BuildResult:
 
 
 Step = Callable[[str], None]
-
-
-def check(project: Project) -> StrategyInputs:
-    """Validate strategy.yml and every input; raise ProblemsFound with all problems."""
-    problems: list[Problem] = []
-    publication = None
-    try:
-        publication = project.publication()
-    except ProblemsFound as found:
-        problems += found.problems
-    folder = project.root / (publication.inputs_folder if publication else "inputs")
-    try:
-        inputs = load_inputs(folder, project.root)
-    except ProblemsFound as found:
-        problems += found.problems
-    if problems:
-        raise ProblemsFound(problems)
-    return inputs
 
 
 def write_generated_chapters(project: Project, audience: Audience) -> list[Path]:

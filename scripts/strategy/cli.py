@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .build import Project, build, check, write_generated_chapters
-from .chapters import Audience
-from .problems import ProblemsFound
+from .project import Project, check
+from .audience import Audience
+from .problems import ProblemsFound, warnings_report
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -34,6 +34,8 @@ def main() -> None:
 def check_command(project: Path) -> None:
     """Validate every input and report every problem at once."""
     inputs = _or_exit(lambda: check(Project(project)))
+    if inputs.warnings:
+        err.print(warnings_report(inputs.warnings), style="yellow", markup=False, soft_wrap=True)
     out.print(f"[green]Inputs are valid:[/] {len(inputs.partner_inputs)} partner inputs from "
               f"{len({i.partner for i in inputs.partner_inputs.values()})} partners, "
               f"{len(inputs.meeting.sessions)} meeting sessions, {len(inputs.country_results)} country results.")
@@ -44,6 +46,8 @@ def check_command(project: Path) -> None:
 @audience_option
 def chapters_command(project: Path, audience: str) -> None:
     """Regenerate the Markdown chapters in docs/generated from the inputs."""
+    from .build import write_generated_chapters
+
     changed = _or_exit(lambda: write_generated_chapters(Project(project), Audience(audience)))
     out.print(f"{len(changed)} generated chapter(s) changed.")
 
@@ -53,6 +57,8 @@ def chapters_command(project: Path, audience: str) -> None:
 @audience_option
 def build_command(project: Path, audience: str) -> None:
     """Check, write chapters, build the site and the PDF; change nothing on failure."""
+    from .build import build
+
     with err.status("Starting") as status:
         def step(message: str) -> None:
             err.log(message)

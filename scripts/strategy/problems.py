@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, order=True)
@@ -19,25 +22,43 @@ class Problem:
     field: str | None
     expected: str
     found: str | None = None
+    # A warning does not stop a build: something the author should look at (an input without consent, a
+    # partner naming itself in anonymous text). `strategy check` lists warnings after the errors.
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
+        level = "warning: " if self.severity == "warning" else ""
         what = f"field '{self.field}': " if self.field else ""
         found = f"; found {self.found}" if self.found is not None else ""
-        return f"{where}: {what}expected {self.expected}{found}"
+        return f"{where}: {level}{what}expected {self.expected}{found}"
+
+
+def warning(file: str, line: int | None, field: str | None, expected: str, found: str | None = None) -> Problem:
+    """A problem that is reported but does not stop the build."""
+    return Problem(file, line, field, expected, found, "warning")
 
 
 class ProblemsFound(Exception):
     """Raised by a stage when its input has one or more problems."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems), key=_sort_key)
+        self.problems = sorted({p for p in problems if p.severity == "error"}, key=_sort_key)
         super().__init__(self.report())
 
     def report(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} found:"
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+def warnings_report(warnings: list[Problem]) -> str:
+    """Warnings, one a line, under a count; empty when there are none."""
+    if not warnings:
+        return ""
+    unique = sorted(set(warnings), key=_sort_key)
+    head = f"{len(unique)} warning{'s' if len(unique) != 1 else ''}:"
+    return "\n".join([head, *(f"  {p}" for p in unique)])
 
 
 def _sort_key(problem: Problem) -> tuple:

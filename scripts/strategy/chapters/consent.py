@@ -8,19 +8,13 @@ such; `partners` and `public` see only what consent allows.
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import TYPE_CHECKING
 
+from ..audience import Audience
 from ..inputs.records import Consent, Partner, PartnerInput
 
 if TYPE_CHECKING:
     from ..inputs import StrategyInputs
-
-
-class Audience(str, Enum):
-    INTERNAL = "internal"
-    PARTNERS = "partners"
-    PUBLIC = "public"
 
 
 def may_show(item: PartnerInput, audience: Audience) -> bool:

@@ -58,6 +58,8 @@ class StrategyInputs:
     results: r.ResultsSummary
     country_results: list[r.CountryResult]
     origins: dict[str, Origin] = field(default_factory=dict)
+    # What the author should look at but does not stop a build (Problem.severity == "warning").
+    warnings: list[Problem] = field(default_factory=list)
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
@@ -74,6 +76,7 @@ class _Reader:
         self.folder = folder
         self.root = project_root
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.origins: dict[str, Origin] = {}
         self.where: dict[str, tuple[SourceData, tuple]] = {}
 
@@ -185,6 +188,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         results=summary,
         country_results=country_results,
         origins=reader.origins,
+        warnings=reader.warnings,
     )
     problems = check_consistency(inputs, reader.where)
     if problems:
