@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# Debian packages: pango for WeasyPrint; chromium and poppler only for tests.
-BUILD_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b shared-mime-info
+# Debian packages: pango for WeasyPrint, and harfbuzz's subsetter, without which WeasyPrint subsets fonts with
+# fontTools (slower; dated by SOURCE_DATE_EPOCH, which the build sets); chromium and poppler only for tests.
+BUILD_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 shared-mime-info
 TEST_PACKAGES := chromium poppler-utils
 # Only for `make bench-instructions`: callgrind counts instructions, which a noisy machine cannot move.
 BENCH_PACKAGES := valgrind
