@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .audience import Audience
 from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
@@ -57,8 +58,12 @@ class Project:
         return load_inputs(self.root / publication.inputs_folder, self.root)
 
 
-def check(project: Project) -> StrategyInputs:
-    """Validate strategy.yml and every input; raise ProblemsFound with all problems."""
+def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyInputs:
+    """Validate strategy.yml and every input; raise ProblemsFound with all problems.
+
+    Consent is checked for the audience: a name it keeps out in a field the team wrote is a problem, one in
+    partner text a warning (`inputs.warnings`).
+    """
     problems: list[Problem] = []
     publication = None
     try:
@@ -72,4 +77,10 @@ def check(project: Project) -> StrategyInputs:
         problems += found.problems
     if problems:
         raise ProblemsFound(problems)
+    from .consent import consent_problems
+
+    found = consent_problems(inputs, audience, project.root)
+    inputs.warnings.extend(p for p in found if p.severity == "warning")
+    if errors := [p for p in found if p.severity == "error"]:
+        raise ProblemsFound(errors)
     return inputs
