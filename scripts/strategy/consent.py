@@ -238,17 +238,17 @@ def team_fields(inputs: "StrategyInputs", unnamed: frozenset[str]) -> Iterator[t
     yield from (("Meeting", f, getattr(meeting, f)) for f in ("title", "venue", "format"))
     for index, objective in enumerate(meeting.objectives):
         yield "Meeting", f"objectives[{index}].text", objective.text
-    for session in meeting.sessions:
-        record = f"Session:{session.id}"
-        yield record, "title", session.title
+    for n, session in enumerate(meeting.sessions):
+        record, at = f"Session:{session.id}", f"sessions[{n}]"
+        yield record, f"{at}.title", session.title
         people = ([("chair", session.chair)] if session.chair else []) + \
             [(f"speakers[{i}]", s) for i, s in enumerate(session.speakers)]
         for where, speaker in people:
             # A speaker for an unnamed partner is shown by role only: its name and organisation may name it.
             shown = ("role",) if speaker.partner in unnamed else ("name", "role", "organisation")
-            yield from ((record, f"{where}.{f}", getattr(speaker, f)) for f in shown)
-        yield from ((record, f"key_messages[{i}]", m) for i, m in enumerate(session.key_messages))
-        yield from ((record, f"outcomes[{i}]", o) for i, o in enumerate(session.outcomes))
+            yield from ((record, f"{at}.{where}.{f}", getattr(speaker, f)) for f in shown)
+        yield from ((record, f"{at}.key_messages[{i}]", m) for i, m in enumerate(session.key_messages))
+        yield from ((record, f"{at}.outcomes[{i}]", o) for i, o in enumerate(session.outcomes))
     for priority in inputs.priorities.values():
         yield from ((f"Priority:{priority.id}", f, getattr(priority, f)) for f in ("title", "description"))
     for area in inputs.thematic_areas.values():
@@ -290,10 +290,10 @@ class _Lines:
         if origin is None:
             return "inputs", None
         lines = self._read(origin.file)
-        start = (origin.line or 1) - 1
-        start = _first_line_with(lines, start, field_text)
-        found = _first_line_with(lines, start, written)
-        return origin.file, (found + 1) if found is not None and lines else origin.line
+        if not lines:
+            return origin.file, origin.line
+        start = _first_line_with(lines, (origin.line or 1) - 1, field_text)
+        return origin.file, _first_line_with(lines, start, written) + 1
 
     def _read(self, file: str) -> list[str]:
         if self.root is None:
@@ -307,17 +307,16 @@ class _Lines:
         return self.files[file]
 
 
-def _first_line_with(lines: list[str], start: int, text: str) -> int | None:
-    """The first line from `start` on holding the beginning of `text`; `start` if none does."""
-    wanted = fold(" ".join(text.split()[:6]))[0].casefold()
-    for n in range(start, len(lines)):
-        if wanted and wanted in " ".join(lines[n].split()):
-            return n
-    snippet = fold(text.split("\n")[0][:30].strip())[0].casefold()
-    for n in range(start, len(lines)):
-        if snippet and snippet in lines[n]:
-            return n
-    return start if lines else None
+def _first_line_with(lines: list[str], start: int, text: str) -> int:
+    """The first line from `start` on holding the beginning of `text` (its first six words, else three, else
+    two, as a name can run over two lines); `start` if none does."""
+    words = fold(text)[0].casefold().split()
+    for count in (6, 3, 2):
+        wanted = " ".join(words[:count])
+        for n in range(start, len(lines)):
+            if wanted and wanted in " ".join(lines[n].split()):
+                return n
+    return start
 
 
 # --- small cells ------------------------------------------------------------------------------------------

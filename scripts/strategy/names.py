@@ -154,7 +154,7 @@ def partner_variants(inputs: "StrategyInputs") -> dict[str, list[Variant]]:
     terms = NameFinder(Variant(str(n), e.term, "alias") for n, e in enumerate(inputs.glossary)
                        if sum(c.isalnum() for c in e.term) >= MINIMUM_DERIVED_LENGTH)
     cores = NameFinder(Variant(str(n), core, "alias") for n, e in enumerate(inputs.glossary)
-                       if len((core := re.sub(r"\s*\([^()]*\)\s*$", "", e.expansion)).split()) >= MINIMUM_NAME_WORDS)
+                       if len((core := _without_bracket(e.expansion)).split()) >= MINIMUM_NAME_WORDS)
     naming: dict[str, set[int]] = defaultdict(set)  # partner ID -> indexes of the glossary entries naming it
     for n, entry in enumerate(inputs.glossary):
         for mention in own.find(f"{entry.term}\n{entry.expansion}"):
@@ -168,7 +168,15 @@ def partner_variants(inputs: "StrategyInputs") -> dict[str, list[Variant]]:
         for n in sorted(entries):
             entry = inputs.glossary[n]
             variants[pid] += [Variant(pid, entry.term, "glossary"), Variant(pid, entry.expansion, "glossary")]
+            # Without its closing bracket, which often only says the country: "Directorate-General ... Aid".
+            core = _without_bracket(entry.expansion)
+            if core != entry.expansion and len(core.split()) >= MINIMUM_NAME_WORDS:
+                variants[pid].append(Variant(pid, core, "glossary"))
     return variants
+
+
+def _without_bracket(expansion: str) -> str:
+    return re.sub(r"\s*\([^()]*\)\s*$", "", expansion)
 
 
 def _own_variants(partner: Partner, inputs: "StrategyInputs") -> list[Variant]:
