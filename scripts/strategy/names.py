@@ -170,7 +170,7 @@ def partner_variants(inputs: "StrategyInputs") -> dict[str, list[Variant]]:
             variants[pid] += [Variant(pid, entry.term, "glossary"), Variant(pid, entry.expansion, "glossary")]
             # Without its closing bracket, which often only says the country: "Directorate-General ... Aid".
             core = _without_bracket(entry.expansion)
-            if core != entry.expansion and len(core.split()) >= MINIMUM_NAME_WORDS:
+            if core != entry.expansion and len(core.split()) >= 2:  # one word ("Ministry") is too generic
                 variants[pid].append(Variant(pid, core, "glossary"))
     return variants
 

@@ -207,3 +207,68 @@ CASES = [
              "With Germany, we encourage the ILO to keep the Programme focused", "vision",
              says="the name of another partner"),
 ]
+
+
+# --- canaries: one project where every road a name can take carries a word that no outside build may show ---
+
+NAME = "Zqnamecanary"
+SHORT = "Zqshortcanary"
+ALIAS = "Zqaliascanary"
+COUNTRY = "Zqcountrycanary"
+GLOSSARY_TERM = "ZQGC"
+GLOSSARY_EXPANSION = "Zqglossarycanary"
+SPEAKER = "Zqspeakercanary"
+ORGANISATION = "Zqorgcanary"
+SELF_NAMED = "Zqkyrgyzcanary"
+WITHHELD_SPEAKER = "Zqwithheldspeaker"
+NAME_CANARIES = (NAME, SHORT, ALIAS, COUNTRY, GLOSSARY_TERM, GLOSSARY_EXPANSION, SPEAKER, ORGANISATION,
+                 SELF_NAMED, WITHHELD_SPEAKER)
+
+
+def plant_name_canaries(root: Path) -> None:
+    """The Netherlands (anonymous) and Kyrgyzstan (anonymous) under canary names, their names and variants in
+    every kind of field a build may show: partner text (their own and a named partner's), an author page's
+    quote, glossary entries, and speakers linked to them or to Germany (withheld). None of it may reach a
+    partners or public build; all of it must build."""
+    partners = root / PARTNERS
+    replace_in(partners, "name: Government of the Netherlands, Ministry of Foreign Affairs",
+               f"name: {NAME} Ministry of Foreign Affairs")
+    replace_in(partners, "short_name: Netherlands\n", f"short_name: {SHORT}\n  aliases: [{ALIAS}]\n")
+    replace_in(partners, "short_name: Kyrgyzstan", f"short_name: {SELF_NAMED}")
+    replace_in(root / "inputs/countries.csv", "NLD,Netherlands,", f"NLD,{COUNTRY},")
+    _append(GLOSSARY, f"- term: {GLOSSARY_TERM}\n  expansion: {GLOSSARY_EXPANSION} Directorate ({COUNTRY})\n")(root)
+    # The anonymous partner names itself by every variant, in every field of its input.
+    replace_in(root / _input(9), NL_VISION, f"As {SHORT}, the {NAME} Ministry of Foreign Affairs and "
+               f"{GLOSSARY_TERM}, we have supported social protection work in countries")
+    replace_in(root / _input(9), NL_QUOTE, f"For {COUNTRY} and the {GLOSSARY_EXPANSION} Directorate, "
+               "parallel systems for displaced people are a stopgap")
+    replace_in(root / _input(9), "We propose that Phase III include forcibly displaced people",
+               f"{ALIAS} proposes that Phase III include forcibly displaced people")
+    replace_in(root / _input(21), KG_EXPERIENCE, f"A large share of {SELF_NAMED}’s working-age population "
+               "works abroad")
+    replace_in(root / _input(21), "key_quote: Our migrant workers", f"key_quote: {SELF_NAMED}'s migrant workers")
+    # A named partner names the anonymous ones.
+    replace_in(root / _input(1), LU_VISION, f"With {SHORT}, {GLOSSARY_TERM} and {SELF_NAMED}, we encourage "
+               "the ILO to keep the Programme focused")
+    # Speakers for unnamed partners: shown by kind and role only.
+    replace_in(root / MEETING, "name: Representative of WIEGO", f"name: {SPEAKER}")
+    replace_in(root / MEETING, '"Women in Informal Employment: Globalizing and Organizing"', f"{ORGANISATION} Office")
+    replace_in(root / MEETING, "        partner: wiego\n", "        partner: netherlands\n")
+    replace_in(root / MEETING, "name: Representative of Save the Children", f"name: {WITHHELD_SPEAKER}")
+    replace_in(root / MEETING, "        partner: save-the-children\n", "        partner: germany\n")
+    # An author page quotes the anonymous input: the quote arrives with the names replaced.
+    replace_in(root / "docs/vision.md", "## A vision that endures\n",
+               '## A vision that endures\n\n{{ quote("PI-009") }}\n')
+
+
+CASES += [
+    Case("consent-canaries-partners-build", "consent-canaries", plant_name_canaries, "valid", command="build",
+         audience="partners", canaries=NAME_CANARIES, seconds=300),
+    Case("consent-canaries-public-build", "consent-canaries", plant_name_canaries, "valid", command="build",
+         audience="public", canaries=NAME_CANARIES, seconds=300),
+    Case("consent-author-page-names-unnamed-partner", "consent-author-page",
+         _replace("docs/vision.md", "## A vision that endures\n",
+                  "## A vision that endures\n\nThe Netherlands asked for this.\n"),
+         "problem", "docs/vision.md", _at("docs/vision.md", "## A vision that endures") + 2, says=KEPT_OUT,
+         command="build", seconds=300),
+]
