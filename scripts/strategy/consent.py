@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audience import Audience
+from .inputs.loading import Origin
 from .inputs.records import Consent, Partner, PartnerInput, ProposedPriority, Speaker
 from .names import Mention, NameFinder, fold, partner_variants, variant_key
 from .problems import Problem, ProblemsFound, warning
 
 if TYPE_CHECKING:
-    from .inputs import Origin, StrategyInputs
+    from .inputs import StrategyInputs
+    from .inputs.records import Publication
 
 __all__ = ["Audience", "MINIMUM_CELL", "attribution", "audience_view", "capitalise", "consent_problems",
            "kept_out", "may_name", "may_show", "names_to_keep_out", "small_cells", "unnamed_partners"]
@@ -40,6 +42,7 @@ MINIMUM_CELL = 3
 OTHER = "Other"
 PARTNER_TEXT_FIELDS = ("vision", "country_experience", "key_quote")
 WITHHELD_TEXT = "Withheld."
+PUBLICATION_ORIGIN = Origin("strategy.yml", 1)
 
 
 def may_show(item: PartnerInput, audience: Audience) -> bool:
@@ -194,9 +197,11 @@ def _opens_sentence(text: str, index: int) -> bool:
 # --- what the authors must look at ------------------------------------------------------------------------
 
 
-def consent_problems(inputs: "StrategyInputs", audience: Audience, root: Path | None = None) -> list[Problem]:
-    """Errors for kept-out names in fields the team wrote; warnings for those in partner text (which the
-    build replaces). With the project's `root`, each names the line of the name itself, not of its record."""
+def consent_problems(inputs: "StrategyInputs", audience: Audience, root: Path | None = None,
+                     publication: "Publication | None" = None) -> list[Problem]:
+    """Errors for kept-out names in fields the team wrote (and in `publication`, strategy.yml, when given);
+    warnings for those in partner text (which the build replaces). With the project's `root`, each names the
+    line of the name itself, not of its record."""
     if audience is Audience.INTERNAL:
         return []
     decided = _consent(inputs, audience)
@@ -205,8 +210,9 @@ def consent_problems(inputs: "StrategyInputs", audience: Audience, root: Path | 
         return []
     lines = _Lines(root)
     found: list[Problem] = []
-    for record, field, text in team_fields(inputs, decided.unnamed):
-        origin = inputs.origins.get(record)
+    fields = [*team_fields(inputs, decided.unnamed), *(_publication_fields(publication) if publication else [])]
+    for record, field, text in fields:
+        origin = inputs.origins.get(record, PUBLICATION_ORIGIN if record == "Publication" else None)
         for mention in finder.find(text):
             file, line = lines.locate(origin, text, mention.text)
             found.append(Problem(file, line, field,
@@ -261,6 +267,15 @@ def team_fields(inputs: "StrategyInputs", unnamed: frozenset[str]) -> Iterator[t
         if partner.id not in unnamed:  # its name is shown: it must not name an unnamed one
             yield from ((f"Partner:{partner.id}", f, getattr(partner, f)) for f in ("name", "short_name")
                         if getattr(partner, f))
+
+
+def _publication_fields(publication: "Publication") -> Iterator[tuple[str, str, str]]:
+    """strategy.yml's text: the cover, the title and copyright pages, the banner and the PDF's metadata."""
+    for field in ("title", "subtitle", "programme", "short_title", "author", "publisher", "subject"):
+        yield "Publication", field, getattr(publication, field)
+    yield from (("Publication", f"keywords[{i}]", k) for i, k in enumerate(publication.keywords))
+    for field in ("holder", "licence", "licence_text", "citation", "disclaimer"):
+        yield "Publication", f"rights.{field}", getattr(publication.rights, field)
 
 
 def _partner_text(item: PartnerInput) -> Iterator[tuple[str, str]]:

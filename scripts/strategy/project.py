@@ -79,7 +79,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
         raise ProblemsFound(problems)
     from .consent import consent_problems
 
-    found = consent_problems(inputs, audience, project.root)
+    found = consent_problems(inputs, audience, project.root, publication)
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)

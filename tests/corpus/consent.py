@@ -172,6 +172,9 @@ CASES = [
     _team("consent-name-over-two-lines", "consent-team-field", MEETING, S1_MESSAGE,
           "The International Monetary\n        Fund said enrolment figures need to be complemented by data on active "
           "contributors", "sessions[0].key_messages[2]"),
+    _team("consent-publication-subtitle", "consent-team-field", "strategy.yml",
+          "subtitle: Strategy for the third phase (2026–2030)",
+          "subtitle: Strategy for the third phase (2026–2030), with Germany", "subtitle"),
     # --- look-alikes that must not be refused ------------------------------------------------------------
     _clean("consent-acronym-in-lower-case-is-no-name", "consent-false-hit", MEETING, S2_OUTCOME,
            "The ILO will list the input IDs that each Phase III priority rests on."),
