@@ -28,7 +28,7 @@ from .audience import Audience
 from .inputs.loading import Origin
 from .inputs.records import Consent, Partner, PartnerInput, ProposedPriority, Speaker
 from .names import Mention, NameFinder, fold, partner_variants, variant_key
-from .problems import Problem, ProblemsFound, warning
+from .problems import Problem, ProblemsFound, display_path, warning
 
 if TYPE_CHECKING:
     from .inputs import StrategyInputs
@@ -43,6 +43,7 @@ OTHER = "Other"
 PARTNER_TEXT_FIELDS = ("vision", "country_experience", "key_quote")
 WITHHELD_TEXT = "Withheld."
 PUBLICATION_ORIGIN = Origin("strategy.yml", 1)
+MAX_PAGE_BYTES = 2 * 1024 * 1024
 
 
 def may_show(item: PartnerInput, audience: Audience) -> bool:
@@ -292,6 +293,22 @@ def author_page_problems(markdown: str, inputs: "StrategyInputs", audience: Audi
                     f"no name of a partner that consent keeps out of {audience.value} builds (write its kind of "
                     "partner, or ask the partner's consent)", f"'{m.text}' ({', '.join(sorted(m.partners))})")
             for m in kept_out(inputs, audience).find(markdown)]
+
+
+def pages_problems(pages: list[Path], inputs: "StrategyInputs", audience: Audience, root: Path) -> list[Problem]:
+    """A kept-out name anywhere in these pages (front matter and all) or in mkdocs.yml, whose titles make the
+    navigation: what `strategy check` can say about author pages before a build. Only regular files of a
+    sane size are read; what else the docs folder holds is for the build to report."""
+    found: list[Problem] = []
+    for page in pages:
+        try:
+            if page.is_symlink() or not page.is_file() or page.stat().st_size > MAX_PAGE_BYTES:
+                continue
+            text = page.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        found += author_page_problems(text, inputs, audience, file=display_path(page, root))
+    return found
 
 
 class _Lines:

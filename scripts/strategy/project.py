@@ -51,6 +51,11 @@ class Project:
         """What a build tells its authors and does not publish: the provenance report."""
         return self.root / "reports"
 
+    def author_pages(self) -> list[Path]:
+        """The hand-written pages: every Markdown file in docs/ outside the generated folder."""
+        generated = self.docs / "generated"  # chapters.GENERATED_FOLDER; `check` imports no chapter module
+        return sorted(p for p in self.docs.rglob("*.md") if not p.is_relative_to(generated))
+
     def publication(self) -> Publication:
         return load_publication(self.root / PUBLICATION_YML, self.root)
 
@@ -77,9 +82,10 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
         problems += found.problems
     if problems:
         raise ProblemsFound(problems)
-    from .consent import consent_problems
+    from .consent import consent_problems, pages_problems
 
     found = consent_problems(inputs, audience, project.root, publication)
+    found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)

@@ -175,6 +175,10 @@ CASES = [
     _team("consent-publication-subtitle", "consent-team-field", "strategy.yml",
           "subtitle: Strategy for the third phase (2026–2030)",
           "subtitle: Strategy for the third phase (2026–2030), with Germany", "subtitle"),
+    _team("consent-author-page-front-matter", "consent-author-page", "docs/context.md", "title: ",
+          "title: With the IMF: ", None),
+    _team("consent-navigation-title", "consent-author-page", "mkdocs.yml", "      - Context: context.md",
+          "      - Context, with WFP: context.md", None),
     # --- look-alikes that must not be refused ------------------------------------------------------------
     _clean("consent-acronym-in-lower-case-is-no-name", "consent-false-hit", MEETING, S2_OUTCOME,
            "The ILO will list the input IDs that each Phase III priority rests on."),
