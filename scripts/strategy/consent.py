@@ -101,6 +101,7 @@ class _Decided:
 # Records (and views made of them) -> what consent decided for them. Each entry keeps its records alive, so
 # that their id cannot be reused by another object while the entry is here.
 _decided: dict[tuple[int, Audience], tuple["StrategyInputs", _Decided]] = {}
+CACHED = 16
 
 
 def _consent(inputs: "StrategyInputs", audience: Audience) -> _Decided:
@@ -112,8 +113,8 @@ def _consent(inputs: "StrategyInputs", audience: Audience) -> _Decided:
         variants = partner_variants(inputs)
         nameable = {variant_key(v) for pid, found in variants.items() if pid not in unnamed for v in found}
         finder = NameFinder(v for pid in sorted(unnamed) for v in variants[pid] if variant_key(v) not in nameable)
-        if len(_decided) > 16:
-            _decided.clear()
+        while len(_decided) >= CACHED:  # `mkdocs serve` loads the records anew on every change: drop the oldest
+            _decided.pop(next(iter(_decided)))
         _decided[key] = (inputs, _Decided(finder, frozenset(unnamed)))
     return _decided[key][1]
 
