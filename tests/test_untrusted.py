@@ -23,6 +23,7 @@ from strategy.inputs import load_inputs
 
 CANARY_WITHHELD = "CANARYWITHHELD7Q"
 CANARY_ANONYMOUS = "CANARYANONNAME9Z"
+CANARY_ALIAS = "CANARYALIASVAR4K"  # another name of each anonymous partner, which a named partner's text uses
 
 
 def plant_canaries(root: Path) -> dict[str, list[str]]:
@@ -48,8 +49,15 @@ def plant_canaries(root: Path) -> dict[str, list[str]]:
         if partner["id"] in anonymous:
             partner["name"] = f"{CANARY_ANONYMOUS} {partner['name']}"
             partner["short_name"] = f"{CANARY_ANONYMOUS} {partner.get('short_name') or 'partner'}"
+            partner["aliases"] = [f"{CANARY_ALIAS} {partner['id']}"]
             planted["anonymous"].append(partner["id"])
     partners_file.write_text(yaml.safe_dump(partners, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    named_input = next(i for i in inputs.partner_inputs.values() if i.consent.value == "named")
+    path = root / "inputs" / "partner-inputs" / f"{named_input.id}.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    field = "vision" if record.get("vision") else "country_experience"
+    record[field] = " ".join(f"{CANARY_ALIAS} {p}" for p in sorted(anonymous)) + " helped us.\n\n" + record[field]
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return planted
 
 
@@ -69,6 +77,7 @@ def test_withheld_inputs_and_anonymous_names_are_in_no_byte_of_an_outside_build(
     haystack = every_byte(root / "site")
     assert CANARY_WITHHELD.encode() not in haystack
     assert CANARY_ANONYMOUS.encode() not in haystack
+    assert CANARY_ALIAS.encode() not in haystack
     for record_id in planted["withheld"]:
         assert not re.search(rb"\b" + record_id.encode() + rb"\b", haystack), record_id
     # Counts still include them.

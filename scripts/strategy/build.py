@@ -60,7 +60,7 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
     started = time.monotonic()
     step("Checking inputs")
     publication = project.publication()
-    inputs = check(project)
+    inputs = check(project, audience)
 
     step("Writing generated chapters")
     write_chapters(generate_chapters(inputs, audience, author_text(project.docs)), project.docs / GENERATED_FOLDER)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .audience import Audience
 from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
@@ -50,6 +51,11 @@ class Project:
         """What a build tells its authors and does not publish: the provenance report."""
         return self.root / "reports"
 
+    def author_pages(self) -> list[Path]:
+        """The hand-written pages: every Markdown file in docs/ outside the generated folder."""
+        generated = self.docs / "generated"  # chapters.GENERATED_FOLDER; `check` imports no chapter module
+        return sorted(p for p in self.docs.rglob("*.md") if not p.is_relative_to(generated))
+
     def publication(self) -> Publication:
         return load_publication(self.root / PUBLICATION_YML, self.root)
 
@@ -57,8 +63,12 @@ class Project:
         return load_inputs(self.root / publication.inputs_folder, self.root)
 
 
-def check(project: Project) -> StrategyInputs:
-    """Validate strategy.yml and every input; raise ProblemsFound with all problems."""
+def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyInputs:
+    """Validate strategy.yml and every input; raise ProblemsFound with all problems.
+
+    Consent is checked for the audience: a name it keeps out in a field the team wrote is a problem, one in
+    partner text a warning (`inputs.warnings`).
+    """
     problems: list[Problem] = []
     publication = None
     try:
@@ -72,4 +82,11 @@ def check(project: Project) -> StrategyInputs:
         problems += found.problems
     if problems:
         raise ProblemsFound(problems)
+    from .consent import consent_problems, pages_problems
+
+    found = consent_problems(inputs, audience, project.root, publication)
+    found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
+    inputs.warnings.extend(p for p in found if p.severity == "warning")
+    if errors := [p for p in found if p.severity == "error"]:
+        raise ProblemsFound(errors)
     return inputs

@@ -14,7 +14,7 @@ from ..files import replace_atomically
 from ..inputs import StrategyInputs
 from .abbreviations import abbreviations
 from .charts import CHARTS_FOLDER, results_charts
-from .consent import Audience
+from .consent import Audience, audience_view
 from .inputs_received import summary_of_inputs
 from .meeting_outcomes import meeting_outcomes
 from .partners import list_of_partners
@@ -40,7 +40,12 @@ class Chapter:
 
 
 def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "") -> list[Chapter]:
-    """Every generated chapter; the abbreviations list only the terms this text and the chapters use."""
+    """Every generated chapter; the abbreviations list only the terms this text and the chapters use.
+
+    Chapters are made from the audience's view of the records (consent.audience_view), never the records
+    themselves, so a chapter cannot show what consent keeps out even if it forgets to ask.
+    """
+    inputs = audience_view(inputs, audience)
     charts = results_charts(inputs)
     chapters = [
         Chapter("inputs-received.md", summary_of_inputs(inputs, audience)),

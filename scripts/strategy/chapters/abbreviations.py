@@ -6,7 +6,8 @@ import html
 import re
 
 from ..inputs import StrategyInputs
-from .consent import Audience, names_to_keep_out
+from ..inputs.records import GlossaryEntry
+from .consent import Audience, kept_out
 from .markdown import front_matter
 
 TITLE = "Abbreviations"
@@ -16,10 +17,8 @@ def abbreviations(inputs: StrategyInputs, audience: Audience, used_in: str) -> s
     """The glossary entries that the document's text uses, and no others."""
     out = [front_matter(TITLE, "Abbreviations and acronyms used in the strategy."), f"# {TITLE}\n"]
     out.append('<dl class="abbreviations" markdown="1">')
-    # A glossary entry spelling out an unnamed partner would name it after all.
-    hidden = names_to_keep_out(inputs, audience)
-    for entry in inputs.glossary:
-        if entry.expansion in hidden or entry.term in hidden or not _uses(used_in, entry.term):
+    for entry in _shown(inputs, audience):
+        if not _uses(used_in, entry.term):
             continue
         out.append(f"<dt>{html.escape(entry.term)}</dt>\n<dd>{html.escape(entry.expansion)}</dd>")
     out.append("</dl>\n")
@@ -35,7 +34,12 @@ def abbreviation_definitions(inputs: StrategyInputs, audience: Audience) -> str:
 
     Readers get the expansion on hover; the PDF keeps acronyms whole (they are never hyphenated).
     """
-    hidden = names_to_keep_out(inputs, audience)
-    lines = [f"*[{entry.term}]: {entry.expansion}" for entry in inputs.glossary
-             if entry.expansion not in hidden and entry.term not in hidden]
+    lines = [f"*[{entry.term}]: {entry.expansion}" for entry in _shown(inputs, audience)]
     return "\n\n" + "\n".join(lines) + "\n"
+
+
+def _shown(inputs: StrategyInputs, audience: Audience) -> list[GlossaryEntry]:
+    """The glossary entries this audience may see: one naming an unnamed partner, by its term, its expansion
+    or any variant of the partner's name, would name it after all."""
+    finder = kept_out(inputs, audience)
+    return [e for e in inputs.glossary if audience is Audience.INTERNAL or not finder.find(f"{e.term}\n{e.expansion}")]

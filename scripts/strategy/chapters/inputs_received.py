@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput, PartnerKind, Region, Timing
-from .consent import Audience, attribution, may_name, may_show, unnamed_partners
+from .consent import SMALL_CELLS_NOTE, Audience, Cell, attribution, may_name, may_show, small_cells, unnamed_partners
 from .markdown import (PARTNERS, front_matter, long_date, id_list, input_link, md_escape, number, partner_text, priority_link,
                        quote_block, table)
 from .ranking import ranked_priorities
@@ -103,11 +103,25 @@ def _by_partner_attribute(inputs: StrategyInputs, items: list[PartnerInput], aud
     groups: dict = defaultdict(list)
     for item in items:
         groups[getattr(inputs.partner_of(item), attribute)].append(item)
-    rows = [[value.label, number(len({i.partner for i in groups[value]})), number(len(groups[value])),
-             _links(groups[value], audience, named_only=named_only)] for value in values if groups.get(value)]
+    cells, merged = _protected([Cell(value.label, {i.partner for i in groups[value]}, groups[value])
+                                for value in values if groups.get(value)], inputs, audience)
+    rows = [[cell.label, number(len(cell.partners)), number(len(cell.items)),
+             _links(cell.items, audience, named_only=named_only)] for cell in cells]
     rows.append(["**Total**", f"**{number(len({i.partner for i in items}))}**", f"**{number(len(items))}**", ""])
     ids = "Named input IDs" if named_only else "Input IDs"
-    return table([header, "Partners", "Inputs", ids], rows, numeric=(1, 2), caption=caption, table_id=table_id)
+    return table([header, "Partners", "Inputs", ids], rows, numeric=(1, 2), caption=caption,
+                 table_id=table_id) + _note(merged)
+
+
+def _protected(cells: list[Cell], inputs: StrategyInputs, audience: Audience) -> tuple[list[Cell], bool]:
+    """Outside internal builds, no row may narrow an unnamed partner down to fewer than three (consent.py)."""
+    if audience is Audience.INTERNAL:
+        return cells, False
+    return small_cells(cells, unnamed_partners(inputs, audience))
+
+
+def _note(merged: bool) -> str:
+    return f"\n\n{SMALL_CELLS_NOTE}" if merged else ""
 
 
 def _by_theme(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
@@ -116,13 +130,14 @@ def _by_theme(inputs: StrategyInputs, items: list[PartnerInput], audience: Audie
         for theme in item.themes:
             groups[theme].append(item)
     order = sorted(groups, key=lambda t: (-len({i.partner for i in groups[t]}), inputs.thematic_areas[t].title))
-    rows = [[md_escape(inputs.thematic_areas[t].title), number(len({i.partner for i in groups[t]})),
-             _links(groups[t], audience)] for t in order]
+    cells, merged = _protected([Cell(md_escape(inputs.thematic_areas[t].title), {i.partner for i in groups[t]},
+                                     groups[t]) for t in order], inputs, audience)
+    rows = [[cell.label, number(len(cell.partners)), _links(cell.items, audience)] for cell in cells]
     unmentioned = [inputs.thematic_areas[t].title for t in inputs.thematic_areas if t not in groups]
     note = (f"\n\nNo input named these thematic areas: {', '.join(md_escape(t) for t in unmentioned)}."
             if unmentioned else "")
     return table(["Thematic area", "Partners", "Input IDs"], rows, numeric=(1,),
-                 caption="Partners naming each thematic area", table_id="tbl-by-theme") + note
+                 caption="Partners naming each thematic area", table_id="tbl-by-theme") + note + _note(merged)
 
 
 def _priorities(inputs: StrategyInputs, audience: Audience) -> str:

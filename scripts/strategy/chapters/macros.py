@@ -3,6 +3,9 @@
 Expansion is plain pattern matching, not a template engine, so nothing a
 partner wrote is ever evaluated. An unknown macro or ID stops the build with
 the file and line.
+
+Every author page passes through here, for the site and for the PDF, so this is
+also where a page that names a partner whom consent keeps out is stopped.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import re
 from ..inputs import StrategyInputs
 from ..problems import Problem, ProblemsFound
 from . import GENERATED_FOLDER
-from .consent import Audience, attribution, may_show
+from ..consent import author_page_problems
+from .consent import Audience, attribution, audience_view, may_show
 from .markdown import REGISTER, anchor, md_escape, partner_text, quote_block
 
 _MACRO = re.compile(r"\{\{\s*(?P<body>.*?)\s*\}\}")
@@ -33,7 +37,8 @@ def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, 
     `page_path` is the page's path inside the docs folder, so that links to the
     register are relative to where the page is.
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = author_page_problems(markdown, inputs, audience, file=file, first_line=first_line)
+    inputs = audience_view(inputs, audience)  # quotes as the audience may see them
     register = posixpath.relpath(f"{GENERATED_FOLDER}/{REGISTER}", posixpath.dirname(page_path) or ".")
 
     def replace(match: re.Match) -> str:

@@ -52,7 +52,9 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
 
 
 def _person(speaker: Speaker) -> str:
-    return f"{md_escape(speaker.name)}, {md_escape(speaker.role)}, {md_escape(speaker.organisation)}"
+    # A speaker for an unnamed partner comes without an organisation (consent.audience_view).
+    parts = [speaker.name, speaker.role, *([speaker.organisation] if speaker.organisation else [])]
+    return ", ".join(md_escape(p) for p in parts)
 
 
 def _messages(inputs: StrategyInputs, audience: Audience) -> list[str]:

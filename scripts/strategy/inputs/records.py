@@ -156,6 +156,8 @@ class Partner(Record):
     kind: PartnerKind
     region: Region
     country: CountryCode | None = None
+    # Other names the partner goes by ("Irish Aid"): consent holds for these as for its name.
+    aliases: tuple[Text, ...] = ()  # a tuple: records are frozen and hashable
     illustrative: bool = False
 
     @property

@@ -46,7 +46,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self.inputs: StrategyInputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
-        chapters = generate_chapters(self.inputs, self.audience, author_text(Path(config.docs_dir)))
+        chapters = _or_fail(lambda: generate_chapters(self.inputs, self.audience, author_text(Path(config.docs_dir))))
         write_chapters(chapters, Path(config.docs_dir) / GENERATED_FOLDER)
         self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
 
