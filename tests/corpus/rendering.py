@@ -64,6 +64,14 @@ def rename_partner(partner_id: str, name: str):
     return make
 
 
+def add_glossary_term(term: str, expansion: str):
+    def make(root: Path) -> None:
+        path = root / "inputs" / "glossary.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + f"- term: {term}\n  expansion: {expansion}\n",
+                        encoding="utf-8")
+    return make
+
+
 def all_of(*makers):
     def make(root: Path) -> None:
         for maker in makers:
@@ -138,4 +146,10 @@ CASES = [
                 add_key_message(f"Message {LONG_TOKEN} 🚀"),
                 rename_partner("luxembourg", f"Luxembourg {LONG_TOKEN[:60]} 🇱🇺")),
          "valid", command="build", seconds=240),
+    # An abbreviation never wraps (print.css keeps "UN Women" on one line): one too long for a line, in a
+    # partner's text, runs off the page, and the layout check stops the build naming the page and the input.
+    Case("rendering-build-unwrappable-text-fails-naming-the-input", "rendering-build",
+         all_of(add_glossary_term("SPFX" * 40, "A term too long for a line"),
+                set_partner_text(INPUT, "vision", f"We use {'SPFX' * 40} here.")),
+         "problem", "spf-flagship-phase-iii-strategy", says="PI-001", command="build", seconds=240),
 ]
