@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..inputs.records import PartnerInput
@@ -123,14 +124,24 @@ _INLINE_SYNTAX = re.compile(r"[\\\[\]{}|]")
 _ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "code", "br"}
 
 
+# Characters that a backslash makes literal in Python-Markdown (its ESCAPED_CHARS, without ">", which
+# html.escape has already turned into "&gt;"); any other is written as a numeric character reference.
+_BACKSLASHABLE = frozenset("\\`*_{}[]()#+-.!")
+
+
 def _ref(character: str) -> str:
+    """The character as typed, never as syntax."""
+    return f"\\{character}" if character in _BACKSLASHABLE else _entity(character)
+
+
+def _entity(character: str) -> str:
     return f"&#{ord(character)};"
 
 
 def _code_span(content: str) -> str:
     """A code span as inline HTML: every character Markdown or a macro could read is a reference, and the
     content is escaped once (Markdown's own code span would escape it a second time)."""
-    return "<code>" + re.sub(r"[^\w \n]", lambda m: _ref(m.group()), content.strip()) + "</code>"
+    return "<code>" + re.sub(r"[^\w \n]", lambda m: _entity(m.group()), content.strip()) + "</code>"
 
 
 def _neutral_line(line: str, in_list: bool) -> tuple[str, bool]:
@@ -158,7 +169,7 @@ def _neutral_line(line: str, in_list: bool) -> tuple[str, bool]:
 def _plain(text: str) -> str:
     """The fallback: paragraphs of text, every punctuation character a reference."""
     paragraphs = [" ".join(part.split()) for part in re.split(r"\n[ \t]*\n", text)]
-    return "\n\n".join(re.sub(r"[^\w ]", lambda m: _ref(m.group()), p) for p in paragraphs if p)
+    return "\n\n".join(re.sub(r"[^\w ]", lambda m: _entity(m.group()), p) for p in paragraphs if p)
 
 
 def partner_text(text: str) -> str:
@@ -188,10 +199,19 @@ def partner_text(text: str) -> str:
 
 def _renders_as_allowed(markdown_text: str) -> bool:
     """Whether Markdown, with the site's extensions, makes nothing of the text but the allowed tags."""
-    import markdown
-
-    rendered = markdown.markdown(markdown_text, extensions=_SITE_EXTENSIONS)
+    rendered = _site_markdown().reset().convert(markdown_text)
     return set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) <= _ALLOWED_TAGS
+
+
+_PER_THREAD = threading.local()  # a Markdown instance keeps state while it converts: one per thread
+
+
+def _site_markdown():
+    if not hasattr(_PER_THREAD, "markdown"):
+        import markdown  # here: `strategy check` imports this module and needs no Markdown renderer
+
+        _PER_THREAD.markdown = markdown.Markdown(extensions=_SITE_EXTENSIONS)
+    return _PER_THREAD.markdown
 
 
 # The extensions of mkdocs.yml that act on a page's text, so that the check above sees what the site sees.
