@@ -79,10 +79,31 @@ def test_text_inside_the_margin_but_on_the_page_is_outside_the_safe_zone(tmp_pat
 
 
 def test_a_full_bleed_cover_may_reach_the_edges(tmp_path):
+    # The logo's box reaches the corner of the sheet; its text stays on the page, 3 mm in.
     cover = ("<section style='page: cover; break-after: page'><p style='position: absolute; left: -25mm; "
-             "top: -25mm; width: 30mm; height: 30mm; background: white'>Logo</p><h1>Title</h1></section>")
+             "top: -25mm; width: 30mm; height: 30mm; padding: 8mm; background: white'>Logo</p><h1>Title</h1>"
+             "</section>")
     pdf = weasy(tmp_path, f"<style>@page cover {{ background: #1e2dbe; }}</style>{cover}{TEXT}")
     assert audit_pdf(pdf) == []
+
+
+def test_text_clipped_at_the_edge_of_a_full_bleed_page(tmp_path):
+    """A cover may reach the edges with its background, but a line that crosses the edge loses its glyphs."""
+    cover = ("<section style='page: cover; break-after: page'><h1>Title</h1><p style='position: absolute; "
+             "right: -32mm; top: 80mm; white-space: nowrap'>Clipped by the edge</p></section>")
+    findings = audit_pdf(weasy(tmp_path, f"<style>@page cover {{ background: #1e2dbe; }}</style>{cover}{TEXT}"))
+    assert [(f.check, f.page) for f in findings] == [("outside-printable-area", 1)]
+    assert findings[0].message.startswith("text 'Clipped by the edge' runs 1")
+    assert "off the right edge" in findings[0].message
+
+
+def test_text_in_the_bleed_is_outside_the_trimmed_page(tmp_path):
+    """With a bleed, the sheet (MediaBox) is larger than the page (TrimBox): text in the bleed is trimmed off."""
+    pdf = weasy(tmp_path, f"<style>@page {{ bleed: 6mm }}</style>{TEXT}"
+                          "<p style='position: absolute; left: -24mm; top: 60mm'>In the bleed</p>")
+    findings = audit_pdf(pdf)
+    assert [(f.check, f.page) for f in findings] == [("outside-printable-area", 1)]
+    assert findings[0].message.startswith("text 'In the bleed' runs 4.0 mm off the left edge of the page")
 
 
 def test_heading_as_the_last_line_on_a_page(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..inputs.records import PartnerInput
@@ -105,20 +106,117 @@ def millions(value: int) -> str:
     return f"{value / 1_000_000:,.1f} million"
 
 
-# Markdown that partner text may not use: links and images (brackets), attribute lists that would add
-# attributes such as event handlers, macros (braces), and headings that would break the chapter's outline.
-_LINK_AND_ATTRIBUTE_SYNTAX = re.compile(r"([\\\[\]{}])")
-_HEADING_LINE = re.compile(r"^( {0,3})(#|=+[ \t]*$|-{3,}[ \t]*$)", re.M)
+# Partner text (inputs/README.md, "Partner text"): paragraphs, emphasis, bulleted and numbered lists, line
+# breaks and code spans; everything else Markdown or our extensions would make of it is shown as typed.
+# Characters are replaced by numeric references, which Markdown passes through and the reader sees as typed.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # Trojan Source, RLO...
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")  # no place in text; \x00 marks code spans below
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)
+_LIST_MARKER = re.compile(r"(?:[*+-]|\d+\.)[ \t]+")
+# Line openings that start a block we do not allow: ATX headings, admonitions (!!!), details (???), definition
+# list terms (: ), fenced code (``` ~~~), and tables or attribute lists anywhere.
+_BLOCK_OPENING = re.compile(r"#|!|\?|:(?=\s|$)|`{3,}|~{3,}")
+# A line that is only -, =, * or _ (with spaces) is a setext underline or a thematic break.
+_RULE_LINE = re.compile(r"(?:([-=*_])[ \t]*)(?:\1[ \t]*)*$")
+# Links, images, footnotes, abbreviations ([...]), attribute lists and macros ({...}), tables (|).
+_INLINE_SYNTAX = re.compile(r"[\\\[\]{}|]")
+# What a partner's text may become once Markdown has rendered it; anything else falls back to plain text.
+_ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "code", "br"}
+
+
+# Characters that a backslash makes literal in Python-Markdown (its ESCAPED_CHARS, without ">", which
+# html.escape has already turned into "&gt;"); any other is written as a numeric character reference.
+_BACKSLASHABLE = frozenset("\\`*_{}[]()#+-.!")
+
+
+def _ref(character: str) -> str:
+    """The character as typed, never as syntax."""
+    return f"\\{character}" if character in _BACKSLASHABLE else _entity(character)
+
+
+def _entity(character: str) -> str:
+    return f"&#{ord(character)};"
+
+
+def _code_span(content: str) -> str:
+    """A code span as inline HTML: every character Markdown or a macro could read is a reference, and the
+    content is escaped once (Markdown's own code span would escape it a second time)."""
+    return "<code>" + re.sub(r"[^\w \n]", lambda m: _entity(m.group()), content.strip()) + "</code>"
+
+
+def _neutral_line(line: str, in_list: bool) -> tuple[str, bool]:
+    """One line with block syntax made literal; whether it is (still) inside a list."""
+    stripped = line.lstrip(" ")
+    indent = len(line) - len(stripped)
+    if not stripped:
+        return line, in_list
+    markers = ""
+    while (marker := _LIST_MARKER.match(stripped)) and not _RULE_LINE.match(stripped):
+        markers += marker.group()
+        stripped = stripped[marker.end():]
+    if markers and indent < 4 + 4 * in_list:
+        in_list = True
+    elif indent >= 4 and not in_list:
+        indent = 0  # an indented code block outside a list: the text, not a code block
+    elif indent == 0:
+        in_list = False
+    if _RULE_LINE.match(stripped) or _BLOCK_OPENING.match(stripped):
+        stripped = _ref(stripped[0]) + (re.sub(r"[`~]", lambda m: _ref(m.group()), stripped[1:])
+                                        if stripped[0] in "`~" else stripped[1:])
+    return " " * indent + markers + stripped, in_list
+
+
+def _plain(text: str) -> str:
+    """The fallback: paragraphs of text, every punctuation character a reference."""
+    paragraphs = [" ".join(part.split()) for part in re.split(r"\n[ \t]*\n", text)]
+    return "\n\n".join(re.sub(r"[^\w ]", lambda m: _entity(m.group()), p) for p in paragraphs if p)
 
 
 def partner_text(text: str) -> str:
     """Partner-written Markdown made safe to put into a generated chapter.
 
-    What survives is text with emphasis, lists and paragraphs; HTML is escaped.
+    What survives is what inputs/README.md documents: paragraphs, emphasis, lists, line breaks and code
+    spans. HTML and every other construct show as typed; bidirectional controls are removed.
     """
-    text = html.escape(text, quote=False)
-    text = _LINK_AND_ATTRIBUTE_SYNTAX.sub(r"\\\1", text)
-    return _HEADING_LINE.sub(r"\1\\\2", text)
+    text = _CONTROL.sub("", _BIDI_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = cleaned = text.expandtabs(4)
+    spans: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        spans.append(_code_span(match.group(2)))
+        return f"\x00{len(spans) - 1}\x00"
+
+    text = html.escape(_CODE_SPAN.sub(keep, text), quote=False)
+    text = _INLINE_SYNTAX.sub(lambda m: _ref(m.group()), text)
+    lines, in_list = [], False
+    for line in text.split("\n"):
+        line, in_list = _neutral_line(line, in_list)
+        lines.append(line)
+    text = "\n".join(lines)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], text)
+    return text if _renders_as_allowed(text) else _plain(cleaned)
+
+
+def _renders_as_allowed(markdown_text: str) -> bool:
+    """Whether Markdown, with the site's extensions, makes nothing of the text but the allowed tags."""
+    rendered = _site_markdown().reset().convert(markdown_text)
+    return set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) <= _ALLOWED_TAGS
+
+
+_PER_THREAD = threading.local()  # a Markdown instance keeps state while it converts: one per thread
+
+
+def _site_markdown():
+    if not hasattr(_PER_THREAD, "markdown"):
+        import markdown  # here: `strategy check` imports this module and needs no Markdown renderer
+
+        _PER_THREAD.markdown = markdown.Markdown(extensions=_SITE_EXTENSIONS)
+    return _PER_THREAD.markdown
+
+
+# The extensions of mkdocs.yml that act on a page's text, so that the check above sees what the site sees.
+_SITE_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables",
+                    "pymdownx.details", "pymdownx.superfences"]
 
 
 def md_escape(text: str) -> str:

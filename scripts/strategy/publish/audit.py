@@ -182,8 +182,12 @@ def _short(text: str, limit: int = 50) -> str:
 # ---------- The checks ----------
 
 def _outside_printable_area(pages: list[_Page], margin: float) -> Iterator[Finding]:
-    for page in (p for p in pages if not p.full_bleed):  # a full-bleed cover reaches the edges by design
-        x0, top, x1, bottom = page.plumb.bbox
+    for page in pages:
+        # The page as trimmed (TrimBox, inside the bleed when there is one), in pdfplumber's top-down terms.
+        x0, top, x1, bottom = getattr(page.plumb, "trimbox", None) or page.plumb.bbox
+        # A full-bleed cover reaches the edges by design, and may set a logo in the margin; but no glyph of
+        # any page may cross the trimmed edge, where the trimmer clips it.
+        limit = 0.0 if page.full_bleed else margin
 
         def nearest_edge(obj: dict) -> tuple[float, str]:
             return min((obj["x0"] - x0, "left"), (x1 - obj["x1"], "right"),
@@ -194,7 +198,7 @@ def _outside_printable_area(pages: list[_Page], margin: float) -> Iterator[Findi
             return f"{how} the {edge} edge of the page (keep {margin / MM:g} mm clear for printing)"
 
         close = [(nearest_edge(c), c) for c in page.plumb.chars if c["text"].strip()]
-        close = [(gap, c) for gap, c in close if gap[0] < margin - 0.01]
+        close = [(gap, c) for gap, c in close if gap[0] < limit - 0.01]
         if close:  # one finding per page, naming the worst line
             gap, worst = min(close, key=lambda found: found[0][0])
             line = [c for c in page.plumb.chars if round(c["top"]) == round(worst["top"])]
@@ -202,7 +206,7 @@ def _outside_printable_area(pages: list[_Page], margin: float) -> Iterator[Findi
             more = len({round(c["top"]) for _, c in close}) - 1
             yield page.finding("outside-printable-area", f"text '{text}' {where(*gap)}"
                                                          + f"; {more} more line{'s' * (more > 1)} too" * bool(more))
-        for image in (i for i in page.plumb.images if nearest_edge(i)[0] < margin - 0.01):
+        for image in (i for i in page.plumb.images if not page.full_bleed and nearest_edge(i)[0] < margin - 0.01):
             size = f"{(image['x1'] - image['x0']) / MM:.0f} × {(image['bottom'] - image['top']) / MM:.0f} mm"
             yield page.finding("outside-printable-area", f"an image ({size}) {where(*nearest_edge(image))}")
 

@@ -8,6 +8,7 @@ the printed numbers: lower-roman front matter, arabic from the first chapter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,25 @@ from weasyprint.formatting_structure.boxes import TextBox
 from weasyprint.text.fonts import FontConfiguration
 
 from ..chapters.markdown import mentions
+from ..glyphs import printable
+from ..problems import Problem, ProblemsFound
 from .fetcher import AssetFetcher
 from .print_html import MAIN_MATTER_ID
 from .print_markup import unprefixed
 
 PRINT_CSS = Path(__file__).with_name("print.css")
+# Printers need this much clear of every page edge; the layout audit (audit.py) keeps the same margin.
+PRINTABLE_MARGIN_MM = 10.0
+PX_PER_MM = 96 / 25.4
 DRAFT_CSS = Path(__file__).with_name("draft.css")
+
+
+class LayoutProblems(ProblemsFound):
+    """ProblemsFound that survives the trip from a render worker back to the build: an exception is pickled
+    with its args, and ProblemsFound's are its report, not its problems."""
+
+    def __reduce__(self):
+        return (LayoutProblems, (self.problems,))
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,12 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
                allowed_folders: list[Path], edition: PdfEdition = READING, draft: bool = True,
                locate: Mapping[str, str] | None = None) -> RenderedPdf:
     """Render the print HTML to `output`; say how many pages it has and where each record in `locate` (its
-    anchor on the site -> the label it prints as: "pi-004" -> "PI-004") appears."""
+    anchor on the site -> the label it prints as: "pi-004" -> "PI-004") appears.
+
+    Characters the shipped fonts lack are shown as markers ("[U+1F600]"), so no system font reaches the PDF.
+    Raise ProblemsFound, before anything is written, if text lies outside the printable area of a page,
+    naming the page and the partner inputs printed on it."""
+    document_html = breakable_cells(printable(document_html, font_css))
     fetcher = AssetFetcher([*allowed_folders, PRINT_CSS.parent])
     # @font-face rules only count when the same font configuration reaches CSS() and write_pdf():
     # without it the self-hosted fonts are ignored and system fonts (if any) are used.
@@ -73,6 +92,8 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
     document = HTML(string=document_html, base_url=f"{base_folder.resolve().as_uri()}/",
                     url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
     main_start = next((i for i, page in enumerate(document.pages) if MAIN_MATTER_ID in page.anchors), 0)
+    if problems := off_the_page(document.pages, main_start, dict(locate or {}), output.name):
+        raise LayoutProblems(problems)
     document.write_pdf(str(output), pdf_variant=edition.variant, pdf_tags=True,
                        finisher=lambda doc, pdf: _page_labels(pdf, main_start))
     return RenderedPdf(len(document.pages), _places(document.pages, main_start, dict(locate or {})))
@@ -103,6 +124,63 @@ def _places(pages, main_start: int, locate: dict[str, str]) -> list[PdfPlace]:
             elif name in locate and (place := PdfPlace(name, printed, section, kind)) not in places:
                 places.append(place)
     return places
+
+
+_CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S)
+_TAG = re.compile(r"(<[^>]*>)")
+_LONG_TOKEN = re.compile(r"[^\s<>]{30,}")
+_UNIT = re.compile(r"&#?\w+;|.", re.S)  # a character, or a character reference (never split)
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable_cells(document_html: str, every: int = 15) -> str:
+    """Tokens of 30 characters or more in table cells (a partner's name, an address) get a break
+    opportunity every `every` characters: a table sizes its columns by their longest unbreakable word, so
+    without one such a token pushes the table off the page."""
+    def token(match: re.Match) -> str:
+        units = _UNIT.findall(match.group())
+        return ZERO_WIDTH_SPACE.join("".join(units[i:i + every]) for i in range(0, len(units), every))
+
+    def cell(match: re.Match) -> str:
+        parts = _TAG.split(match.group(2))
+        inner = "".join(part if part.startswith("<") else _LONG_TOKEN.sub(token, part) for part in parts)
+        return match.group(1) + inner + match.group(3)
+
+    return _CELL.sub(cell, document_html)
+
+
+def off_the_page(pages, main_start: int, locate: dict[str, str], pdf_name: str) -> list[Problem]:
+    """A problem for each page with text outside its printable area (PRINTABLE_MARGIN_MM from every edge),
+    read from WeasyPrint's laid-out boxes: the text that runs furthest out, and the inputs on that page."""
+    named_in = mentions(locate)
+    margin = PRINTABLE_MARGIN_MM * PX_PER_MM
+    problems = []
+    for number, page in enumerate(pages):
+        texts = [box for box in page._page_box.descendants() if isinstance(box, TextBox) and box.text.strip()]
+        outside = [(overshoot, box) for box in texts
+                   if (overshoot := _overshoot(box, page.width, page.height, margin))[0] > 0.05]
+        if not outside:
+            continue
+        (distance, edge), box = max(outside, key=lambda found: found[0][0])
+        ids = list(dict.fromkeys(locate[name] for text in texts for name in named_in(text.text)))
+        ids += [label for name, label in locate.items() if name in page.anchors and label not in ids]
+        printed = _roman(number + 1) if number < main_start else str(number - main_start + 1)
+        where = f"page {printed} ({number + 1} of the PDF)"
+        shown = box.text if len(box.text) <= 40 else box.text[:39] + "…"
+        problems.append(Problem(
+            pdf_name, None, None, f"text inside the printable area ({PRINTABLE_MARGIN_MM:g} mm from each edge)",
+            f"'{shown}' {distance / PX_PER_MM:.1f} mm past it at the {edge} edge of {where}"
+            + (f", where partner input{'s' * (len(ids) > 1)} {', '.join(ids)} {'are' if len(ids) > 1 else 'is'}"
+               " printed: a word or address too long to wrap?" if ids else "")))
+    return problems
+
+
+def _overshoot(box, width: float, height: float, margin: float) -> tuple[float, str]:
+    """How far (in CSS px) the box reaches past the printable area, and at which edge."""
+    x0, y0 = box.position_x, box.position_y
+    x1, y1 = x0 + box.width, y0 + box.height
+    return max((margin - x0, "left"), (x1 - (width - margin), "right"),
+               (margin - y0, "top"), (y1 - (height - margin), "bottom"))
 
 
 def _roman(number: int) -> str:
