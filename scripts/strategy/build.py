@@ -24,13 +24,12 @@ from .chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters
 from .files import replace_atomically
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
-from .project import MKDOCS_YML, Project, check
+from .project import FONT_CSS, MKDOCS_YML, Project, check
 from .publish import document_outline, print_document, render_chapters, render_pdf
 from .provenance import docx_places, input_labels, pdf_places, provenance_report, site_places
 from .publish.docx import DocxMetadata, render_docx
 from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
 
-FONT_CSS = "assets/stylesheets/fonts.css"
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
 RENDER_CPU_SECONDS = 600
 RENDER_MEMORY_BYTES = 8 * 2**30

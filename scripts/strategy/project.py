@@ -15,6 +15,7 @@ from .problems import Problem, ProblemsFound
 
 MKDOCS_YML = "mkdocs.yml"
 PUBLICATION_YML = "strategy.yml"
+FONT_CSS = "assets/stylesheets/fonts.css"  # inside docs/: the shipped fonts, for the PDF and the glyph check
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,11 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     if problems:
         raise ProblemsFound(problems)
     from .consent import consent_problems, pages_problems
+    from .glyphs import uncovered_characters
 
     found = consent_problems(inputs, audience, project.root, publication)
     found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
+    found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS)
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)
