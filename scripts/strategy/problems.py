@@ -46,6 +46,10 @@ class ProblemsFound(Exception):
         self.problems = sorted({p for p in problems if p.severity == "error"}, key=_sort_key)
         super().__init__(self.report())
 
+    def __reduce__(self):
+        # Pickled with its problems, not its report, so that it survives the trip back from a render worker.
+        return (ProblemsFound, (self.problems,))
+
     def report(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} found:"

@@ -32,14 +32,6 @@ PX_PER_MM = 96 / 25.4
 DRAFT_CSS = Path(__file__).with_name("draft.css")
 
 
-class LayoutProblems(ProblemsFound):
-    """ProblemsFound that survives the trip from a render worker back to the build: an exception is pickled
-    with its args, and ProblemsFound's are its report, not its problems."""
-
-    def __reduce__(self):
-        return (LayoutProblems, (self.problems,))
-
-
 @dataclass(frozen=True)
 class PdfEdition:
     name: str
@@ -93,7 +85,7 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
                     url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
     main_start = next((i for i, page in enumerate(document.pages) if MAIN_MATTER_ID in page.anchors), 0)
     if problems := off_the_page(document.pages, main_start, dict(locate or {}), output.name):
-        raise LayoutProblems(problems)
+        raise ProblemsFound(problems)
     document.write_pdf(str(output), pdf_variant=edition.variant, pdf_tags=True,
                        finisher=lambda doc, pdf: _page_labels(pdf, main_start))
     return RenderedPdf(len(document.pages), _places(document.pages, main_start, dict(locate or {})))
