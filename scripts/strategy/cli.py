@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -11,10 +12,19 @@ from rich.console import Console
 
 from .project import Project, check
 from .audience import Audience
-from .problems import ProblemsFound, warnings_report
+from .problems import Problem, ProblemsFound, display_path, warnings_report
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+# Problems quote the authors' files: no emoji codes (:smile:) are replaced in what these consoles print, and every
+# print of a problem passes markup=False, so that "[red]" in a field is shown as typed.
+err = Console(stderr=True, highlight=False, emoji=False)
+out = Console(highlight=False, emoji=False)
+
+# Errors of the machine rather than of our code or the inputs: a full disk, a read-only or unwritable folder.
+ENVIRONMENT_ERRORS = {errno.ENOSPC: "free space on the disk", errno.EDQUOT: "free space in the disk quota",
+                      errno.EFBIG: "room to write a file of this size", errno.EROFS: "a file system that can be written",
+                      errno.EACCES: "permission to read or write here", errno.EPERM: "permission to read or write here",
+                      errno.ENOTDIR: "a folder here", errno.EISDIR: "a file here, not a folder",
+                      errno.EIO: "a disk that can be read and written"}
 
 project_option = click.option(
     "--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
@@ -125,12 +135,24 @@ def _or_exit(action):
         err.print("Stopped. The previous outputs are unchanged.", style="yellow")
         sys.exit(130)
     except Exception as unexpected:  # a bug of ours: say so plainly; STRATEGY_DEBUG=1 shows the traceback
+        if isinstance(unexpected, OSError) and unexpected.errno in ENVIRONMENT_ERRORS:
+            err.print(ProblemsFound([_environment_problem(unexpected)]).report(), style="red", markup=False,
+                      soft_wrap=True)
+            sys.exit(1)
         if os.environ.get("STRATEGY_DEBUG"):
             raise
         err.print(f"Internal error: {type(unexpected).__name__}: {unexpected}\n"
                   "The previous outputs are unchanged. Run again with STRATEGY_DEBUG=1 to see where it happened.",
                   style="red", markup=False, soft_wrap=True)
         sys.exit(2)
+
+
+def _environment_problem(failed: OSError) -> Problem:
+    """One line naming the path the system refused and why: the author can free space or fix a permission."""
+    path = failed.filename or failed.filename2
+    where = display_path(Path(os.fsdecode(path)), Path.cwd()) if path else "the build"
+    return Problem(where, None, None, ENVIRONMENT_ERRORS[failed.errno],
+                   f"{failed.strerror or failed} ({errno.errorcode.get(failed.errno, failed.errno)})")
 
 
 if __name__ == "__main__":

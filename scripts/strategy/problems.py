@@ -8,6 +8,7 @@ traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -66,15 +67,26 @@ def _sort_key(problem: Problem) -> tuple:
 
 
 def display_path(path: Path, root: Path) -> str:
-    """A path as the author knows it: relative to the project when possible."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """A path as the author knows it: relative to the project when possible.
+
+    Tried first without resolving links, so that a symlink loop or a link leading out of the project is still
+    named where the author put it.
+    """
+    for candidate, base in ((path.absolute, root.absolute), (path.resolve, root.resolve)):
+        try:
+            return candidate().relative_to(base()).as_posix()
+        except (ValueError, RuntimeError, OSError):
+            continue
+    return path.as_posix()
+
+
+# Control characters (a terminal escape, a carriage return) and bidirectional overrides would change what the
+# terminal shows: a found value is quoted with them written out as escapes.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def shown(value: object, limit: int = 60) -> str:
     """A found value, quoted and cut short so one problem stays one line."""
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    text = text.replace("\n", "\\n")
+    text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
     return text if len(text) <= limit else text[: limit - 1] + "…'"
