@@ -9,6 +9,7 @@ traceback.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -50,7 +51,7 @@ class ProblemsFound(Exception):
     def report(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} found:"
-        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+        return "\n".join([head, *_listed(self.problems)])
 
 
 def warnings_report(warnings: list[Problem]) -> str:
@@ -60,6 +61,24 @@ def warnings_report(warnings: list[Problem]) -> str:
     unique = sorted(set(warnings), key=_sort_key)
     head = f"{len(unique)} warning{'s' if len(unique) != 1 else ''}:"
     return "\n".join([head, *(f"  {p}" for p in unique)])
+
+
+# A file of half a million broken lines would print for minutes: past this many problems in one file, the
+# report counts the rest instead (ProblemsFound.problems still holds them all).
+LISTED_PER_FILE = 50
+
+
+def _listed(problems: list[Problem]) -> list[str]:
+    lines, per_file = [], Counter(p.file for p in problems)
+    shown_in: Counter[str] = Counter()
+    for problem in problems:
+        shown_in[problem.file] += 1
+        if shown_in[problem.file] <= LISTED_PER_FILE:
+            lines.append(f"  {problem}")
+        elif shown_in[problem.file] == per_file[problem.file]:
+            lines.append(f"  {problem.file}: and {per_file[problem.file] - LISTED_PER_FILE:,} more problems "
+                         "in this file, not listed")
+    return lines
 
 
 def _sort_key(problem: Problem) -> tuple:

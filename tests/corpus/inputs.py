@@ -414,6 +414,10 @@ CASES = [
                                                        linking(PARTNERS, "../docs/big.yaml")),
          "problem", PARTNERS, says="at most 2048 KiB", seconds=10),
     Case("inputs-size-exactly-the-limit", "size-limit", padded(PI1, 2 * 2**20), "valid"),
+    Case("inputs-size-half-a-million-items", "size-limit", writing(GLOSSARY, "- a\n" * 500_000), "problem",
+         GLOSSARY, 1, "[0]", "a mapping of GlossaryEntry fields", seconds=30),
+    Case("inputs-size-fifty-thousand-bad-rows", "size-limit", appending(RESULTS, "x,y\n" * 50_000), "problem",
+         RESULTS, None, None, "cells as in the header", seconds=30),
     # --- paths that are not regular files -------------------------------------------------------------------
     Case("inputs-not-a-file-folder", "not-a-file", both(lambda root: (root / PARTNERS).unlink(),
                                                         lambda root: (root / PARTNERS).mkdir()),

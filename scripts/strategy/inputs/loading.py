@@ -37,6 +37,7 @@ README = "README.md"
 KNOWN_ENTRIES = {"": {COUNTRIES, THEMATIC_AREAS, PRIORITIES, GLOSSARY, PARTNERS, PARTNER_INPUTS, MEETING,
                       "results", README},
                  "results": {"summary.yaml", "countries.csv"}}
+MAX_PROBLEMS_PER_FILE = 1000
 PARTNER_INPUT_SUFFIXES = (".yaml", ".yml")  # compared in lower case: PI-047.YAML is read, not skipped
 
 
@@ -134,7 +135,10 @@ class _Reader:
             return []
         out: list[M] = []
         first_seen: dict[str, int | None] = {}
+        problems_before = len(self.problems)
         for index, item in enumerate(source.data):
+            if len(self.problems) - problems_before > MAX_PROBLEMS_PER_FILE:
+                break  # the report lists only the first ones anyway; checking half a million more takes minutes
             record = self.one(source, model, item, (index,))
             if record is None:
                 continue
