@@ -200,6 +200,16 @@ def into_subfolder(relative: str, sub: str, pattern: str = "*.yaml"):
     return make
 
 
+def unix_socket(relative: str):
+    def make(root: Path) -> None:
+        import socket
+        path = root / relative
+        path.unlink(missing_ok=True)
+        with socket.socket(socket.AF_UNIX) as listener:
+            listener.bind(str(path))  # the socket file stays after the close
+    return make
+
+
 def char_device(relative: str):
     def make(root: Path) -> None:
         path = root / relative
@@ -310,6 +320,8 @@ CASES = [
          SUMMARY, ACHIEVED, "institutional_changes.achieved", "at most 30 digits"),
     Case("inputs-int-as-key", "huge-integer", appending(PI1, f"? {digits(5000)}\n: x\n"), "problem", PI1,
          says="at most 30 digits"),
+    Case("inputs-int-octal-huge", "huge-integer", setting(SUMMARY, "achieved", "0" + "7" * 5000), "problem",
+         SUMMARY, ACHIEVED, "institutional_changes.achieved", "at most 30 digits"),
     Case("inputs-int-year-huge", "huge-integer", setting("strategy.yml", "year", digits(5000)), "problem",
          "strategy.yml", at("strategy.yml", "year:"), "rights.year", "at most 30 digits"),
     Case("inputs-int-csv-5000-digits", "huge-integer", csv_editing(RESULTS, replace_cell(3, 1, digits(5000))),
@@ -368,6 +380,10 @@ CASES = [
          says="block device", seconds=10),
     Case("inputs-device-node-inside-project", "device", char_device(SUMMARY), "problem", SUMMARY,
          says="character device", seconds=10),
+    Case("inputs-device-socket", "device", unix_socket(f"{PI}/PI-047.yaml"), "problem", f"{PI}/PI-047.yaml",
+         says="a socket", seconds=10),
+    Case("inputs-fifo-unknown-in-results", "fifo", fifo("inputs/results/extra.csv"), "warning",
+         "inputs/results/extra.csv", says="not read", seconds=10),
     # --- symlink loops ----------------------------------------------------------------------------------------
     Case("inputs-loop-self", "symlink-loop", linking(PI1, "PI-001.yaml"), "problem", PI1, says="loop",
          seconds=10),
@@ -384,6 +400,10 @@ CASES = [
          "inputs/x.yaml", says="not read", seconds=10),
     Case("inputs-loop-folder-link-in-partner-inputs", "symlink-loop", linking(f"{PI}/again", ".."),
          "problem", f"{PI}/again", says="subfolder", seconds=10),
+    Case("inputs-loop-three-links", "symlink-loop", both(linking("docs/a.yaml", "b.yaml"), linking("docs/b.yaml",
+                                                                                             "../inputs/meeting.yaml"),
+                                                         linking(MEETING, "../docs/a.yaml")),
+         "problem", MEETING, says="loop", seconds=10),
     # --- symlinks leading out of the project ---------------------------------------------------------------------
     Case("inputs-outside-etc-passwd", "symlink-outside", linking(GLOSSARY, "/etc/passwd"), "problem", GLOSSARY,
          says="outside", seconds=10),
@@ -487,6 +507,8 @@ CASES = [
          "problem", f"{PI}/PI-047.yaml", ID_LINE, "id", "also in inputs/partner-inputs/PI-0047.yaml"),
     Case("inputs-id-arabic-indic-file-name", "ascii-ids", copy_as(PI1, f"{PI}/PI-٠٤٧.yaml", "PI-٠٤٧"), "problem",
          f"{PI}/PI-٠٤٧.yaml", ID_LINE, "id", "pattern"),
+    Case("inputs-id-yml-beside-yaml-collide", "ascii-ids", copy_as(PI1, f"{PI}/PI-001.yml"), "problem",
+         f"{PI}/PI-001.yml", ID_LINE, "id", "also in inputs/partner-inputs/PI-001.yaml"),
     # --- CSV shapes that would shift or drop data -------------------------------------------------------------
     Case("inputs-csv-duplicated-header", "csv-shape",
          csv_editing(RESULTS, lambda ls: [ls[0].replace("illustrative", "adequacy"), *ls[1:]]), "problem",
@@ -500,6 +522,11 @@ CASES = [
          lambda root: (root / RESULTS).write_bytes(b"\xef\xbb\xbf" + (root / RESULTS).read_bytes().split(b"\n")[0]
                                                    + b"\r\n\r\n"), "problem", RESULTS, None, None,
          "at least one row"),
+    Case("inputs-csv-header-and-blank-lines", "csv-shape", csv_editing(RESULTS, lambda ls: [ls[0], "", " ", ",,"]),
+         "problem", RESULTS, None, None, "at least one row"),
+    Case("inputs-csv-header-in-capitals", "csv-shape",
+         csv_editing(RESULTS, lambda ls: [ls[0].replace("country", "Country", 1), *ls[1:]]), "problem", RESULTS, 1,
+         None, "the columns"),
     Case("inputs-csv-countries-header-only", "csv-shape", csv_editing(COUNTRIES, lambda ls: ls[:1]), "problem",
          COUNTRIES, None, None, "at least one row"),
     Case("inputs-csv-missing-cells", "csv-shape", csv_editing(RESULTS, lambda ls: [*ls[:2], ls[2].rsplit(",", 2)[0],

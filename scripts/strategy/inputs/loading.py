@@ -212,7 +212,7 @@ def _report_unknown_entries(reader: _Reader, folder: Path) -> None:
     """Warn about every file or folder the loader does not read, so that nothing is ignored unannounced."""
     for sub, known in KNOWN_ENTRIES.items():
         here = folder / sub if sub else folder
-        for entry in _entries(reader, here, known_absent_ok=bool(sub)):
+        for entry in _entries(reader, here):
             if entry.name in known:
                 continue
             guess = difflib.get_close_matches(entry.name, sorted(known), n=1, cutoff=0.6)
@@ -222,7 +222,7 @@ def _report_unknown_entries(reader: _Reader, folder: Path) -> None:
                                            _kind_of_entry(entry)))
 
 
-def _entries(reader: _Reader, folder: Path, known_absent_ok: bool = False) -> list[os.DirEntry]:
+def _entries(reader: _Reader, folder: Path) -> list[os.DirEntry]:
     """A folder's entries, listed without opening or following any of them; a problem if it cannot be listed."""
     try:
         with os.scandir(folder) as listing:

@@ -59,33 +59,31 @@ def file_problem(path: Path, shown_as: str, root: Path | None) -> Problem | None
     A FIFO would block `open` for ever, a device can be endless, a symlink loop or a link out of the project
     reads what the author never meant to publish: each is refused here with what it is.
     """
-    try:
-        target = path.resolve(strict=True)
-        info = target.stat()
-    except (RuntimeError, OSError) as err:  # Python 3.11 raises RuntimeError for a symlink loop
-        return Problem(shown_as, None, None, "a readable file", _why_unreachable(path, err))
-    if not stat.S_ISREG(info.st_mode):
-        return Problem(shown_as, None, None, "a regular file", _file_kind(info.st_mode))
-    if root is not None and not target.is_relative_to(root.resolve()):
-        return Problem(shown_as, None, None, "a file inside the project",
-                       f"a symbolic link to {target}, outside it")
-    if info.st_size > MAX_FILE_BYTES:
-        return Problem(shown_as, None, None, f"a file of at most {MAX_FILE_BYTES // 1024} KiB",
-                       f"{info.st_size // 1024} KiB")
+    if problem := _target_problem(path, shown_as, root, "a readable file", "a regular file", stat.S_ISREG):
+        return problem
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return Problem(shown_as, None, None, f"a file of at most {MAX_FILE_BYTES // 1024} KiB", f"{size // 1024} KiB")
     return None
 
 
 def folder_problem(path: Path, shown_as: str, root: Path | None, what: str) -> Problem | None:
     """Why `path` may not be listed as a folder of inputs (the same rules as for files)."""
+    return _target_problem(path, shown_as, root, what, what, stat.S_ISDIR)
+
+
+def _target_problem(path: Path, shown_as: str, root: Path | None, reachable: str, kind: str,
+                    is_kind) -> Problem | None:
+    """What `path` leads to, from stat alone: unreachable, of another kind, or outside the project."""
     try:
         target = path.resolve(strict=True)
         info = target.stat()
-    except (RuntimeError, OSError) as err:
-        return Problem(shown_as, None, None, what, _why_unreachable(path, err))
-    if not stat.S_ISDIR(info.st_mode):
-        return Problem(shown_as, None, None, what, _file_kind(info.st_mode))
+    except (RuntimeError, OSError) as err:  # Python 3.11 raises RuntimeError for a symlink loop
+        return Problem(shown_as, None, None, reachable, _why_unreachable(path, err))
+    if not is_kind(info.st_mode):
+        return Problem(shown_as, None, None, kind, _file_kind(info.st_mode))
     if root is not None and not target.is_relative_to(root.resolve()):
-        return Problem(shown_as, None, None, f"{what} inside the project", f"a symbolic link to {target}, outside it")
+        return Problem(shown_as, None, None, f"{kind} inside the project", f"a symbolic link to {target}, outside it")
     return None
 
 
