@@ -231,3 +231,35 @@ def test_readable_encodings_crlf_and_semicolons_are_read(tmp_path, encoding):
     from strategy.inputs import load_inputs
     inputs = load_inputs(root / "inputs", root)
     assert inputs.countries["CIV"].name == "Côte d'Ivoire"
+
+
+def test_input_without_consent_is_kept_out_with_a_warning(tmp_path):
+    """No input leaves the partners and public builds unannounced: check names each one without consent."""
+    root = copy_project(tmp_path / "project")
+    path = first_input(root)
+    content = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^consent: .*\n", "", content, flags=re.M), encoding="utf-8")
+    run = strategy("check", "--project", str(root))
+    assert run.returncode == 0, run.stderr
+    where = f"{path.relative_to(root).as_posix()}:{line_of(path, 'id:')}: warning: field 'consent'"
+    assert [ln for ln in run.stderr.splitlines() if where in ln and "stays out of partners and public" in ln], \
+        run.stderr
+    from strategy.inputs import load_inputs
+    from strategy.inputs.records import Consent
+    assert load_inputs(root / "inputs", root).partner_inputs[path.stem].consent is Consent.WITHHELD
+
+
+def test_files_the_loader_does_not_read_are_named(tmp_path):
+    root = copy_project(tmp_path / "project")
+    (root / "inputs" / "partners.yml").write_text("- id: x\n", encoding="utf-8")
+    (root / "inputs" / "partner-inputs" / "notes.txt").write_text("to do\n", encoding="utf-8")
+    upper = root / "inputs" / "partner-inputs" / "PI-047.YAML"
+    upper.write_text(re.sub(r"^id: .*$", "id: PI-047", first_input(root).read_text(encoding="utf-8"), count=1,
+                            flags=re.M), encoding="utf-8")
+    run = strategy("check", "--project", str(root))
+    assert run.returncode == 0, run.stderr
+    assert "inputs/partners.yml: warning: expected only the known input files (did you mean partners.yaml?)" \
+        in run.stderr
+    assert "inputs/partner-inputs/notes.txt: warning:" in run.stderr
+    from strategy.inputs import load_inputs
+    assert "PI-047" in load_inputs(root / "inputs", root).partner_inputs  # the upper-case extension is read

@@ -8,6 +8,8 @@ traceback.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -53,7 +55,7 @@ class ProblemsFound(Exception):
     def report(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} found:"
-        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+        return "\n".join([head, *_listed(self.problems)])
 
 
 def warnings_report(warnings: list[Problem]) -> str:
@@ -65,20 +67,49 @@ def warnings_report(warnings: list[Problem]) -> str:
     return "\n".join([head, *(f"  {p}" for p in unique)])
 
 
+# A file of half a million broken lines would print for minutes: past this many problems in one file, the
+# report counts the rest instead (ProblemsFound.problems still holds them all).
+LISTED_PER_FILE = 50
+
+
+def _listed(problems: list[Problem]) -> list[str]:
+    lines, per_file = [], Counter(p.file for p in problems)
+    shown_in: Counter[str] = Counter()
+    for problem in problems:
+        shown_in[problem.file] += 1
+        if shown_in[problem.file] <= LISTED_PER_FILE:
+            lines.append(f"  {problem}")
+        elif shown_in[problem.file] == per_file[problem.file]:
+            lines.append(f"  {problem.file}: and {per_file[problem.file] - LISTED_PER_FILE:,} more problems "
+                         "in this file, not listed")
+    return lines
+
+
 def _sort_key(problem: Problem) -> tuple:
     return (problem.file, problem.line or 0, problem.field or "", problem.expected)
 
 
 def display_path(path: Path, root: Path) -> str:
-    """A path as the author knows it: relative to the project when possible."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """A path as the author knows it: relative to the project when possible.
+
+    Tried first without resolving links, so that a symlink loop or a link leading out of the project is still
+    named where the author put it.
+    """
+    for candidate, base in ((path.absolute, root.absolute), (path.resolve, root.resolve)):
+        try:
+            return candidate().relative_to(base()).as_posix()
+        except (ValueError, RuntimeError, OSError):
+            continue
+    return path.as_posix()
+
+
+# Control characters (a terminal escape, a carriage return) and bidirectional overrides would change what the
+# terminal shows: a found value is quoted with them written out as escapes.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def shown(value: object, limit: int = 60) -> str:
     """A found value, quoted and cut short so one problem stays one line."""
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    text = text.replace("\n", "\\n")
+    text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
     return text if len(text) <= limit else text[: limit - 1] + "…'"

@@ -70,8 +70,8 @@ def check_consistency(inputs: "StrategyInputs", where: Where) -> list[Problem]:
             c.problem(key, ("session",), "the session it was made in, since its channel is session-intervention",
                       "nothing")
         if item.timing is r.Timing.BEFORE_MEETING and item.received > inputs.meeting.date:
-            c.problem(key, ("received",), f"a date on or before the meeting ({inputs.meeting.date}) "
-                      "for an input sent before the meeting", str(item.received))
+            c.problem(key, ("received",), f"a date on or before the meeting ({inputs.meeting.date} in "
+                      f"{where['Meeting'][0].file}) for an input sent before the meeting", str(item.received))
 
     meeting_objectives = {o.id for o in inputs.meeting.objectives}
     seen_sessions: set[str] = set()

@@ -8,6 +8,7 @@ all files are gathered before anything is raised, so one run of
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..problems import Problem, ProblemsFound, display_path, shown
+from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
-from .sources import SourceData, dotted, read_csv, read_yaml
+from .sources import SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,6 +32,13 @@ PARTNER_INPUTS = "partner-inputs"
 MEETING = "meeting.yaml"
 RESULTS_SUMMARY = "results/summary.yaml"
 COUNTRY_RESULTS = "results/countries.csv"
+README = "README.md"
+# Every name the inputs folder may hold; anything else is reported, so that no file is ignored unannounced.
+KNOWN_ENTRIES = {"": {COUNTRIES, THEMATIC_AREAS, PRIORITIES, GLOSSARY, PARTNERS, PARTNER_INPUTS, MEETING,
+                      "results", README},
+                 "results": {"summary.yaml", "countries.csv"}}
+MAX_PROBLEMS_PER_FILE = 1000
+PARTNER_INPUT_SUFFIXES = (".yaml", ".yml")  # compared in lower case: PI-047.YAML is read, not skipped
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,7 @@ class _Reader:
 
     def yaml(self, relative: str) -> SourceData:
         path = self.folder / relative
-        source = read_yaml(path, self.shown(path))
+        source = read_yaml(path, self.shown(path), self.root)
         self.problems += source.problems
         return source
 
@@ -97,7 +105,7 @@ class _Reader:
         path = self.folder / relative
         columns = list(model.model_fields)
         required = {n for n, f in model.model_fields.items() if f.is_required()}
-        source = read_csv(path, self.shown(path), columns, required)
+        source = read_csv(path, self.shown(path), columns, required, self.root)
         self.problems += source.problems
         return source
 
@@ -127,7 +135,10 @@ class _Reader:
             return []
         out: list[M] = []
         first_seen: dict[str, int | None] = {}
+        problems_before = len(self.problems)
         for index, item in enumerate(source.data):
+            if len(self.problems) - problems_before > MAX_PROBLEMS_PER_FILE:
+                break  # the report lists only the first ones anyway; checking half a million more takes minutes
             record = self.one(source, model, item, (index,))
             if record is None:
                 continue
@@ -150,8 +161,9 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
 
     folder = Path(folder)
     reader = _Reader(folder, project_root or folder.parent)
-    if not folder.is_dir():
-        raise ProblemsFound([Problem(reader.shown(folder), None, None, "a folder of inputs", "nothing there")])
+    if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of inputs"):
+        raise ProblemsFound([problem])
+    _report_unknown_entries(reader, folder)
 
     countries = reader.many(reader.csv(COUNTRIES, r.Country), r.Country, "code")
     themes = reader.many(reader.yaml(THEMATIC_AREAS), r.ThematicArea, "id")
@@ -196,17 +208,74 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     return inputs
 
 
+def _report_unknown_entries(reader: _Reader, folder: Path) -> None:
+    """Warn about every file or folder the loader does not read, so that nothing is ignored unannounced."""
+    for sub, known in KNOWN_ENTRIES.items():
+        here = folder / sub if sub else folder
+        for entry in _entries(reader, here):
+            if entry.name in known:
+                continue
+            guess = difflib.get_close_matches(entry.name, sorted(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            reader.warnings.append(warning(reader.shown(here / entry.name), None, None,
+                                           f"only the known input files{hint}: this one is not read",
+                                           _kind_of_entry(entry)))
+
+
+def _entries(reader: _Reader, folder: Path) -> list[os.DirEntry]:
+    """A folder's entries, listed without opening or following any of them; a problem if it cannot be listed."""
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: e.name)
+    except FileNotFoundError:
+        return []  # a missing folder is reported where its files are expected
+    except (NotADirectoryError, RuntimeError):
+        return []
+    except OSError as err:
+        reader.problems.append(Problem(reader.shown(folder), None, None, "a folder that can be listed",
+                                       err.strerror or str(err)))
+        return []
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop: the file reader names it
+        return False
+
+
+def _kind_of_entry(entry: os.DirEntry) -> str:
+    if entry.is_symlink():
+        return "a symbolic link"
+    if entry.is_dir(follow_symlinks=False):
+        return "a folder"
+    return "a file" if entry.is_file(follow_symlinks=False) else "a special file"
+
+
 def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
-    if not folder.is_dir():
-        reader.problems.append(Problem(reader.shown(folder), None, None, "a folder of partner inputs",
-                                       "nothing there"))
+    if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of partner inputs"):
+        reader.problems.append(problem)
         return []
     out = []
-    seen: dict[str, str] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or path.name.startswith("."):
+    seen: dict[int, tuple[str, str]] = {}  # the number of a PI- ID: PI-047 and PI-0047 are one input
+    files = 0
+    before = len(reader.problems)
+    entries = _entries(reader, folder)
+    unlisted = len(reader.problems) > before
+    for entry in entries:
+        path = folder / entry.name
+        if _is_folder(entry):  # a folder, or a link to one: its files would not be read
+            reader.problems.append(Problem(reader.shown(path), None, None,
+                                           "partner inputs directly in partner-inputs/, not in a subfolder",
+                                           "a folder, whose files would not be read"))
             continue
-        source = read_yaml(path, reader.shown(path))
+        if not entry.name.lower().endswith(PARTNER_INPUT_SUFFIXES) or entry.name.startswith("."):
+            reader.warnings.append(warning(reader.shown(path), None, None,
+                                           "only partner inputs, named PI-nnn.yaml: this file is not read",
+                                           _kind_of_entry(entry)))
+            continue
+        files += 1
+        source = read_yaml(path, reader.shown(path), reader.root)
         reader.problems += source.problems
         if source.problems:
             continue
@@ -214,16 +283,28 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
         if record is None:
             continue
         line = source.line_of(("id",))
-        if record.id in seen:
+        number = int(record.id.removeprefix("PI-"))
+        if number in seen:
+            other_id, other_file = seen[number]
             reader.problems.append(Problem(source.file, line, "id", "a unique partner input ID",
-                                           f"'{record.id}' again (also in {seen[record.id]})"))
+                                           f"'{record.id}' again (also in {other_file}"
+                                           + (f" as '{other_id}')" if other_id != record.id else ")")))
             continue
-        if path.stem != record.id:
+        if Path(entry.name).stem != record.id:
             reader.problems.append(Problem(source.file, line, "id", f"the file name {record.id}.yaml",
-                                           f"'{record.id}' in {path.name}"))
-        seen[record.id] = source.file
+                                           f"'{record.id}' in {entry.name}"))
+        seen[number] = (record.id, source.file)
+        if "consent" not in source.data:
+            reader.warnings.append(warning(source.file, line, "consent",
+                                           "a consent (named, anonymous or withheld): without one this input "
+                                           "counts as withheld and stays out of partners and public builds",
+                                           "nothing"))
         reader.record_at(f"PartnerInput:{record.id}", source, ())
         out.append(record)
+    if files == 0 and not unlisted:
+        # Every chapter about inputs needs at least one: refuse here, so that check passes only when build can.
+        reader.problems.append(Problem(reader.shown(folder), None, None,
+                                       "at least one partner input (PI-001.yaml, ...)", "none"))
     return out
 
 

@@ -8,19 +8,49 @@ later stages read. Field names are what an author writes in the YAML or CSV;
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 # Input IDs are opaque on purpose: an anonymous input's ID is shown to readers
-# and must not reveal who sent it.
-InputId = Annotated[str, StringConstraints(pattern=r"^PI-\d{3,4}$")]
+# and must not reveal who sent it. Digits are ASCII: the pattern engine's \d would also take Arabic-Indic or
+# full-width digits, which look like the same ID and are not.
+InputId = Annotated[str, StringConstraints(pattern=r"^PI-[0-9]{3,4}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-SessionId = Annotated[str, StringConstraints(pattern=r"^S\d{1,2}$")]
-ObjectiveId = Annotated[str, StringConstraints(pattern=r"^O\d{1,2}$")]
+SessionId = Annotated[str, StringConstraints(pattern=r"^S[0-9]{1,2}$")]
+ObjectiveId = Annotated[str, StringConstraints(pattern=r"^O[0-9]{1,2}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,15}")
+# More than anyone a programme could count (the world has about 8 billion people): a bigger number is a typo.
+MAX_COUNT = 10_000_000_000
+
+
+def _written_date(value: Any) -> Any:
+    """A date as YAML reads it, or text written YYYY-MM-DD. Pydantic would also read a number as Unix time
+    (20250206 becomes a day in 1970); no author means that."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value.strip())):
+        return value
+    raise PydanticCustomError("written_date", "a date written YYYY-MM-DD (a number is not read as a date)")
+
+
+def _whole_number(value: Any) -> Any:
+    """A whole number as YAML reads it, or ASCII digits in a CSV cell. Pydantic would also take true as 1,
+    2.0 as 2 and other scripts' digits; each of those is a typo or a shifted column here."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        return int(value)
+    raise PydanticCustomError("whole_number", "an integer written with the digits 0-9, without separators")
+
+
+Date = Annotated[dt.date, BeforeValidator(_written_date)]
+Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_COUNT)]
 
 
 class Record(BaseModel):
@@ -173,7 +203,7 @@ class ProposedPriority(Record):
 class PartnerInput(Record):
     id: InputId
     partner: Slug
-    received: dt.date
+    received: Date
     timing: Timing
     channel: Channel
     consent: Consent = Consent.WITHHELD
@@ -221,7 +251,7 @@ class Session(Record):
 
 class Meeting(Record):
     title: Text
-    date: dt.date
+    date: Date
     venue: Text
     format: Text
     illustrative: bool = False
@@ -247,20 +277,20 @@ class CoverageDimension(str, Enum):
 
 
 class TargetAndAchievement(Record):
-    target: int = Field(ge=0)
-    achieved: int = Field(ge=0)
+    target: Count
+    achieved: Count
 
 
 class PeopleCovered(Record):
     dimension: CoverageDimension
-    target: int = Field(ge=0)
-    achieved: int = Field(ge=0)
+    target: Count
+    achieved: Count
 
 
 class ResultsSummary(Record):
     phase: Text
     reporting_period: Text
-    priority_countries: int = Field(ge=0)
+    priority_countries: Count
     institutional_changes: TargetAndAchievement
     people: list[PeopleCovered] = Field(min_length=1)
     source: Text
@@ -271,10 +301,10 @@ class CountryResult(Record):
     """One row of the per-country results table."""
 
     country: CountryCode
-    institutional_changes: int = Field(ge=0)
-    legal_coverage: int = Field(ge=0)
-    effective_coverage: int = Field(ge=0)
-    adequacy: int = Field(ge=0)
+    institutional_changes: Count
+    legal_coverage: Count
+    effective_coverage: Count
+    adequacy: Count
     illustrative: bool = False
 
     def people(self, dimension: CoverageDimension) -> int:
@@ -286,7 +316,7 @@ class CountryResult(Record):
 
 class Edition(Record):
     label: Text
-    date: dt.date
+    date: Date
     final: bool = False
 
 
@@ -294,7 +324,7 @@ class Rights(Record):
     """The copyright page: who holds the rights, under which licence, and how to cite."""
 
     holder: Text
-    year: int = Field(ge=1900, le=2100)
+    year: Annotated[int, BeforeValidator(_whole_number), Field(ge=1900, le=2100)]
     licence: Text
     licence_text: Text
     isbn: Text

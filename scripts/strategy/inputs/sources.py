@@ -9,17 +9,25 @@ keep their line numbers too. Nothing here knows about the schema.
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..problems import Problem
+from ..problems import Problem, shown
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 30
+# No count in the inputs needs more digits; Python refuses to read an int of more than 4,300 digits anyway.
+MAX_INTEGER_DIGITS = 30
+
+# libyaml when it is installed: ten times faster than PyYAML's own parser on a large file.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path_ = tuple[str | int, ...]
 
@@ -32,6 +40,7 @@ class SourceData:
     data: Any = None
     lines: dict[Path_, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    refused: int = 0  # values YAML could not make (an impossible date, a huge number): the data is incomplete
 
     def line_of(self, path: Path_) -> int | None:
         """The line of a value, or of the nearest enclosing value that has one."""
@@ -44,19 +53,95 @@ class SourceData:
             path = path[:-1]
 
 
-def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None) -> tuple[str | None, list[Problem]]:
+def file_problem(path: Path, shown_as: str, root: Path | None) -> Problem | None:
+    """Why `path` may not be opened as an input file, decided from stat alone, before anything opens it.
+
+    A FIFO would block `open` for ever, a device can be endless, a symlink loop or a link out of the project
+    reads what the author never meant to publish: each is refused here with what it is.
+    """
+    if problem := _target_problem(path, shown_as, root, "a readable file", "a regular file", stat.S_ISREG):
+        return problem
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return Problem(shown_as, None, None, f"a file of at most {MAX_FILE_BYTES // 1024} KiB", f"{size // 1024} KiB")
+    return None
+
+
+def folder_problem(path: Path, shown_as: str, root: Path | None, what: str) -> Problem | None:
+    """Why `path` may not be listed as a folder of inputs (the same rules as for files)."""
+    return _target_problem(path, shown_as, root, what, what, stat.S_ISDIR)
+
+
+def _target_problem(path: Path, shown_as: str, root: Path | None, reachable: str, kind: str,
+                    is_kind) -> Problem | None:
+    """What `path` leads to, from stat alone: unreachable, of another kind, or outside the project."""
+    try:
+        target = path.resolve(strict=True)
+        info = target.stat()
+    except (RuntimeError, OSError) as err:  # Python 3.11 raises RuntimeError for a symlink loop
+        return Problem(shown_as, None, None, reachable, _why_unreachable(path, err))
+    if not is_kind(info.st_mode):
+        return Problem(shown_as, None, None, kind, _file_kind(info.st_mode))
+    if root is not None and not target.is_relative_to(root.resolve()):
+        return Problem(shown_as, None, None, f"{kind} inside the project", f"a symbolic link to {target}, outside it")
+    return None
+
+
+def _why_unreachable(path: Path, err: BaseException) -> str:
+    if isinstance(err, RuntimeError) or getattr(err, "errno", None) == errno.ELOOP:
+        return "a loop of symbolic links"
+    if isinstance(err, FileNotFoundError):
+        return "a symbolic link to nothing" if path.is_symlink() else "nothing there"
+    return getattr(err, "strerror", None) or str(err)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISREG, "a regular file")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def read_bytes(path: Path, shown_as: str, root: Path | None = None) -> tuple[bytes | None, list[Problem]]:
+    """A file's bytes, checked with stat first and never read past MAX_FILE_BYTES."""
+    if problem := file_problem(path, shown_as, root):
+        return None, [problem]
+    # O_NONBLOCK and O_NOFOLLOW: if the file was swapped for a FIFO or a link since the check, open neither
+    # blocks nor follows; fstat then sees what was opened.
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path.resolve(strict=True), flags)
+    except (RuntimeError, OSError) as err:
+        return None, [Problem(shown_as, None, None, "a readable file", _why_unreachable(path, err))]
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(shown_as, None, None, "a regular file", _file_kind(info.st_mode))]
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        return None, [Problem(shown_as, None, None, "a readable file", err.strerror or str(err))]
+    finally:
+        os.close(descriptor)
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(shown_as, None, None, f"a file of at most {MAX_FILE_BYTES // 1024} KiB",
+                              "a file that grew past it while it was read")]
+    return raw, []
+
+
+def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None,
+              root: Path | None = None) -> tuple[str | None, list[Problem]]:
     """A file's text, or the problem that stops it being read.
 
     UTF-8 (with or without BOM) and UTF-16 with a BOM are read; `legacy_encoding` (Windows-1252 for CSV,
-    as Excel exports it) is tried when the bytes are not UTF-8.
+    as Excel exports it) is tried when the bytes are not UTF-8. `root`, when given, is the project: a file
+    that resolves outside it is refused.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return None, [Problem(shown_as, None, None, "a readable file", err.strerror or str(err))]
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(shown_as, None, None, f"a file of at most {MAX_FILE_BYTES // 1024} KiB",
-                              f"{len(raw) // 1024} KiB")]
+    raw, problems = read_bytes(path, shown_as, root)
+    if raw is None:
+        return None, problems
     utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
     if b"\x00" in raw[:8192] and not utf16:
         return None, [Problem(shown_as, None, None, "a text file", "binary content")]
@@ -75,22 +160,21 @@ def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None) -> 
                               f"byte {raw[err.start]:#04x} that is not valid there")]
 
 
-def read_yaml(path: Path, shown_as: str) -> SourceData:
+def read_yaml(path: Path, shown_as: str, root: Path | None = None) -> SourceData:
     source = SourceData(shown_as)
-    text, source.problems = read_text(path, shown_as)
+    text, source.problems = read_text(path, shown_as, root=root)
     if text is None:
         return source
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                source.problems.append(Problem(shown_as, event.start_mark.line + 1, None,
-                                               "no YAML aliases (*name): write the value out",
-                                               f"alias *{event.anchor}"))
-                return source
-        loader = yaml.SafeLoader(text)
+        if problem := _prescan(text, shown_as):
+            source.problems.append(problem)
+            return source
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             source.data = _build(node, (), source, loader, 0) if node is not None else None
+            if source.refused:  # a record with a hole would add "field required" noise to the real problem
+                source.data = None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
@@ -104,18 +188,44 @@ def read_yaml(path: Path, shown_as: str) -> SourceData:
     return source
 
 
+def _prescan(text: str, shown_as: str) -> Problem | None:
+    """Refuse aliases and deep nesting from the parser's flat stream of events, before any tree is built.
+
+    The events come one at a time from a loop, not from recursion, and stop at the first offence: a file of a
+    million opening brackets costs a few dozen events here, where building its tree would exhaust the stack.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            return Problem(shown_as, event.start_mark.line + 1, None,
+                           "no YAML aliases (*name): write the value out", f"alias *{event.anchor}")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(shown_as, event.start_mark.line + 1, None, f"nesting of at most {MAX_DEPTH} levels",
+                               f"nesting deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def _build(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeLoader, depth: int) -> Any:
     source.lines.setdefault(path, node.start_mark.line + 1)
     if depth > MAX_DEPTH:
         raise yaml.MarkedYAMLError(problem=f"nesting deeper than {MAX_DEPTH} levels",
                                    problem_mark=node.start_mark)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTIONS:
+        # A tag such as !!python/object on a list would otherwise be dropped without a word.
+        raise yaml.MarkedYAMLError(problem=f"the tag {node.tag}", problem_mark=node.start_mark)
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
-            if not isinstance(key, (str, int)):
-                source.problems.append(Problem(source.file, key_node.start_mark.line + 1, None,
-                                               "a plain key", repr(key)))
+            key = _scalar(key_node, path, source, loader)
+            if key is _REFUSED:
+                continue
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                source.problems.append(Problem(source.file, key_node.start_mark.line + 1, dotted(path) or None,
+                                               "a plain key", shown(key)))
                 continue
             key = str(key)
             if key in result:
@@ -125,17 +235,51 @@ def _build(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeLo
                                                f"a second '{key}' (first on line {source.lines[path + (key,)]})"))
                 continue
             source.lines[path + (key,)] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, path + (key,), source, loader, depth + 1)
+            value = _build(value_node, path + (key,), source, loader, depth + 1)
+            if value is not _REFUSED:
+                result[key] = value
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), source, loader, depth + 1) for i, item in enumerate(node.value)]
-    return loader.construct_object(node)
+    return _scalar(node, path, source, loader)
 
 
-def read_csv(path: Path, shown_as: str, columns: list[str], required: set[str]) -> SourceData:
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_REFUSED = object()  # a value that was reported as a problem: left out of the data
+
+
+def _scalar(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeLoader) -> Any:
+    """A scalar's value, or a problem naming its line and field when YAML cannot make one.
+
+    PyYAML raises a bare ValueError for an impossible date (2025-02-30) and for an integer of more than 4,300
+    digits; both are the author's to fix, not a crash.
+    """
+    line, field_name = node.start_mark.line + 1, dotted(path) or None
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+        digits = len(node.value.lstrip("+-").replace("_", ""))  # hexadecimal and octal count too
+        if digits > MAX_INTEGER_DIGITS:
+            source.problems.append(Problem(source.file, line, field_name,
+                                           f"a whole number of at most {MAX_INTEGER_DIGITS} digits",
+                                           f"a number of {digits:,} digits"))
+            source.refused += 1
+            return _REFUSED
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError, TypeError) as err:
+        expected = {"tag:yaml.org,2002:timestamp": "a real calendar date (YYYY-MM-DD)",
+                    "tag:yaml.org,2002:int": "a whole number"}.get(node.tag, "a value YAML can read")
+        value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+        source.problems.append(Problem(source.file, line, field_name, expected,
+                                       f"{shown(value)} ({err})"))
+        source.refused += 1
+        return _REFUSED
+
+
+def read_csv(path: Path, shown_as: str, columns: list[str], required: set[str],
+             root: Path | None = None) -> SourceData:
     """Rows as dicts of strings (empty cells dropped), with the line of each row."""
     source = SourceData(shown_as, data=[])
-    text, source.problems = read_text(path, shown_as, legacy_encoding="cp1252")
+    text, source.problems = read_text(path, shown_as, legacy_encoding="cp1252", root=root)
     if text is None:
         return source
     sample = text.split("\n", 1)[0]
@@ -150,7 +294,12 @@ def read_csv(path: Path, shown_as: str, columns: list[str], required: set[str]) 
     unknown = [h for h in header if h not in columns]
     if missing or unknown:
         found = ", ".join(header) or "no columns"
-        source.problems.append(Problem(shown_as, 1, None, f"the columns {', '.join(columns)}", found))
+        source.problems.append(Problem(shown_as, 1, None, f"the columns {', '.join(columns)}", shown(found)))
+        return source
+    # A column named twice would let the second silently overwrite the first in every row.
+    if twice := sorted({h for h in header if header.count(h) > 1}):
+        source.problems.append(Problem(shown_as, 1, None, "each column once in the header",
+                                       ", ".join(f"'{h}' {header.count(h)} times" for h in twice)))
         return source
     try:
         for row in reader:
@@ -158,8 +307,9 @@ def read_csv(path: Path, shown_as: str, columns: list[str], required: set[str]) 
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
+                missing_or_extra = "missing" if len(row) < len(header) else "extra"
                 source.problems.append(Problem(shown_as, line, None, f"{len(header)} cells as in the header",
-                                               f"{len(row)} cells"))
+                                               f"{len(row)} cells ({missing_or_extra} cells)"))
                 continue
             index = len(source.data)
             source.lines[(index,)] = line
@@ -168,6 +318,8 @@ def read_csv(path: Path, shown_as: str, columns: list[str], required: set[str]) 
             source.data.append({k: v.strip() for k, v in zip(header, row) if v.strip() != ""})
     except csv.Error as err:
         source.problems.append(Problem(shown_as, reader.line_num, None, "well-formed CSV", str(err)))
+    if not source.data and not source.problems:
+        source.problems.append(Problem(shown_as, None, None, "at least one row under the header", "no rows"))
     return source
 
 
