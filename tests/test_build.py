@@ -12,7 +12,9 @@ import yaml
 from pypdf import PdfReader
 
 from conftest import copy_project, strategy, digest
+from strategy.chapters import GENERATED_FOLDER, author_text, generate_chapters
 from strategy.chapters.consent import Audience, may_name, may_show
+from strategy.inputs import load_inputs
 from strategy.inputs.records import Consent
 
 
@@ -27,13 +29,22 @@ def nav_titles(root: Path) -> list[tuple[str, str]]:
     return out
 
 
+def page_source(root: Path, page: str) -> str:
+    """A page's Markdown: the author's file, or the generated chapter as a partners build makes it (in
+    memory: no build writes docs/generated)."""
+    if page.startswith(f"{GENERATED_FOLDER}/"):
+        inputs = load_inputs(root / "inputs", root)
+        chapters = generate_chapters(inputs, Audience.PARTNERS, author_text(root / "docs"))
+        return next(c.markdown for c in chapters if c.path == page)
+    return (root / "docs" / page).read_text(encoding="utf-8")
+
+
 def page_title(root: Path, page: str) -> str:
-    text = (root / "docs" / page).read_text(encoding="utf-8")
-    return re.search(r"^# (.+)$", text, re.M).group(1).strip()
+    return re.search(r"^# (.+)$", page_source(root, page), re.M).group(1).strip()
 
 
 def in_pdf(root: Path, page: str) -> bool:
-    return "pdf: false" not in (root / "docs" / page).read_text(encoding="utf-8").split("---")[1]
+    return "pdf: false" not in page_source(root, page).split("---")[1]
 
 
 @pytest.fixture(scope="module")
