@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import copy_project, strategy, digest
+from conftest import copy_project, digest, start_tags, strategy
 from strategy.chapters import GENERATED_FOLDER, author_text, generate_chapters
 from strategy.chapters.consent import Audience, may_name, may_show
 from strategy.inputs import load_inputs
@@ -267,3 +267,15 @@ def test_mkdocs_build_alone_names_the_file_and_line_of_a_bad_macro(tmp_path):
     assert run.returncode == 1
     assert f"docs/way-forward.md:{line}:" in run.stderr and "PI-998" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_draft_site_keeps_search_engines_out(built):
+    """Every page of a draft (edition.final false) asks not to be indexed, and robots.txt disallows all."""
+    assert not built.publication.edition.final
+    pages = list(built.site.rglob("*.html"))
+    assert len(pages) >= 15 and (built.site / "404.html") in pages
+    for page in pages:
+        robots = [dict(attrs).get("content") for tag, attrs in start_tags(page.read_text(encoding="utf-8"))
+                  if tag == "meta" and dict(attrs).get("name") == "robots"]
+        assert robots == ["noindex, nofollow"], page
+    assert (built.site / "robots.txt").read_text(encoding="utf-8") == "User-agent: *\nDisallow: /\n"
