@@ -171,6 +171,7 @@ def test_symlinks_in_docs_stop_a_plain_mkdocs_build_before_it_walks_them(tmp_pat
 
 
 def test_a_build_that_cannot_get_its_turn_stops_with_a_clear_message(tmp_path):
+    """`strategy build` and `mkdocs build` wait for the build that holds the lock, then give up, named."""
     root = copy_project(tmp_path / "project")
     (root / ".build").mkdir()
     with open(root / ".build" / "lock", "a+") as held:
@@ -178,6 +179,11 @@ def test_a_build_that_cannot_get_its_turn_stops_with_a_clear_message(tmp_path):
         held.write("4242\n")
         held.flush()
         run = strategy("build", "--project", str(root), env={"STRATEGY_LOCK_SECONDS": "1"})
+        # MkDocs alone writes into site/ itself, so it takes its turn too.
+        mkdocs = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=root, capture_output=True,
+                                text=True, timeout=120, env={**os.environ, "STRATEGY_LOCK_SECONDS": "1"})
+    assert mkdocs.returncode == 1 and "Waiting for another build in this folder to finish (process 4242)" in mkdocs.stderr
+    assert "another build still running (process 4242)" in mkdocs.stderr and "Traceback" not in mkdocs.stderr
     assert run.returncode == 1
     assert "Waiting for another build in this folder to finish (process 4242)" in run.stderr
     assert (".build/lock: expected no other build running in this folder within 1 s; found another build still "

@@ -14,16 +14,14 @@ from __future__ import annotations
 import calendar
 import ctypes
 import errno
-import fcntl
 import logging
-import math
 import os
 import re
 import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -32,10 +30,11 @@ from pathlib import Path
 
 from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
 from .chapters.charts import CHARTS_FOLDER
+from . import lock
 from .files import replace_atomically
 from .inputs import StrategyInputs
 from .inputs.records import Publication
-from .problems import Problem, ProblemsFound, shown
+from .problems import Problem, ProblemsFound
 from .project import MKDOCS_YML, Project, check
 from .publish import document_outline, print_document, render_chapters, render_pdf
 from .provenance import docx_places, input_labels, pdf_places, provenance_report, site_places
@@ -46,9 +45,6 @@ FONT_CSS = "assets/stylesheets/fonts.css"
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
 RENDER_CPU_SECONDS = 600
 RENDER_MEMORY_BYTES = 8 * 2**30
-# How long a build waits for another build in the same folder before it gives up.
-LOCK_SECONDS = 1800
-LOCK_SECONDS_VARIABLE = "STRATEGY_LOCK_SECONDS"
 PRIVATE_PREFIX = "build-"
 
 
@@ -76,7 +72,7 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
 def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step = lambda _: None) -> BuildResult:
     """Check, make the chapters, build the site and the PDF, then swap them in; one build at a time."""
     started = time.monotonic()
-    with _build_lock(project, step):
+    with lock.build_lock(project.work, step):
         _recover(project)
         private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=project.work))
         try:
@@ -179,8 +175,8 @@ def _limit_worker(cpu_seconds: int, memory_bytes: int, source_date_epoch: int) -
     os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
     # A forked worker shares the build lock's open file: let go of it, so that a worker outliving a killed
     # build cannot keep the next build waiting (the build itself still holds it).
-    if _held_lock is not None:
-        os.close(_held_lock)
+    if (held := lock.held()) is not None:
+        os.close(held)
 
 
 def _build_site(project: Project, site_dir: Path, audience: Audience, publication: Publication,
@@ -276,75 +272,6 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif os.path.lexists(path):
         path.unlink()
-
-
-# The lock's file descriptor while this process holds it (render workers close their inherited copy).
-_held_lock: int | None = None
-
-
-@contextmanager
-def _build_lock(project: Project, step: Step) -> Iterator[None]:
-    """One build at a time in a project: the second waits for the first (and says so), up to
-    $STRATEGY_LOCK_SECONDS (30 minutes by default), then stops with a problem. The kernel releases the lock
-    when its holder ends, however it ends, so a killed build never blocks the next one."""
-    global _held_lock
-    limit = _lock_seconds()
-    path = project.work / "lock"
-    try:
-        project.work.mkdir(exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")
-    except OSError as err:
-        raise ProblemsFound([Problem(".build", None, None, "a folder where the build can write",
-                                     f"{err.strerror or type(err).__name__}")]) from None
-    with handle:
-        if not _try_lock(handle):
-            step(f"Waiting for another build in this folder to finish ({_holder(handle)})")
-            deadline = time.monotonic() + limit
-            while not _try_lock(handle):
-                if time.monotonic() >= deadline:
-                    raise ProblemsFound([Problem(".build/lock", None, None,
-                                                 f"no other build running in this folder within {limit:g} s",
-                                                 f"another build still running ({_holder(handle)})")])
-                time.sleep(0.25)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        _held_lock = handle.fileno()
-        try:
-            yield
-        finally:
-            _held_lock = None
-            handle.truncate(0)
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _try_lock(handle) -> bool:
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _holder(handle) -> str:
-    handle.seek(0)
-    pid = handle.read().strip()
-    return f"process {pid}" if pid.isdigit() else "starting"
-
-
-def _lock_seconds() -> float:
-    value = os.environ.get(LOCK_SECONDS_VARIABLE)
-    if value is None:
-        return LOCK_SECONDS
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise ProblemsFound([Problem("environment", None, LOCK_SECONDS_VARIABLE, "a number of seconds (0 or more)",
-                                     shown(value))])
-    return seconds
 
 
 @contextmanager

@@ -16,6 +16,8 @@ site and the print edition show the same text, read once.
 
 from __future__ import annotations
 
+import logging
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +36,12 @@ from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
+from ..lock import build_lock
 from ..problems import ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
+
+log = logging.getLogger("mkdocs.plugins.strategy")
 
 # A draft is for review, not for search engines: the whole site is out of bounds to crawlers.
 ROBOTS_TXT = "robots.txt"
@@ -59,6 +64,11 @@ class StrategyPluginConfig(base.Config):
 
 class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     preset: Preset | None = None
+    command: str | None = None  # "build", "serve", "gh-deploy"; None when `strategy build` runs MkDocs
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+        self.lock = ExitStack()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent
@@ -70,6 +80,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
+        # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
+        if self.command in ("build", "gh-deploy"):
+            _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
         # Before MkDocs walks docs/: it would follow a symlinked folder round a loop, and copy what a link
         # leads to into the site.
         if problems := docs_problems(Project(self.root), self.inputs_folder):
@@ -93,6 +106,14 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
                 files.remove(author_robots)
             files.append(File.generated(config, ROBOTS_TXT, content=DRAFT_ROBOTS))
         return files
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.command:
+            self.lock.close()
+
+    def on_build_error(self, error: Exception) -> None:
+        if self.command:
+            self.lock.close()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.inputs_folder))
