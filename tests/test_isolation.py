@@ -71,6 +71,7 @@ def test_two_builds_in_one_folder_take_turns_and_the_outside_one_leaves_no_withh
     assert CANARY.encode() not in every_byte(site)
     assert files_holding(root, CANARY) == []
     assert sorted(p.name for p in (root / ".build").iterdir()) == ["lock", "print.html"]
+    assert not (root / "docs" / "generated").exists()  # builds write nothing into docs/
 
 
 def test_chapters_written_for_insiders_during_a_build_are_never_published(tmp_path):
