@@ -90,7 +90,7 @@ def docs_problems(project: Project, inputs_folder: Path | None = None) -> list[P
     off_limits = [(inputs_folder or project.root / "inputs").resolve(), project.site.resolve(),
                   project.work.resolve(), project.reports.resolve()]
     problems: list[Problem] = []
-    pending = [project.docs]
+    pending = [project.docs] if os.path.lexists(project.docs) else []  # no docs/: MkDocs names it itself
     while pending:
         folder = pending.pop()
         try:
