@@ -11,8 +11,10 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import copy_project, strategy, digest
+from conftest import copy_project, digest, start_tags, strategy
+from strategy.chapters import GENERATED_FOLDER, author_text, generate_chapters
 from strategy.chapters.consent import Audience, may_name, may_show
+from strategy.inputs import load_inputs
 from strategy.inputs.records import Consent
 
 
@@ -27,13 +29,22 @@ def nav_titles(root: Path) -> list[tuple[str, str]]:
     return out
 
 
+def page_source(root: Path, page: str) -> str:
+    """A page's Markdown: the author's file, or the generated chapter as a partners build makes it (in
+    memory: no build writes docs/generated)."""
+    if page.startswith(f"{GENERATED_FOLDER}/"):
+        inputs = load_inputs(root / "inputs", root)
+        chapters = generate_chapters(inputs, Audience.PARTNERS, author_text(root / "docs"))
+        return next(c.markdown for c in chapters if c.path == page)
+    return (root / "docs" / page).read_text(encoding="utf-8")
+
+
 def page_title(root: Path, page: str) -> str:
-    text = (root / "docs" / page).read_text(encoding="utf-8")
-    return re.search(r"^# (.+)$", text, re.M).group(1).strip()
+    return re.search(r"^# (.+)$", page_source(root, page), re.M).group(1).strip()
 
 
 def in_pdf(root: Path, page: str) -> bool:
-    return "pdf: false" not in (root / "docs" / page).read_text(encoding="utf-8").split("---")[1]
+    return "pdf: false" not in page_source(root, page).split("---")[1]
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +267,15 @@ def test_mkdocs_build_alone_names_the_file_and_line_of_a_bad_macro(tmp_path):
     assert run.returncode == 1
     assert f"docs/way-forward.md:{line}:" in run.stderr and "PI-998" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_draft_site_keeps_search_engines_out(built):
+    """Every page of a draft (edition.final false) asks not to be indexed, and robots.txt disallows all."""
+    assert not built.publication.edition.final
+    pages = list(built.site.rglob("*.html"))
+    assert len(pages) >= 15 and (built.site / "404.html") in pages
+    for page in pages:
+        robots = [dict(attrs).get("content") for tag, attrs in start_tags(page.read_text(encoding="utf-8"))
+                  if tag == "meta" and dict(attrs).get("name") == "robots"]
+        assert robots == ["noindex, nofollow"], page
+    assert (built.site / "robots.txt").read_text(encoding="utf-8") == "User-agent: *\nDisallow: /\n"

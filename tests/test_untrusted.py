@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -158,7 +159,18 @@ def test_a_render_that_runs_too_long_is_stopped_with_a_clear_message(tmp_path):
 def test_a_build_killed_midway_leaves_the_last_outputs_as_they_were(tmp_path):
     root = copy_project(tmp_path / "project")
     assert strategy("build", "--project", str(root)).returncode == 0
-    before = digest(root / "site")
+    before, first_site = digest(root / "site"), (root / "site").stat().st_ino
+    # site/ is whole at every instant: through the kills and through the swap of the build that follows.
+    watching, gaps, looks = threading.Event(), [], [0]
+
+    def watch() -> None:
+        while not watching.is_set():
+            if not (root / "site" / "index.html").is_file():
+                gaps.append(time.monotonic())
+            looks[0] += 1
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     rng = random.Random(os.environ.get("PYTEST_XDIST_WORKER", "0"))
     for delay in (rng.uniform(0.5, 3.0), rng.uniform(3.0, 12.0)):
         process = subprocess.Popen([sys.executable, "-m", "strategy.cli", "build", "--project", str(root)],
@@ -167,9 +179,14 @@ def test_a_build_killed_midway_leaves_the_last_outputs_as_they_were(tmp_path):
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         assert digest(root / "site") == before, f"outputs changed after a kill at {delay:.1f} s"
-    # The next build tidies up after the killed ones and succeeds.
+    # The next build tidies up after the killed ones and succeeds, swapping its site in.
     assert strategy("build", "--project", str(root)).returncode == 0
-    assert not list((root / ".build").glob("site.new-*"))
+    watching.set()
+    watcher.join()
+    assert not gaps, f"site/index.html was missing {len(gaps)} times in {looks[0]} looks"
+    assert looks[0] > 1000
+    assert (root / "site").stat().st_ino != first_site  # a new site was swapped in
+    assert not [p.name for p in (root / ".build").iterdir() if p.name not in ("lock", "print.html")]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,17 +1,25 @@
 """The whole pipeline in order: check, chapters, site, PDF; outputs swapped in only at the end.
 
-Everything is built in a fresh folder beside the output; the previous site
-(with its PDF) is replaced only when every step has succeeded, so a failed
-build leaves the last good outputs as they were.
+Each build works in a private folder of its own (`.build/build-*`), one build at a time per project (a lock
+on `.build/lock`; a second build waits for the first and says so). The chapters are made in memory and
+handed to the site and to the print edition; nothing a build reads was left on disk by another command,
+so a partners build can never pick up chapters written for an internal one. The new site replaces the old
+in one atomic step (an exchange rename), so `site/` is whole at every instant, and only when every step
+has succeeded: a failed or killed build leaves the last good outputs as they were. The private folder,
+with whatever the audience may not see, is removed at the end.
 """
 
 from __future__ import annotations
 
 import calendar
+import ctypes
+import errno
 import logging
 import os
+import re
 import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -20,8 +28,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
+from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
+from .chapters.charts import CHARTS_FOLDER
+from . import lock
 from .files import replace_atomically
+from .inputs import StrategyInputs
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
 from .project import FONT_CSS, MKDOCS_YML, Project, check
@@ -33,6 +44,7 @@ from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
 RENDER_CPU_SECONDS = 600
 RENDER_MEMORY_BYTES = 8 * 2**30
+PRIVATE_PREFIX = "build-"
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ Step = Callable[[str], None]
 
 
 def write_generated_chapters(project: Project, audience: Audience) -> list[Path]:
+    """`strategy chapters`: the chapters in docs/generated, for generators other than ours (no build reads
+    them)."""
     publication = project.publication()
     inputs = project.inputs(publication)
     chapters = generate_chapters(inputs, audience, author_text(project.docs))
@@ -55,71 +69,84 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
 
 
 def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step = lambda _: None) -> BuildResult:
-    """Check, write chapters, build the site and the PDF, then swap them in."""
+    """Check, make the chapters, build the site and the PDF, then swap them in; one build at a time."""
     started = time.monotonic()
+    with lock.build_lock(project.work, step):
+        _recover(project)
+        private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=project.work))
+        try:
+            result = _build_in(private, project, audience, step)
+        finally:
+            _remove(private)
+    return BuildResult(*result, time.monotonic() - started)
+
+
+def _build_in(private: Path, project: Project, audience: Audience, step: Step) -> tuple[Path, Path, Path, Path]:
+    """The build itself, with everything it writes (but the outputs it swaps in) inside `private`."""
     step("Checking inputs")
     publication = project.publication()
     inputs = check(project, audience)
 
-    step("Writing generated chapters")
-    write_chapters(generate_chapters(inputs, audience, author_text(project.docs)), project.docs / GENERATED_FOLDER)
+    step("Making the generated chapters")
+    chapters = generate_chapters(inputs, audience, author_text(project.docs))
+    # The renderers read images relative to the docs folder; this build's view of it holds its own charts
+    # under generated/ and the project's assets (a link to docs/assets). docs/generated is not in it.
+    view = private / "docs"
+    write_chapters([c for c in chapters if c.file_name.startswith(f"{CHARTS_FOLDER}/")], view / GENERATED_FOLDER)
+    (view / "assets").symlink_to(os.path.relpath(project.docs / "assets", view))
+    allowed_folders = [*project.asset_folders, view / GENERATED_FOLDER]
 
     step("Preparing the print edition")
-    chapters, extensions = document_outline(project.mkdocs_yml)
-    rendered = render_chapters(chapters, extensions, project.docs, inputs, audience, project.root)
+    outline, extensions = document_outline(project.mkdocs_yml)
+    rendered = render_chapters(outline, extensions, project.docs, inputs, audience, project.root,
+                               {c.path: c.markdown for c in chapters if c.image is None})
     document = print_document(publication, rendered)
 
-    project.work.mkdir(exist_ok=True)
-    _recover(project)
-    new_site = project.work / f"site.new-{os.getpid()}"
-    try:
-        step("Building the site")
-        _build_site(project, new_site, audience, publication)
-        step("Rendering the PDF (reading and archive editions, side by side) and the Word version")
-        (project.work / "print.html").write_text(document, encoding="utf-8")
-        labels = input_labels(inputs)
-        docx = new_site / publication.docx_file
-        pdfs = _render_editions(project, publication, document, {
-            new_site / publication.pdf_file: READING,
-            new_site / publication.archive_pdf_file: ARCHIVE,
-        }, labels, while_waiting=lambda: render_docx(
-            document, docx, DocxMetadata.of(publication), base_folder=project.docs,
-            allowed_folders=project.asset_folders,
-            source_date_epoch=_source_date_epoch(publication)))
-        step("Checking that every input the audience may see is in every output")
-        report = provenance_report(inputs, audience, {
-            "site": site_places(new_site, labels),
-            **{f"{edition.name} PDF": pdf_places(f"{edition.name} PDF", rendered.places)
-               for edition, rendered in pdfs.items()},
-            "Word version": docx_places("Word version", docx, labels),
-        })
-        if problems := report.problems():
-            raise ProblemsFound(problems)
-        step("Publishing the outputs")
-        _swap_in(new_site, project.site, project.work)
-        replace_atomically(project.reports / "provenance.md", report.as_markdown().encode("utf-8"))
-        replace_atomically(project.reports / "provenance.json", report.as_json().encode("utf-8"))
-    finally:
-        _remove(new_site)
-    return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
-                       project.reports / "provenance.md",
-                       time.monotonic() - started)
+    new_site = private / "site"
+    step("Building the site")
+    _build_site(project, new_site, audience, publication, inputs, chapters)
+    step("Rendering the PDF (reading and archive editions, side by side) and the Word version")
+    replace_atomically(project.work / "print.html", document.encode("utf-8"))
+    labels = input_labels(inputs)
+    docx = new_site / publication.docx_file
+    epoch = _source_date_epoch(publication)
+    pdfs = _render_editions(view, allowed_folders, project.docs / FONT_CSS, publication, document, {
+        new_site / publication.pdf_file: READING,
+        new_site / publication.archive_pdf_file: ARCHIVE,
+    }, labels, epoch, while_waiting=lambda: render_docx(
+        document, docx, DocxMetadata.of(publication), base_folder=view, allowed_folders=allowed_folders,
+        source_date_epoch=epoch))
+    step("Checking that every input the audience may see is in every output")
+    report = provenance_report(inputs, audience, {
+        "site": site_places(new_site, labels),
+        **{f"{edition.name} PDF": pdf_places(f"{edition.name} PDF", rendered.places)
+           for edition, rendered in pdfs.items()},
+        "Word version": docx_places("Word version", docx, labels),
+    })
+    if problems := report.problems():
+        raise ProblemsFound(problems)
+    step("Publishing the outputs")
+    _swap_in(new_site, project.site, private)
+    replace_atomically(project.reports / "provenance.md", report.as_markdown().encode("utf-8"))
+    replace_atomically(project.reports / "provenance.json", report.as_json().encode("utf-8"))
+    return (project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
+            project.reports / "provenance.md")
 
 
-def _render_editions(project: Project, publication: Publication, document: str,
-                     editions: dict[Path, PdfEdition], locate: dict[str, str],
+def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: Path, publication: Publication,
+                     document: str, editions: dict[Path, PdfEdition], locate: dict[str, str], source_date_epoch: int,
                      while_waiting: Callable[[], None] = lambda: None) -> dict[PdfEdition, RenderedPdf]:
     """Each edition in its own process: two cores render two editions in the time of one. `while_waiting`
     runs here meanwhile (pandoc's Word export, a process of its own).
 
     WeasyPrint has no time limit of its own and pathological input can make it run for ever, so each
-    worker gets a CPU-time and memory ceiling from the kernel (RLIMIT_CPU, RLIMIT_AS).
+    worker gets a CPU-time and memory ceiling from the kernel (RLIMIT_CPU, RLIMIT_AS), and the edition date
+    as SOURCE_DATE_EPOCH (fontTools stamps the fonts it subsets with it, not with the clock).
     """
     cpu_seconds = int(os.environ.get("STRATEGY_RENDER_CPU_SECONDS", RENDER_CPU_SECONDS))
     with ProcessPoolExecutor(max_workers=len(editions), initializer=_limit_worker,
-                             initargs=(cpu_seconds, RENDER_MEMORY_BYTES)) as pool:
-        jobs = [pool.submit(render_pdf, document, project.docs, project.docs / FONT_CSS, output,
-                            project.asset_folders, edition,
+                             initargs=(cpu_seconds, RENDER_MEMORY_BYTES, source_date_epoch)) as pool:
+        jobs = [pool.submit(render_pdf, document, base_folder, font_css, output, allowed_folders, edition,
                             not publication.edition.final, locate)
                 for output, edition in editions.items()]
         while_waiting()
@@ -141,27 +168,48 @@ def _render_editions(project: Project, publication: Publication, document: str,
     return rendered
 
 
-def _limit_worker(cpu_seconds: int, memory_bytes: int) -> None:
+def _limit_worker(cpu_seconds: int, memory_bytes: int, source_date_epoch: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
+    # A forked worker shares the build lock's open file: let go of it, so that a worker outliving a killed
+    # build cannot keep the next build waiting (the build itself still holds it).
+    if (held := lock.held()) is not None:
+        os.close(held)
 
 
-def _build_site(project: Project, site_dir: Path, audience: Audience, publication: Publication) -> None:
+def _build_site(project: Project, site_dir: Path, audience: Audience, publication: Publication,
+                inputs: StrategyInputs, chapters: list[Chapter]) -> None:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
+
+    from .website.plugin import Preset
 
     # Dates in the sitemap come from SOURCE_DATE_EPOCH when set: the edition date keeps builds repeatable.
     with _collect_warnings() as warnings, _environment(SOURCE_DATE_EPOCH=str(_source_date_epoch(publication))):
         try:
             config = load_config(str(project.mkdocs_yml), site_dir=str(site_dir), strict=True)
-            config.plugins["strategy"].config["audience"] = audience.value
+            plugin = config.plugins["strategy"]
+            plugin.config["audience"] = audience.value
+            plugin.preset = Preset(publication, inputs, chapters)
             mkdocs_build(config)
         except (Abort, MkDocsException) as err:
-            details = [Problem(MKDOCS_YML, None, None, "a site build without warnings", w) for w in warnings]
+            details = [_site_problem(w, project) for w in warnings]
             if not details:
                 details = [Problem(MKDOCS_YML, None, None, "a site build without errors", str(err))]
             raise ProblemsFound(details) from None
+
+
+# MkDocs names the page of a warning about a link as "Doc file 'vision.md' contains a link …".
+_DOC_FILE = re.compile(r"^Doc file '([^']+)'")
+
+
+def _site_problem(warning: str, project: Project) -> Problem:
+    """A warning of MkDocs as a problem, on the page it names when it names one."""
+    page = _DOC_FILE.match(warning)
+    file = (project.docs / page.group(1)).relative_to(project.root).as_posix() if page else MKDOCS_YML
+    return Problem(file, None, None, "a site build without warnings", warning)
 
 
 def _source_date_epoch(publication: Publication) -> int:
@@ -169,29 +217,59 @@ def _source_date_epoch(publication: Publication) -> int:
     return calendar.timegm(publication.edition.date.timetuple())
 
 
-def _swap_in(new: Path, target: Path, work: Path) -> None:
-    """Replace `target` by `new` with two renames, keeping the old until the new is in place."""
-    old = work / f"site.old-{os.getpid()}"
-    _remove(old)
-    if target.exists():
+# renameat2(2)'s flag that swaps two paths in one step; Linux 3.15 and later, on most local filesystems.
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap_in(new: Path, target: Path, private: Path) -> None:
+    """Put `new` in place of `target` in one atomic step: an exchange where the system can, which leaves
+    the old site at `new` (removed with the private folder); else two renames, the old site kept in the
+    private folder until the new one is in place (`_recover` restores it after a kill in between)."""
+    if not os.path.lexists(target):
+        new.rename(target)
+    elif not _exchange(new, target):
+        old = private / "site.old"
         target.rename(old)
-    new.rename(target)
-    _remove(old)
+        new.rename(target)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where the system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:  # a C library without it (glibc before 2.28, other systems)
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):  # kernel or filesystem cannot
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def _recover(project: Project) -> None:
-    """Tidy up after a build that was killed: restore the last site if it was mid-swap, drop half-built ones."""
-    olds = sorted(project.work.glob("site.old-*"), key=lambda p: p.stat().st_mtime)
-    if not project.site.exists() and olds:
+    """Tidy up after builds that were killed (none is running: we hold the lock): restore the last site if
+    one was killed between two renames, and remove every private folder left behind (and any of the
+    earlier layout, `.build/site.new-*` and `site.old-*`)."""
+    privates = [p for p in project.work.glob(f"{PRIVATE_PREFIX}*") if p.is_dir()]
+    olds = sorted((p / "site.old" for p in privates if (p / "site.old").is_dir()), key=_mtime)
+    if not os.path.lexists(project.site) and olds:
         olds.pop().rename(project.site)
-    for leftover in [*olds, *project.work.glob("site.new-*")]:
+    for leftover in [*privates, *project.work.glob("site.new-*"), *project.work.glob("site.old-*")]:
         _remove(leftover)
 
 
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _remove(path: Path) -> None:
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
-    elif path.exists():
+    elif os.path.lexists(path):
         path.unlink()
 
 

@@ -5,6 +5,8 @@ Kept apart from `build` so that `strategy check` imports no renderer: it only re
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +40,14 @@ class Project:
 
     @property
     def asset_folders(self) -> list[Path]:
-        """What the PDF and Word renderers may read: the project's assets and the generated charts."""
-        from .chapters import GENERATED_FOLDER  # not at the top: chapters import matplotlib, `check` needs none
-
-        return [self.docs / "assets", self.docs / GENERATED_FOLDER]
+        """What the PDF and Word renderers may read of the project: its assets. Each build adds its own
+        private folder (where it draws the charts); `docs/generated`, which any command may have written,
+        is never among them."""
+        return [self.docs / "assets"]
 
     @property
     def work(self) -> Path:
+        """Where builds work: each in a private folder of its own (`.build/build-*`), one at a time (`lock`)."""
         return self.root / ".build"
 
     @property
@@ -81,6 +84,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
         inputs = load_inputs(folder, project.root)
     except ProblemsFound as found:
         problems += found.problems
+    problems += docs_problems(project, folder)
     if problems:
         raise ProblemsFound(problems)
     from .consent import consent_problems, pages_problems
@@ -93,3 +97,65 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)
     return inputs
+
+
+def docs_problems(project: Project, inputs_folder: Path | None = None) -> list[Problem]:
+    """What in `docs/` the site may not publish: every file there is copied into the site as it is.
+
+    A symlink must lead to a regular file inside the project, and not into the inputs (consent decides what
+    of them is shown) or the outputs; a symlinked folder, a FIFO, a device or a socket is refused too (MkDocs
+    would follow a folder link round a loop, and reading a FIFO never ends). Nothing is followed or read.
+    """
+    root = project.root.resolve()
+    off_limits = [(inputs_folder or project.root / "inputs").resolve(), project.site.resolve(),
+                  project.work.resolve(), project.reports.resolve()]
+    problems: list[Problem] = []
+    pending = [project.docs] if os.path.lexists(project.docs) else []  # no docs/: MkDocs names it itself
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            problems.append(Problem(_shown_path(Path(folder), project.root), None, None, "a folder that can be read",
+                                    err.strerror or type(err).__name__))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if found := _bad_link(path, root, off_limits):
+                    problems.append(Problem(_shown_path(path, project.root), None, None,
+                                            "a symlink to a regular file inside the project", found))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif not entry.is_file(follow_symlinks=False):
+                problems.append(Problem(_shown_path(path, project.root), None, None, "a regular file or a folder",
+                                        _kind(entry.stat(follow_symlinks=False).st_mode)))
+    return problems
+
+
+def _bad_link(link: Path, root: Path, off_limits: list[Path]) -> str | None:
+    """Why the site may not publish what `link` leads to; None when it may."""
+    target = Path(os.path.realpath(link))  # never raises: a loop or a missing target stays unresolved
+    try:
+        mode = os.stat(link).st_mode
+    except OSError as err:
+        return f"a symlink to {os.readlink(link)} ({err.strerror.lower() if err.strerror else 'unreadable'})"
+    if not target.is_relative_to(root):
+        return f"a symlink to {target}, outside the project"
+    if not stat.S_ISREG(mode):
+        return f"a symlink to {target.relative_to(root).as_posix()}, {_kind(mode)}"
+    if any(target.is_relative_to(folder) for folder in off_limits) or any(
+            part.startswith(".") for part in target.relative_to(root).parts):
+        return f"a symlink to {target.relative_to(root).as_posix()}, which the site may not publish"
+    return None
+
+
+def _kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    """The path of an entry itself (never of what a symlink leads to), relative to the project."""
+    return Path(os.path.relpath(path, root)).as_posix()

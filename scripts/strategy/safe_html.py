@@ -15,6 +15,8 @@ and the PDF renderer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import nh3
 
 __all__ = ["clean_html"]
@@ -64,10 +66,14 @@ STYLE_PROPERTIES: frozenset[str] = frozenset({"text-align"})
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
 
-def clean_html(html: str) -> str:
-    """An HTML fragment with everything not on the allow-lists removed; allowed markup is kept as it is."""
+def clean_html(html: str, *, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
+    """An HTML fragment with everything not on the allow-lists removed; allowed markup is kept as it is.
+
+    `attribute_filter(tag, attribute, value)` may change or drop (None) each allowed attribute's value:
+    the print edition keeps only the links a PDF may hold (publish/print_markup.print_url)."""
     return nh3.clean(
         html,
+        attribute_filter=attribute_filter,
         tags=set(TAGS),
         clean_content_tags=set(CLEAN_CONTENT_TAGS),
         attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},

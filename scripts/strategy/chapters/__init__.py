@@ -1,8 +1,11 @@
 """Stage 2: validated records -> the generated Markdown chapters.
 
-Each chapter is a function of the records and the audience; `write_chapters`
-puts them in the docs folder, touching only files whose text changed so that
-`mkdocs serve` does not rebuild in a loop.
+Each chapter is a function of the records and the audience, made in memory.
+The site (website/plugin.py) and the print edition take them from there, so no
+build reads chapters that another command left on disk. `write_chapters` writes
+them out for `strategy chapters` (for other generators, such as Zensical) and
+the charts into a build's private folder, touching only files whose bytes
+changed.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ class Chapter:
     file_name: str
     markdown: str
     image: bytes | None = None  # the bytes of a PNG chart, written instead of `markdown`
+
+    @property
+    def path(self) -> str:
+        """Where the chapter sits in the docs folder, as the nav and links name it: "generated/partners.md"."""
+        return f"{GENERATED_FOLDER}/{self.file_name}"
+
+    @property
+    def content(self) -> bytes:
+        return self.image if self.image is not None else self.markdown.encode("utf-8")
 
 
 def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "") -> list[Chapter]:
@@ -74,9 +86,8 @@ def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
     changed = []
     for chapter in chapters:
         path = folder / chapter.file_name
-        content = chapter.image if chapter.image is not None else chapter.markdown.encode("utf-8")
-        if not path.exists() or path.read_bytes() != content:
-            replace_atomically(path, content)
+        if not path.exists() or path.read_bytes() != chapter.content:
+            replace_atomically(path, chapter.content)
             changed.append(path)
     expected = {c.file_name for c in chapters}
     for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*")]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import markdown
 from mkdocs.utils.meta import get_data
 
-from ..chapters import Audience
+from ..chapters import GENERATED_FOLDER, Audience
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
@@ -26,7 +27,7 @@ from ..inputs.records import Publication
 from ..problems import Problem, ProblemsFound, display_path
 from ..safe_html import clean_html
 from .outline import PrintChapter
-from .print_markup import Caption, Heading, PrintMarkup
+from .print_markup import Caption, Heading, PrintMarkup, print_url
 
 # The id of the first page of the main matter: where arabic page numbers start.
 MAIN_MATTER_ID = "main-matter"
@@ -42,17 +43,25 @@ class RenderedChapter:
 
 
 def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], docs_dir: Path,
-                    inputs: StrategyInputs, audience: Audience, project_root: Path) -> list[RenderedChapter]:
-    """Markdown -> HTML for every chapter meant for print (pages with `pdf: false` are skipped)."""
+                    inputs: StrategyInputs, audience: Audience, project_root: Path,
+                    generated: Mapping[str, str] | None = None) -> list[RenderedChapter]:
+    """Markdown -> HTML for every chapter meant for print (pages with `pdf: false` are skipped).
+
+    `generated` holds the generated chapters by their path in the docs folder ("generated/partners.md"),
+    as this build made them for its audience: a page under docs/generated is taken from there, never from
+    the disk, where another command may have left chapters for another audience."""
     problems: list[Problem] = []
     loaded = []
     for chapter in chapters:
         path = docs_dir / chapter.path
-        if not path.is_file():
+        if chapter.path.startswith(f"{GENERATED_FOLDER}/"):
+            source = (generated or {}).get(chapter.path)
+        else:
+            source = path.read_text(encoding="utf-8") if path.is_file() else None
+        if source is None:
             problems.append(Problem(display_path(path, project_root), None, None,
                                     "a chapter file named in the nav of mkdocs.yml", "nothing there"))
             continue
-        source = path.read_text(encoding="utf-8")
         body, meta = get_data(source)
         if meta.get("pdf") is False:
             continue
@@ -71,8 +80,9 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
                 continue
         markup = PrintMarkup(chapter, in_print)
         md = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions)
-        # As on the site (plugin.on_page_content): only allow-listed markup reaches the PDF renderer.
-        text = clean_html(md.convert(body + abbreviations))
+        # As on the site (plugin.on_page_content): only allow-listed markup reaches the PDF renderer, and of
+        # links and images only those a PDF may hold.
+        text = clean_html(md.convert(body + abbreviations), attribute_filter=print_url)
         rendered.append(RenderedChapter(chapter, text, meta.get("pdf") == "before-contents",
                                         markup.found.headings, markup.found.captions))
     if problems:

@@ -6,6 +6,11 @@ point inside the document; images resolve from the docs folder; footnotes
 move to where they are called so that they print at the foot of their page;
 tables and figures get their numbers ("Table 2.3"); headings are collected
 for the contents and the chapter heading gets its number.
+
+`print_url` then decides, for every link and image of the finished HTML (raw
+HTML in author pages included, which the tree processor never sees), what a PDF
+may hold: WeasyPrint resolves any other address against the docs folder, so
+`<a href="/etc/passwd">` would become a file:// link naming the build machine.
 """
 
 from __future__ import annotations
@@ -21,6 +26,27 @@ from .outline import PrintChapter
 
 # Between a chapter's slug and an id of its own: "ch-partner-inputs--pi-004". Slugs hold no "--".
 PREFIX_SEPARATOR = "--"
+
+# The only links a PDF or Word version may hold besides those inside the document.
+OUTSIDE_LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def print_url(tag: str, attribute: str, value: str) -> str | None:
+    """The value an attribute keeps in print, or None to drop it (the words of a link stay, an image prints
+    its alt text). Links: inside the document (`#…`) or to the web; images: paths inside the docs folder,
+    which the renderers' own rules then check."""
+    if (tag, attribute) == ("a", "href"):
+        parts = urlsplit(value.strip())
+        inside = value.strip().startswith("#") and len(value.strip()) > 1
+        outside = parts.scheme in OUTSIDE_LINK_SCHEMES and bool(parts.netloc or parts.scheme == "mailto")
+        return value if inside or outside else None
+    if (tag, attribute) == ("img", "src"):
+        parts = urlsplit(value.strip())
+        path = posixpath.normpath(unquote(parts.path)) if parts.path else ""
+        escapes = path in ("", ".", "..") or path.startswith(("/", "../")) or "\\" in value
+        relative = not parts.scheme and not parts.netloc and not escapes
+        return value if relative else None
+    return value
 
 
 @dataclass

@@ -1,14 +1,24 @@
 """Stage 3a: the MkDocs plugin that keeps the site in step with the inputs.
 
-Before each build it validates the inputs and rewrites the generated chapters
-(only files whose text changed, so `mkdocs serve` does not loop); it expands
-author macros on each page; it passes each page's HTML through the allow-list
-of safe_html; it puts the edition into the theme's context for the draft
-banner; and under `mkdocs serve` it watches the inputs.
+Before each build it refuses what in docs/ the site may not publish (symlinks
+out of the project, FIFOs, ...), validates the inputs and makes the generated
+chapters in memory; it adds them to the site as virtual files, in place of
+anything under docs/generated on disk (which another command may have written
+for another audience); it expands author macros on each page; it passes each
+page's HTML through the allow-list of safe_html; it puts the edition into the
+theme's context for the draft banner and, for a draft, keeps search engines out
+(robots.txt here, a robots meta tag in the theme); and under `mkdocs serve` it
+watches the inputs.
+
+`strategy build` hands it the records and chapters it made (`Preset`), so the
+site and the print edition show the same text, read once.
 """
 
 from __future__ import annotations
 
+import logging
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +27,34 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from ..chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters, write_chapters
+from ..chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
+from ..lock import build_lock
 from ..problems import ProblemsFound, display_path
+from ..project import Project, docs_problems
 from ..safe_html import clean_html
+
+log = logging.getLogger("mkdocs.plugins.strategy")
+
+# A draft is for review, not for search engines: the whole site is out of bounds to crawlers.
+ROBOTS_TXT = "robots.txt"
+DRAFT_ROBOTS = "User-agent: *\nDisallow: /\n"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """What `strategy build` read and made once, for the site to use as they are."""
+
+    publication: Publication
+    inputs: StrategyInputs
+    chapters: list[Chapter]
 
 
 class StrategyPluginConfig(base.Config):
@@ -36,19 +63,58 @@ class StrategyPluginConfig(base.Config):
 
 
 class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
+    preset: Preset | None = None
+    command: str | None = None  # "build", "serve", "gh-deploy"; None when `strategy build` runs MkDocs
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+        self.lock = ExitStack()
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent
         self.audience = Audience(self.config.audience)
-        self.publication = _or_fail(lambda: load_publication(self.root / self.config.publication, self.root))
+        self.publication = self.preset.publication if self.preset else _or_fail(
+            lambda: load_publication(self.root / self.config.publication, self.root))
         self.inputs_folder = self.root / self.publication.inputs_folder
         config.extra["strategy"] = banner_context(self.publication, self.audience)
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
-        self.inputs: StrategyInputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
-        chapters = _or_fail(lambda: generate_chapters(self.inputs, self.audience, author_text(Path(config.docs_dir))))
-        write_chapters(chapters, Path(config.docs_dir) / GENERATED_FOLDER)
+        # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
+        if self.command in ("build", "gh-deploy"):
+            _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
+        # Before MkDocs walks docs/: it would follow a symlinked folder round a loop, and copy what a link
+        # leads to into the site.
+        if problems := docs_problems(Project(self.root), self.inputs_folder):
+            raise PluginError(ProblemsFound(problems).report())
+        if self.preset:
+            self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
+        else:
+            self.inputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
+            self.chapters = _or_fail(lambda: generate_chapters(self.inputs, self.audience,
+                                                               author_text(Path(config.docs_dir))))
         self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """The generated chapters from memory. Whatever docs/generated holds on disk (written by `strategy
+        chapters`, perhaps for an internal audience) is left out, so it can never be published."""
+        for file in [f for f in files if f.src_uri.startswith(f"{GENERATED_FOLDER}/")]:
+            files.remove(file)
+        for chapter in self.chapters:
+            files.append(File.generated(config, chapter.path, content=chapter.content))
+        if not self.publication.edition.final:
+            if author_robots := files.get_file_from_path(ROBOTS_TXT):
+                files.remove(author_robots)
+            files.append(File.generated(config, ROBOTS_TXT, content=DRAFT_ROBOTS))
+        return files
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.command:
+            self.lock.close()
+
+    def on_build_error(self, error: Exception) -> None:
+        if self.command:
+            self.lock.close()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.inputs_folder))
