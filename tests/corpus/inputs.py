@@ -205,8 +205,14 @@ def unix_socket(relative: str):
         import socket
         path = root / relative
         path.unlink(missing_ok=True)
-        with socket.socket(socket.AF_UNIX) as listener:
-            listener.bind(str(path))  # the socket file stays after the close
+        # A socket's path may hold at most 107 bytes; the folder's descriptor keeps it short however deep
+        # the test's temporary folder is.
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            with socket.socket(socket.AF_UNIX) as listener:
+                listener.bind(f"/proc/self/fd/{folder}/{path.name}")  # the socket file stays after the close
+        finally:
+            os.close(folder)
     return make
 
 
