@@ -72,4 +72,17 @@ def check(project: Project) -> StrategyInputs:
         problems += found.problems
     if problems:
         raise ProblemsFound(problems)
+    problems = _fact_problems(project, publication, inputs)
+    if [p for p in problems if p.severity == "error"]:
+        raise ProblemsFound(problems)
+    inputs.warnings.extend(problems)
     return inputs
+
+
+def _fact_problems(project: Project, publication: Publication, inputs: StrategyInputs) -> list[Problem]:
+    """Headline figures typed by hand, illustrative records and placeholders (facts.py): warnings in a draft,
+    problems in a final edition; and figure macros that a build could not expand."""
+    from .facts import fact_problems, figure_macro_problems
+
+    return [*fact_problems(project.root, publication, inputs.headline),
+            *figure_macro_problems(project.root, inputs.headline)]

@@ -31,6 +31,7 @@ PARTNER_INPUTS = "partner-inputs"
 MEETING = "meeting.yaml"
 RESULTS_SUMMARY = "results/summary.yaml"
 COUNTRY_RESULTS = "results/countries.csv"
+HEADLINE_FIGURES = "headline-figures.yaml"  # optional: without it, pages cannot use {{ figure(...) }}
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class StrategyInputs:
     origins: dict[str, Origin] = field(default_factory=dict)
     # What the author should look at but does not stop a build (Problem.severity == "warning").
     warnings: list[Problem] = field(default_factory=list)
+    headline: r.HeadlineFigures | None = None  # inputs/headline-figures.yaml, when the project has one
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
@@ -173,6 +175,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     country_results = reader.many(results_source, r.CountryResult, "country")
     if summary:
         reader.record_at("ResultsSummary", summary_source, ())
+    headline = _headline_figures(reader, summary, summary_source)
 
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
@@ -189,11 +192,26 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         country_results=country_results,
         origins=reader.origins,
         warnings=reader.warnings,
+        headline=headline,
     )
     problems = check_consistency(inputs, reader.where)
     if problems:
         raise ProblemsFound(problems)
     return inputs
+
+
+def _headline_figures(reader: _Reader, summary: r.ResultsSummary | None,
+                      summary_source: SourceData) -> r.HeadlineFigures | None:
+    from ..facts import headline_problems  # the rules about headline figures live with the prose check
+
+    if not (reader.folder / HEADLINE_FIGURES).exists():
+        return None
+    source = reader.yaml(HEADLINE_FIGURES)
+    headline = None if source.problems else reader.one(source, r.HeadlineFigures, source.data)
+    if headline:
+        reader.record_at("HeadlineFigures", source, ())
+        reader.problems += headline_problems(headline, source, summary, summary_source)
+    return headline
 
 
 def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
