@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .inputs.records import HeadlineFigure, HeadlineFigures, Publication, ResultsSummary
+from .inputs.sources import dotted
 from .problems import Problem, display_path, warning
 
 HEADLINE_FILE = "headline-figures.yaml"
@@ -34,9 +35,8 @@ _MACRO = re.compile(r"\{\{.*?\}\}")
 # --- the record -------------------------------------------------------------------------------------------
 
 
-def headline_problems(headline: HeadlineFigures, source, summary: ResultsSummary | None,
-                      summary_source) -> list[Problem]:
-    """Every figure ID once, every source named exists, and results/summary.yaml agrees with the record."""
+def headline_problems(headline: HeadlineFigures, source) -> list[Problem]:
+    """Every figure ID once, and every source named exists."""
     problems = []
     known_sources = {s.id for s in headline.sources}
     if headline.source not in known_sources:
@@ -46,20 +46,18 @@ def headline_problems(headline: HeadlineFigures, source, summary: ResultsSummary
     seen: set[str] = set()
     for index, item in enumerate(headline.figures):
         if item.id in seen:
-            problems.append(Problem(source.file, source.line_of(("figures", index, "id")), f"figures.{index}.id",
+            problems.append(Problem(source.file, source.line_of(("figures", index, "id")), dotted(("figures", index, "id")),
                                     "a unique figure ID", f"'{item.id}' again"))
         seen.add(item.id)
         for u, update in enumerate(item.updates):
             if update.source not in known_sources:
                 problems.append(Problem(source.file, source.line_of(("figures", index, "updates", u, "source")),
-                                        f"figures.{index}.updates.{u}.source",
+                                        dotted(("figures", index, "updates", u, "source")),
                                         "its own source, one of the sources listed", f"'{update.source}'"))
-    if summary is not None:
-        problems += _summary_agrees(headline, summary, summary_source)
     return problems
 
 
-def _summary_agrees(headline: HeadlineFigures, summary: ResultsSummary, where) -> list[Problem]:
+def summary_agrees(headline: HeadlineFigures, summary: ResultsSummary, where) -> list[Problem]:
     """The results chapter's totals are the headline figures: a copy that drifts is an error."""
     pairs = []
     changes = headline.figure("institutional-changes")
@@ -231,8 +229,8 @@ _PLACEHOLDERS = [
 ]
 
 
-def illustrative_records(inputs_folder: Path, root: Path) -> list[tuple[str, list[int]]]:
-    """(file, lines) of every input file that holds illustrative records: `illustrative: true` (or an
+def illustrative_records(inputs_folder: Path, root: Path) -> list[tuple[str, list[int], str]]:
+    """(file, lines, the first such line) of every input file that holds illustrative records: `illustrative: true` (or an
     `illustrative_note`) in YAML, a true `illustrative` cell in CSV."""
     out = []
     if not inputs_folder.is_dir():
@@ -244,7 +242,8 @@ def illustrative_records(inputs_folder: Path, root: Path) -> list[tuple[str, lis
         lines = _illustrative_yaml(path) if suffix in (".yaml", ".yml") else \
             _illustrative_csv(path) if suffix == ".csv" else []
         if lines:
-            out.append((display_path(path, root), lines))
+            first = path.read_text(encoding="utf-8-sig").splitlines()[lines[0] - 1].strip().lstrip("- ")
+            out.append((display_path(path, root), lines, first[:40]))
     return out
 
 
@@ -298,8 +297,8 @@ def fact_problems(root: Path, publication: Publication, headline: HeadlineFigure
         part = {"(target)": ', "target"', "(update)": ', "update"'}.get(label.split(" ")[-1], "")
         problems.append(report(file, line, None, f'the headline figure through {{{{ figure("{figure_id}"{part}) }}}}'
                                f" (inputs/{HEADLINE_FILE})", f"'{typed}' typed by hand"))
-    for file, lines in illustrative_records(inputs_folder, root):
-        found = "illustrative: true" if len(lines) == 1 else \
+    for file, lines, first in illustrative_records(inputs_folder, root):
+        found = f"'{first}'" if len(lines) == 1 else \
             f"{len(lines)} illustrative records (lines {', '.join(map(str, lines))})"
         problems.append(report(file, lines[0], "illustrative", f"real data{data_why}", found))
     for file, line, what, text in placeholders(root, inputs_folder):

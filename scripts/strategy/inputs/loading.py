@@ -148,6 +148,7 @@ class _Reader:
 
 def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInputs:
     """Read and validate every input; raise ProblemsFound listing all problems."""
+    from ..facts import summary_agrees
     from .consistency import check_consistency
 
     folder = Path(folder)
@@ -175,7 +176,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     country_results = reader.many(results_source, r.CountryResult, "country")
     if summary:
         reader.record_at("ResultsSummary", summary_source, ())
-    headline = _headline_figures(reader, summary, summary_source)
+    headline = _headline_figures(reader)
 
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
@@ -195,13 +196,14 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         headline=headline,
     )
     problems = check_consistency(inputs, reader.where)
+    if headline:
+        problems += summary_agrees(headline, summary, summary_source)
     if problems:
         raise ProblemsFound(problems)
     return inputs
 
 
-def _headline_figures(reader: _Reader, summary: r.ResultsSummary | None,
-                      summary_source: SourceData) -> r.HeadlineFigures | None:
+def _headline_figures(reader: _Reader) -> r.HeadlineFigures | None:
     from ..facts import headline_problems  # the rules about headline figures live with the prose check
 
     if not (reader.folder / HEADLINE_FIGURES).exists():
@@ -210,7 +212,7 @@ def _headline_figures(reader: _Reader, summary: r.ResultsSummary | None,
     headline = None if source.problems else reader.one(source, r.HeadlineFigures, source.data)
     if headline:
         reader.record_at("HeadlineFigures", source, ())
-        reader.problems += headline_problems(headline, source, summary, summary_source)
+        reader.problems += headline_problems(headline, source)
     return headline
 
 
