@@ -63,14 +63,16 @@ def illustrative_mark() -> str:
             'example: not real data">Illustrative</span>')
 
 
-def _mark_line(illustrative: bool) -> str:
-    return f'<p class="illustrative-label" markdown="1">{illustrative_mark()}</p>\n\n' if illustrative else ""
+def illustrative_label(illustrative: bool, kind: str = "") -> str:
+    """The mark on a line of its own (above a caption, under a heading), or nothing for real data."""
+    classes = f"illustrative-label {kind}".strip()
+    return f'<p class="{classes}" markdown="1">{illustrative_mark()}</p>\n\n' if illustrative else ""
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = (), *,
           caption: str | None = None, table_id: str | None = None, illustrative: bool = False) -> str:
     """A pipe table; `numeric` columns are right-aligned. A caption (with an id) makes it a numbered table.
-    A table made from illustrative records carries the mark under its caption."""
+    A table made from illustrative records carries the mark above its caption."""
     align = ["---:" if i in numeric else ":---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
     for row in rows:
@@ -79,7 +81,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     ident = f' id="{table_id}"' if table_id else ""
     wide = " wide" if len(headers) > 5 else ""
     title = f'<p class="table-caption" markdown="1">{caption}</p>\n\n' if caption else ""
-    return (f'<div class="data-table{wide}"{ident} markdown="1">\n\n{title}{_mark_line(illustrative)}' + "\n".join(lines)
+    return (f'<div class="data-table{wide}"{ident} markdown="1">\n\n{illustrative_label(illustrative)}{title}'
+            + "\n".join(lines)
             + "\n\n</div>")
 
 
@@ -89,8 +92,11 @@ def figure(chart, figure_id: str) -> str:
 
     alt = chart.alt.replace("[", "(").replace("]", ")")
     data = table(chart.data_headers, chart.data_rows, numeric=tuple(range(1, len(chart.data_headers))))
-    return (f'<figure id="{figure_id}" markdown="1">\n\n<figcaption>{md_escape(chart.title)}</figcaption>\n\n'
-            f"{_mark_line(chart.illustrative)}![{alt}]({CHARTS_FOLDER}/{chart.file_name})\n\n"
+    # The mark goes before the figure, not inside it: pandoc turns a figure holding more than its image and
+    # caption into a table in the Word version.
+    return (f"{illustrative_label(chart.illustrative, 'for-figure')}"
+            f'<figure id="{figure_id}" markdown="1">\n\n<figcaption>{md_escape(chart.title)}</figcaption>\n\n'
+            f"![{alt}]({CHARTS_FOLDER}/{chart.file_name})\n\n"
             f'<details class="chart-data" markdown="1">\n<summary>Data shown in this figure</summary>\n\n{data}\n\n'
             "</details>\n\n</figure>\n")
 

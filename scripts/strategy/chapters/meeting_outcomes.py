@@ -15,7 +15,9 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
     meeting = inputs.meeting
     out = [front_matter(TITLE, "Objectives, sessions, speakers, key messages and outcomes of the partners meeting."),
            f"# {TITLE}\n"]
-    out.append(key_messages(_messages(inputs, audience), illustrative=meeting.illustrative))
+    messages = _messages(inputs, audience)
+    # The last message states the objectives, which are real; the others count the (invented) sessions.
+    out.append(key_messages(messages, illustrative=[meeting.illustrative] * (len(messages) - 1) + [False]))
     # What is real (from the meeting's own source) and what is invented, said where the reader meets it.
     note = f" Source: {md_escape(meeting.source.rstrip('.'))}." if meeting.source else ""
     if meeting.illustrative:
