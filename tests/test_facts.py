@@ -13,7 +13,6 @@ import datetime as dt
 import html
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader

@@ -15,6 +15,7 @@ Only reading and pattern matching here: `strategy check` imports this module and
 from __future__ import annotations
 
 import csv
+import difflib
 import html
 import re
 from collections.abc import Iterator
@@ -90,8 +91,6 @@ def render_figure(headline: HeadlineFigures | None, figure_id: str, part: str) -
         return None, f"a headline figure: this project has no inputs/{HEADLINE_FILE}"
     item = headline.figure(figure_id)
     if item is None:
-        import difflib
-
         guess = difflib.get_close_matches(figure_id, [f.id for f in headline.figures], n=1)
         hint = f" (did you mean {guess[0]}?)" if guess else ""
         return None, f"the ID of a headline figure in inputs/{HEADLINE_FILE}{hint}"
