@@ -104,7 +104,9 @@ def render_figure(headline: HeadlineFigures | None, figure_id: str, part: str) -
             return None, f"a figure with a dated update (figure '{figure_id}' has none)"
         update = max(item.updates, key=lambda u: u.as_of)
         later = headline.source_of(update.source)
-        where = f"[{_md(later.title)}]({later.url})" if later else _md(update.source)
+        # The source as text, not a link: WeasyPrint leaves a link that wraps over two lines outside the
+        # PDF's Link structure (PDF/UA, Matterhorn 28-011). The address stays in the record.
+        where = _md(later.title) if later else _md(update.source)
         return (f"{_span(update.text, f'Update of {_long_date(update.as_of)}', 'headline-figure headline-update')}"
                 f" (as of {_long_date(update.as_of)}; source: {where})"), None
     text = {"text": item.text, "target": item.target_text, "period": item.period}[part]

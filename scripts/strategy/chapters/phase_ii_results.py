@@ -99,7 +99,7 @@ def _headline_paragraph(inputs: StrategyInputs) -> str | None:
             f"{md_escape(figures['priority-countries'].text)}. In {md_escape(figures['period'].text)} it contributed "
             f"to **{md_escape(changes.text)}**{against(changes)}, and legal and effective coverage increased for "
             f"**{md_escape(people.text)}**{against(people)}."
-            + (f" Source: [{md_escape(source.title)}]({source.url}).\n" if source else "\n"))
+            + (f" Source: {md_escape(source.title)}.\n" if source else "\n"))
 
 
 def _messages(inputs: StrategyInputs) -> list[tuple[str, bool]]:
