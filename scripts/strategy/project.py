@@ -93,6 +93,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     found = consent_problems(inputs, audience, project.root, publication)
     found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
     found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS)
+    found += _fact_problems(project, publication, inputs)
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)
@@ -159,3 +160,12 @@ def _kind(mode: int) -> str:
 def _shown_path(path: Path, root: Path) -> str:
     """The path of an entry itself (never of what a symlink leads to), relative to the project."""
     return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _fact_problems(project: Project, publication: Publication, inputs: StrategyInputs) -> list[Problem]:
+    """Headline figures typed by hand, illustrative records and placeholders (facts.py): warnings in a draft,
+    problems in a final edition; and figure macros that a build could not expand."""
+    from .facts import fact_problems, figure_macro_problems
+
+    return [*fact_problems(project.root, publication, inputs.headline),
+            *figure_macro_problems(project.root, inputs.headline)]

@@ -56,6 +56,7 @@ class Chart:
     data_rows: list[list[str]]
     # The same chart as an image for the Word version: Word before 2016 and LibreOffice show no SVG there.
     png: bytes = b""
+    illustrative: bool = False  # drawn from illustrative records: marked in the image and beside its caption
 
     @property
     def png_file_name(self) -> str:
@@ -94,6 +95,7 @@ def _targets(inputs: StrategyInputs) -> Chart:
     bottom.set_xlabel("People covered (millions)")
     fig.legend(handles=top.containers[:2], labels=["Target", "Achieved"], loc="outside upper right", ncols=2)
     fig.get_layout_engine().set(h_pad=0.06)
+    illustrative = _stamp(fig, bool(summary.illustrative_note))
     people = "; ".join(f"{p.dimension.label.lower()} {millions(p.achieved)} of {millions(p.target)} "
                        f"({percent(p.achieved, p.target)})" for p in summary.people)
     title = "Phase II targets and achievements"
@@ -105,7 +107,7 @@ def _targets(inputs: StrategyInputs) -> Chart:
     rows += [[f"People: {p.dimension.label.lower()}", number(p.target), number(p.achieved),
               percent(p.achieved, p.target)] for p in summary.people]
     return Chart("results-targets.svg", _svg(fig, title, alt), title, alt,
-                 ["Indicator", "Target", "Achieved", "Share of target"], rows, _png(fig))
+                 ["Indicator", "Target", "Achieved", "Share of target"], rows, _png(fig), illustrative)
 
 
 def _changes_by_region(inputs: StrategyInputs) -> Chart:
@@ -119,12 +121,13 @@ def _changes_by_region(inputs: StrategyInputs) -> Chart:
     _category_axis(ax, labels, max(values, default=0), integer=True)
     ax.set_xlabel("Institutional changes (number)")
     total = sum(values)
+    illustrative = _stamp(fig, any(r.illustrative for r in inputs.country_results))
     title = "Phase II institutional changes by ILO region"
     alt = (f"Bar chart of the {number(total)} institutional changes of Phase II by ILO region, largest first: "
            + ", ".join(f"{region.label} {number(v)}" for (region, _), v in zip(groups, values)) + ".")
     rows = [[region.label, number(len(group)), number(v)] for (region, group), v in zip(groups, values)]
     return Chart("results-regions.svg", _svg(fig, title, alt), title, alt,
-                 ["Region", "Countries", "Institutional changes"], rows, _png(fig))
+                 ["Region", "Countries", "Institutional changes"], rows, _png(fig), illustrative)
 
 
 def _people_by_region(inputs: StrategyInputs) -> Chart:
@@ -144,6 +147,7 @@ def _people_by_region(inputs: StrategyInputs) -> Chart:
     _category_axis(ax, [region.label for region, _ in groups], max(left, default=0), integer=False)
     ax.set_xlabel("People covered (millions)")
     fig.legend(loc="outside upper left", ncols=len(dimensions), handlelength=1.2, columnspacing=1.2)
+    illustrative = _stamp(fig, any(r.illustrative for r in inputs.country_results))
     title = "People covered in Phase II by region and coverage dimension"
     totals = [sum(values) for _, values in groups]
     by_dimension = ", ".join(f"{d.label.lower()} {millions(sum(v[i] for _, v in groups))}"
@@ -153,7 +157,16 @@ def _people_by_region(inputs: StrategyInputs) -> Chart:
            + f". Across all regions: {by_dimension}.")
     rows = [[region.label, *(number(v) for v in values), number(t)] for (region, values), t in zip(groups, totals)]
     return Chart("results-people.svg", _svg(fig, title, alt), title, alt,
-                 ["Region", *(d.label for d in dimensions), "Total"], rows, _png(fig))
+                 ["Region", *(d.label for d in dimensions), "Total"], rows, _png(fig), illustrative)
+
+
+def _stamp(fig: Figure, illustrative: bool) -> bool:
+    """Mark a chart drawn from illustrative records in the image itself, so that a copy taken out of the
+    document keeps the mark (the caption's mark is the one that reaches the PDF's text)."""
+    if illustrative:
+        fig.text(0.995, 0.005, "Illustrative data", ha="right", va="bottom", fontsize=7, color=ORANGE,
+                 fontweight="bold")
+    return illustrative
 
 
 def _by_region(inputs: StrategyInputs) -> dict[Region, list[CountryResult]]:

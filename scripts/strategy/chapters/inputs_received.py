@@ -81,7 +81,8 @@ def _by_timing(items: list[PartnerInput], audience: Audience) -> str:
         how = "; ".join(f"{name.lower()}: {count}" for name, count in sorted(channels.items()))
         rows.append([timing.label, number(len(group)), how or "–", _links(group, audience)])
     return table(["When", "Inputs", "How they came in", "Input IDs"], rows, numeric=(1,),
-                 caption="Inputs before and during the partners meeting", table_id="tbl-by-timing")
+                 caption="Inputs before and during the partners meeting", table_id="tbl-by-timing",
+                 illustrative=any(i.illustrative for i in items))
 
 
 def _by_kind(inputs: StrategyInputs, items: list[PartnerInput], audience: Audience) -> str:
@@ -110,7 +111,8 @@ def _by_partner_attribute(inputs: StrategyInputs, items: list[PartnerInput], aud
     rows.append(["**Total**", f"**{number(len({i.partner for i in items}))}**", f"**{number(len(items))}**", ""])
     ids = "Named input IDs" if named_only else "Input IDs"
     return table([header, "Partners", "Inputs", ids], rows, numeric=(1, 2), caption=caption,
-                 table_id=table_id) + _note(merged)
+                 table_id=table_id,
+                 illustrative=any(i.illustrative for i in items)) + _note(merged)
 
 
 def _protected(cells: list[Cell], inputs: StrategyInputs, audience: Audience) -> tuple[list[Cell], bool]:
@@ -137,7 +139,8 @@ def _by_theme(inputs: StrategyInputs, items: list[PartnerInput], audience: Audie
     note = (f"\n\nNo input named these thematic areas: {', '.join(md_escape(t) for t in unmentioned)}."
             if unmentioned else "")
     return table(["Thematic area", "Partners", "Input IDs"], rows, numeric=(1,),
-                 caption="Partners naming each thematic area", table_id="tbl-by-theme") + note + _note(merged)
+                 caption="Partners naming each thematic area", table_id="tbl-by-theme",
+                 illustrative=any(i.illustrative for i in items)) + note + _note(merged)
 
 
 def _priorities(inputs: StrategyInputs, audience: Audience) -> str:
@@ -146,7 +149,8 @@ def _priorities(inputs: StrategyInputs, audience: Audience) -> str:
         rows.append([str(rank), priority_link(support.priority.id, support.priority.title),
                      number(len(support.partners)), _links(support.inputs, audience)])
     return table(["Rank", "Priority", "Partners", "Input IDs"], rows, numeric=(0, 2),
-                 caption="Proposed priorities for Phase III, by partner support", table_id="tbl-priorities")
+                 caption="Proposed priorities for Phase III, by partner support", table_id="tbl-priorities",
+                 illustrative=any(i.illustrative for s in ranked_priorities(inputs) for i in s.inputs))
 
 
 def _quotes(inputs: StrategyInputs, shown: list[PartnerInput], audience: Audience) -> str:
@@ -163,5 +167,6 @@ def _quotes(inputs: StrategyInputs, shown: list[PartnerInput], audience: Audienc
         item = chosen.get(kind)
         if item:
             who = md_escape(attribution(item, inputs.partner_of(item), audience))
-            blocks.append(quote_block(partner_text(item.key_quote), f"{who} ({input_link(item)})"))
+            blocks.append(quote_block(partner_text(item.key_quote), f"{who} ({input_link(item)})",
+                                      illustrative=item.illustrative))
     return "\n\n".join(blocks) + "\n"

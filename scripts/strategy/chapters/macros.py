@@ -1,4 +1,5 @@
-"""Macros in author chapters: `{{ quote("PI-012") }}` pulls a partner input into prose.
+"""Macros in author chapters: `{{ quote("PI-012") }}` pulls a partner input into prose, and
+`{{ figure("institutional-changes") }}` states a headline figure from inputs/headline-figures.yaml.
 
 Expansion is plain pattern matching, not a template engine, so nothing a
 partner wrote is ever evaluated. An unknown macro or ID stops the build with
@@ -14,6 +15,7 @@ import difflib
 import posixpath
 import re
 
+from ..facts import FIGURE_CALL, render_figure
 from ..inputs import StrategyInputs
 from ..problems import Problem, ProblemsFound
 from . import GENERATED_FOLDER
@@ -43,9 +45,16 @@ def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, 
 
     def replace(match: re.Match) -> str:
         line = first_line + markdown.count("\n", 0, match.start())
+        figure = FIGURE_CALL.fullmatch(match.group("body"))
+        if figure:
+            text, expected = render_figure(inputs.headline, figure.group("id"), figure.group("part") or "")
+            if expected:
+                problems.append(Problem(file, line, None, expected, f"'{match.group(0)}'"))
+            return text or match.group(0)
         quote = _QUOTE.fullmatch(match.group("body"))
         if not quote:
-            problems.append(Problem(file, line, None, 'a known macro: {{ quote("PI-001") }}',
+            problems.append(Problem(file, line, None,
+                                    'a known macro: {{ quote("PI-001") }} or {{ figure("institutional-changes") }}',
                                     f"'{match.group(0)}'"))
             return match.group(0)
         record_id = quote.group("id")
@@ -63,7 +72,7 @@ def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, 
         words = item.key_quote or (item.vision or item.country_experience or "").strip().split("\n\n")[0]
         who = md_escape(attribution(item, inputs.partner_of(item), audience))
         link = f"[{record_id}]({register}#{anchor(record_id)}){{: .record-id }}"
-        return "\n\n" + quote_block(partner_text(words), f"{who} ({link})") + "\n\n"
+        return "\n\n" + quote_block(partner_text(words), f"{who} ({link})", illustrative=item.illustrative) + "\n\n"
 
     expanded = _MACRO.sub(replace, markdown)
     if problems:

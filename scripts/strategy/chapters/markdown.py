@@ -57,9 +57,23 @@ def id_list(links: Sequence[str], hidden: int = 0, hidden_what: str = "withheld"
     return ", ".join(parts) if parts else "none"
 
 
+def illustrative_mark() -> str:
+    """The visible mark on a table, chart, key message or quote made from illustrative records: a word of
+    text (not an icon), so that it reaches the PDF's text and the Word version too."""
+    return ('<span class="illustrative-mark" title="Made from illustrative records, invented for the bundled '
+            'example: not real data">Illustrative</span>')
+
+
+def illustrative_label(illustrative: bool, kind: str = "") -> str:
+    """The mark on a line of its own (above a caption, under a heading), or nothing for real data."""
+    classes = f"illustrative-label {kind}".strip()
+    return f'<p class="{classes}" markdown="1">{illustrative_mark()}</p>\n\n' if illustrative else ""
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = (), *,
-          caption: str | None = None, table_id: str | None = None) -> str:
-    """A pipe table; `numeric` columns are right-aligned. A caption (with an id) makes it a numbered table."""
+          caption: str | None = None, table_id: str | None = None, illustrative: bool = False) -> str:
+    """A pipe table; `numeric` columns are right-aligned. A caption (with an id) makes it a numbered table.
+    A table made from illustrative records carries the mark above its caption."""
     align = ["---:" if i in numeric else ":---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
     for row in rows:
@@ -68,7 +82,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     ident = f' id="{table_id}"' if table_id else ""
     wide = " wide" if len(headers) > 5 else ""
     title = f'<p class="table-caption" markdown="1">{caption}</p>\n\n' if caption else ""
-    return (f'<div class="data-table{wide}"{ident} markdown="1">\n\n{title}' + "\n".join(lines)
+    return (f'<div class="data-table{wide}"{ident} markdown="1">\n\n{illustrative_label(illustrative)}{title}'
+            + "\n".join(lines)
             + "\n\n</div>")
 
 
@@ -78,15 +93,21 @@ def figure(chart, figure_id: str) -> str:
 
     alt = chart.alt.replace("[", "(").replace("]", ")")
     data = table(chart.data_headers, chart.data_rows, numeric=tuple(range(1, len(chart.data_headers))))
-    return (f'<figure id="{figure_id}" markdown="1">\n\n<figcaption>{md_escape(chart.title)}</figcaption>\n\n'
+    # The mark goes before the figure, not inside it: pandoc turns a figure holding more than its image and
+    # caption into a table in the Word version.
+    return (f"{illustrative_label(chart.illustrative, 'for-figure')}"
+            f'<figure id="{figure_id}" markdown="1">\n\n<figcaption>{md_escape(chart.title)}</figcaption>\n\n'
             f"![{alt}]({CHARTS_FOLDER}/{chart.file_name})\n\n"
             f'<details class="chart-data" markdown="1">\n<summary>Data shown in this figure</summary>\n\n{data}\n\n'
             "</details>\n\n</figure>\n")
 
 
-def key_messages(messages: Sequence[str]) -> str:
-    """The "Key messages" box that opens every chapter, as author chapters write it."""
-    return '!!! abstract "Key messages"\n' + "\n".join(f"    - {m}" for m in messages) + "\n"
+def key_messages(messages: Sequence[str], illustrative: bool | Sequence[bool] = False) -> str:
+    """The "Key messages" box that opens every chapter, as author chapters write it. Each message made from
+    illustrative records (`illustrative`: one flag for all, or one per message) carries the mark."""
+    flags = [illustrative] * len(messages) if isinstance(illustrative, bool) else list(illustrative)
+    return '!!! abstract "Key messages"\n' + "\n".join(
+        f"    - {illustrative_mark() + ' ' if flag else ''}{m}" for m, flag in zip(messages, flags)) + "\n"
 
 
 def long_date(day) -> str:
@@ -225,10 +246,11 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]{}#|])", r"\\\1", text)
 
 
-def quote_block(markdown: str, attribution: str) -> str:
-    """A partner's words with who said them, as consent allows."""
+def quote_block(markdown: str, attribution: str, illustrative: bool = False) -> str:
+    """A partner's words with who said them, as consent allows; an invented quote carries the mark."""
+    mark = f" {illustrative_mark()}" if illustrative else ""
     return (f'<blockquote class="partner-input" markdown="1">\n\n{markdown.strip()}\n\n'
-            f'<p class="attribution" markdown="1">— {attribution}</p>\n\n</blockquote>')
+            f'<p class="attribution" markdown="1">— {attribution}{mark}</p>\n\n</blockquote>')
 
 
 def front_matter(title: str, description: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..inputs import StrategyInputs
 from ..inputs.records import Speaker
 from .consent import Audience, may_show
-from .markdown import anchor, front_matter, key_messages, long_date, id_list, input_link, md_escape, priority_link
+from .markdown import (anchor, front_matter, illustrative_mark, key_messages, long_date, id_list, input_link,
+                       md_escape, priority_link)
 
 TITLE = "Outcomes of the partners meeting"
 
@@ -14,9 +15,14 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
     meeting = inputs.meeting
     out = [front_matter(TITLE, "Objectives, sessions, speakers, key messages and outcomes of the partners meeting."),
            f"# {TITLE}\n"]
-    out.append(key_messages(_messages(inputs, audience)))
-    note = " The meeting described here is illustrative: it was invented for the bundled example." \
-        if meeting.illustrative else ""
+    messages = _messages(inputs, audience)
+    # The last message states the objectives, which are real; the others count the (invented) sessions.
+    out.append(key_messages(messages, illustrative=[meeting.illustrative] * (len(messages) - 1) + [False]))
+    # What is real (from the meeting's own source) and what is invented, said where the reader meets it.
+    note = f" Source: {md_escape(meeting.source.rstrip('.'))}." if meeting.source else ""
+    if meeting.illustrative:
+        note += (f"\n\n{illustrative_mark()} The sessions below are illustrative: who spoke in each, their key "
+                 "messages and their outcomes were invented for the bundled example.")
     out.append(f"The {md_escape(meeting.title)} took place on {long_date(meeting.date)} ({md_escape(meeting.venue)}; "
                f"{md_escape(meeting.format.lower())} format). It had {len(meeting.objectives)} objectives and "
                f"{len(meeting.sessions)} sessions.{note}\n")
@@ -30,7 +36,8 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
         if origin:
             out.append(f"<!-- source: {origin} -->\n")
         objectives = ", ".join(session.objectives)
-        out.append(f"*Objectives served: {objectives}.*\n")
+        mark = f"{illustrative_mark()} " if meeting.illustrative else ""
+        out.append(f"{mark}*Objectives served: {objectives}.*\n")
         if session.chair:
             out.append(f"**Chair:** {_person(session.chair)}\n")
         out.append("**Speakers:**\n")
@@ -73,5 +80,5 @@ def _messages(inputs: StrategyInputs, audience: Audience) -> list[str]:
                         f"{md_escape(inputs.priorities[top].title.lower())} ({counts[top]} of "
                         f"{len(meeting.sessions)}).")
     messages.append(f"Its {len(meeting.objectives)} objectives ran from taking stock of Phase II to identifying "
-                    "Phase III priorities and resources.")
+                    "key priorities for Phase III.")
     return messages

@@ -31,5 +31,8 @@ def list_of_partners(inputs: StrategyInputs, audience: Audience) -> str:
                  md_escape(inputs.countries[p.country].name) if p.country else "–",
                  id_list([input_link(i) for i in named[p.id]])] for p in partners]
         out.append(table(["Partner", "Region", "Country", "Inputs"], rows,
-                         caption=kind.label, table_id=f"tbl-partners-{kind.value}") + "\n")
+                         caption=kind.label, table_id=f"tbl-partners-{kind.value}",
+                         illustrative=any(i.illustrative or inputs.partners[p].illustrative
+                                          for p in named for i in named[p] if inputs.partners[p].kind is kind))
+                   + "\n")
     return "\n".join(out)

@@ -20,8 +20,10 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience, charts: list[Ch
     people_achieved = sum(p.achieved for p in summary.people)
     out = [front_matter(TITLE, "Phase II targets against achievements, overall, by region and by country."),
            f"# {TITLE}\n"]
-    out.append(key_messages(_messages(inputs)))
-    out.append(f"In {md_escape(summary.phase)}, the Programme worked in {summary.priority_countries} priority "
+    messages = _messages(inputs)
+    out.append(key_messages([m for m, _ in messages], illustrative=[flag for _, flag in messages]))
+    out.append(_headline_paragraph(inputs) or
+               f"In {md_escape(summary.phase)}, the Programme worked in {summary.priority_countries} priority "
                f"countries. Over {md_escape(summary.reporting_period)} it contributed to "
                f"**{number(changes.achieved)} institutional changes** against a target of {number(changes.target)} "
                f"({percent(changes.achieved, changes.target)} of the target), and extended coverage to "
@@ -38,7 +40,8 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience, charts: list[Ch
     rows.append(["**People: all dimensions**", f"**{number(people_target)}**", f"**{number(people_achieved)}**",
                  f"**{percent(people_achieved, people_target)}**"])
     out.append(table(["Indicator", "Target", "Achieved", "Share of target"], rows, numeric=(1, 2, 3),
-                     caption="Phase II targets and achievements", table_id="tbl-targets") + "\n")
+                     caption="Phase II targets and achievements", table_id="tbl-targets",
+                     illustrative=bool(summary.illustrative_note)) + "\n")
     out.append(f"Source: {md_escape(summary.source.rstrip('.'))}.\n")
     figures = {c.file_name.removesuffix(".svg"): figure(c, f"fig-{c.file_name.removesuffix('.svg')}") for c in charts}
     out.append(figures.pop("results-targets", ""))
@@ -57,7 +60,8 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience, charts: list[Ch
                          *(number(sum(r.people(d) for r in group)) for d in dimensions)])
     headers = ["Region", "Countries", "Institutional changes", *(d.label for d in dimensions)]
     out.append(table(headers, rows, numeric=tuple(range(1, len(headers))),
-                     caption="Phase II results by region", table_id="tbl-regions") + "\n")
+                     caption="Phase II results by region", table_id="tbl-regions",
+                     illustrative=any(r.illustrative for r in inputs.country_results)) + "\n")
     out.extend(figures.values())
 
     out.append("## Results by country\n")
@@ -74,13 +78,32 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience, charts: list[Ch
         headers = ["Country", "Institutional changes", *(d.label for d in dimensions)]
         out.append(table(headers, rows, numeric=tuple(range(1, len(headers))),
                          caption=f"Phase II results by country: {region.label}",
-                         table_id=f"tbl-countries-{region.value}") + "\n")
+                         table_id=f"tbl-countries-{region.value}",
+                         illustrative=any(r.illustrative for r in group)) + "\n")
     return "\n".join(out)
 
 
 
 
-def _messages(inputs: StrategyInputs) -> list[str]:
+def _headline_paragraph(inputs: StrategyInputs) -> str | None:
+    """The headline figures as the one record states them, with its source; None without that record."""
+    headline = inputs.headline
+    figures = {f: headline.figure(f) for f in ("priority-countries", "period", "institutional-changes", "people")} \
+        if headline else {}
+    if not figures or None in figures.values():
+        return None
+    source = headline.source_of(headline.source)
+    changes, people = figures["institutional-changes"], figures["people"]
+    against = lambda f: f", against {md_escape(f.target_text)}" if f.target_text else ""  # noqa: E731
+    return (f"In {md_escape(inputs.results.phase)}, the Programme worked in "
+            f"{md_escape(figures['priority-countries'].text)}. In {md_escape(figures['period'].text)} it contributed "
+            f"to **{md_escape(changes.text)}**{against(changes)}, and legal and effective coverage increased for "
+            f"**{md_escape(people.text)}**{against(people)}."
+            + (f" Source: {md_escape(source.title)}.\n" if source else "\n"))
+
+
+def _messages(inputs: StrategyInputs) -> list[tuple[str, bool]]:
+    """Each key message, and whether it rests on illustrative records."""
     summary = inputs.results
     changes = summary.institutional_changes
     people = sum(p.achieved for p in summary.people)
@@ -90,15 +113,22 @@ def _messages(inputs: StrategyInputs) -> list[str]:
         by_region[inputs.countries[row.country].region] += row.institutional_changes
     top = max(by_region, key=by_region.get) if by_region else None
     short = [p for p in summary.people if p.achieved < p.target]
+    split_invented = bool(summary.illustrative_note)
+    rows_invented = any(r.illustrative for r in inputs.country_results)
+    headline = inputs.headline.figure("people") if inputs.headline else None
     messages = [
-        f"Phase II contributed to {number(changes.achieved)} institutional changes, "
-        f"{percent(changes.achieved, changes.target)} of its target of {number(changes.target)}.",
-        f"Coverage was extended to {millions(people)} people, {percent(people, target)} of the "
-        f"{millions(target)} targeted.",
+        (f"Phase II contributed to {number(changes.achieved)} institutional changes, "
+         f"{percent(changes.achieved, changes.target)} of its target of {number(changes.target)}.", False),
+        (f"Legal and effective coverage increased for {md_escape(headline.text)}"
+         + (f", against {md_escape(headline.target_text)}." if headline.target_text else "."), False)
+        if headline else
+        (f"Coverage was extended to {millions(people)} people, {percent(people, target)} of the "
+         f"{millions(target)} targeted.", split_invented),
     ]
     if top:
-        messages.append(f"{top.label} accounted for the most institutional changes ({number(by_region[top])}).")
+        messages.append((f"{top.label} accounted for the most institutional changes ({number(by_region[top])}).",
+                         rows_invented))
     if short:
         names = " and ".join(p.dimension.label.lower() for p in short)
-        messages.append(f"Targets were not reached for {names}: the gap Phase III inherits.")
+        messages.append((f"Targets were not reached for {names}: the gap Phase III inherits.", split_invented))
     return messages

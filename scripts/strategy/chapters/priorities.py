@@ -21,7 +21,7 @@ def priorities_chapter(inputs: StrategyInputs, audience: Audience) -> str:
         f"{len(ranking)} candidate priorities emerged from {len(inputs.partner_inputs)} partner inputs and "
         f"{len(inputs.meeting.sessions)} meeting sessions.",
         *(f"{md_escape(s.priority.title)}: proposed by {len(s.partners)} of {partners} partners." for s in top),
-    ]))
+    ], illustrative=any(i.illustrative for i in inputs.partner_inputs.values()) or inputs.meeting.illustrative))
     out.append(f"Partners' proposals and the meeting's sessions point to {len(ranking)} candidate priorities. "
                "They are listed by how many partners support each; every priority names the inputs and sessions "
                "behind it, and quotes some of the proposals.\n")
@@ -40,5 +40,6 @@ def priorities_chapter(inputs: StrategyInputs, audience: Audience) -> str:
         for item in visible[:PROPOSALS_SHOWN]:
             proposal = next(p.proposal for p in item.priorities if p.priority == priority.id)
             who = md_escape(attribution(item, inputs.partner_of(item), audience))
-            out.append(quote_block(partner_text(proposal), f"{who} ({input_link(item)})") + "\n")
+            out.append(quote_block(partner_text(proposal), f"{who} ({input_link(item)})",
+                                   illustrative=item.illustrative) + "\n")
     return "\n".join(out)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput
 from .consent import Audience, attribution, capitalise, may_name, may_show
-from .markdown import anchor, front_matter, long_date, md_escape, partner_text, priority_link, session_link
+from .markdown import (anchor, front_matter, illustrative_label, long_date, md_escape, partner_text, priority_link,
+                       session_link)
 
 TITLE = "Register of partner inputs"
 
@@ -33,7 +34,7 @@ def _entry(inputs: StrategyInputs, item: PartnerInput, audience: Audience) -> st
     partner = inputs.partner_of(item)
     named = may_name(item, audience)
     heading = md_escape(attribution(item, partner, audience))
-    lines = [f"## {item.id} · {heading} {{#{anchor(item.id)}}}\n"]
+    lines = [f"## {item.id} · {heading} {{#{anchor(item.id)}}}\n", illustrative_label(item.illustrative)]
     origin = inputs.origins.get(f"PartnerInput:{item.id}")
     if origin and audience is Audience.INTERNAL:
         lines.append(f"*Source: `{origin}`*\n")

@@ -32,10 +32,11 @@ PARTNER_INPUTS = "partner-inputs"
 MEETING = "meeting.yaml"
 RESULTS_SUMMARY = "results/summary.yaml"
 COUNTRY_RESULTS = "results/countries.csv"
+HEADLINE_FIGURES = "headline-figures.yaml"  # optional: without it, pages cannot use {{ figure(...) }}
 README = "README.md"
 # Every name the inputs folder may hold; anything else is reported, so that no file is ignored unannounced.
 KNOWN_ENTRIES = {"": {COUNTRIES, THEMATIC_AREAS, PRIORITIES, GLOSSARY, PARTNERS, PARTNER_INPUTS, MEETING,
-                      "results", README},
+                      HEADLINE_FIGURES, "results", README},
                  "results": {"summary.yaml", "countries.csv"}}
 MAX_PROBLEMS_PER_FILE = 1000
 PARTNER_INPUT_SUFFIXES = (".yaml", ".yml")  # compared in lower case: PI-047.YAML is read, not skipped
@@ -68,6 +69,7 @@ class StrategyInputs:
     origins: dict[str, Origin] = field(default_factory=dict)
     # What the author should look at but does not stop a build (Problem.severity == "warning").
     warnings: list[Problem] = field(default_factory=list)
+    headline: r.HeadlineFigures | None = None  # inputs/headline-figures.yaml, when the project has one
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
@@ -157,6 +159,7 @@ class _Reader:
 
 def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInputs:
     """Read and validate every input; raise ProblemsFound listing all problems."""
+    from ..facts import summary_agrees
     from .consistency import check_consistency
 
     folder = Path(folder)
@@ -185,6 +188,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     country_results = reader.many(results_source, r.CountryResult, "country")
     if summary:
         reader.record_at("ResultsSummary", summary_source, ())
+    headline = _headline_figures(reader)
 
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
@@ -201,8 +205,11 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         country_results=country_results,
         origins=reader.origins,
         warnings=reader.warnings,
+        headline=headline,
     )
     problems = check_consistency(inputs, reader.where)
+    if headline:
+        problems += summary_agrees(headline, summary, summary_source)
     if problems:
         raise ProblemsFound(problems)
     return inputs
@@ -250,6 +257,19 @@ def _kind_of_entry(entry: os.DirEntry) -> str:
     if entry.is_dir(follow_symlinks=False):
         return "a folder"
     return "a file" if entry.is_file(follow_symlinks=False) else "a special file"
+
+
+def _headline_figures(reader: _Reader) -> r.HeadlineFigures | None:
+    from ..facts import headline_problems  # the rules about headline figures live with the prose check
+
+    if not os.path.lexists(reader.folder / HEADLINE_FIGURES):  # a broken link is read, and reported
+        return None
+    source = reader.yaml(HEADLINE_FIGURES)
+    headline = None if source.problems else reader.one(source, r.HeadlineFigures, source.data)
+    if headline:
+        reader.record_at("HeadlineFigures", source, ())
+        reader.problems += headline_problems(headline, source)
+    return headline
 
 
 def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:

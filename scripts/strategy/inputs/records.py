@@ -254,6 +254,7 @@ class Meeting(Record):
     date: Date
     venue: Text
     format: Text
+    source: Text | None = None  # where the real facts about the meeting come from (its concept note)
     illustrative: bool = False
     objectives: list[Objective] = Field(min_length=1)
     sessions: list[Session] = Field(min_length=1)
@@ -309,6 +310,49 @@ class CountryResult(Record):
 
     def people(self, dimension: CoverageDimension) -> int:
         return getattr(self, dimension.value.replace("-", "_"))
+
+
+# --- headline figures: each stated once, with its source ------------------------
+
+
+class FigureSource(Record):
+    id: Slug
+    title: Text
+    url: Text
+    date: dt.date
+
+
+class FigureUpdate(Record):
+    """A later figure: shown only as a dated update, with its own source."""
+
+    text: Text
+    value: int = Field(ge=0)
+    as_of: dt.date
+    source: Slug
+
+
+class HeadlineFigure(Record):
+    id: Slug
+    text: Text  # as prose states it: "148 institutional changes"
+    value: int | None = Field(default=None, ge=0)
+    target: int | None = Field(default=None, ge=0)
+    target_text: Text | None = None  # "a target of 80"
+    period: Text | None = None
+    updates: list[FigureUpdate] = Field(default_factory=list)
+
+
+class HeadlineFigures(Record):
+    """inputs/headline-figures.yaml: the one record that every page stating a headline figure reads."""
+
+    source: Slug  # the source of every figure (not of its updates)
+    sources: list[FigureSource] = Field(min_length=1)
+    figures: list[HeadlineFigure] = Field(min_length=1)
+
+    def figure(self, figure_id: str) -> HeadlineFigure | None:
+        return next((f for f in self.figures if f.id == figure_id), None)
+
+    def source_of(self, source_id: str) -> FigureSource | None:
+        return next((s for s in self.sources if s.id == source_id), None)
 
 
 # --- the publication itself ------------------------------------------------------

@@ -1,0 +1,325 @@
+"""No invented fact passes as real: headline figures from one record, illustrative data and placeholders listed.
+
+- The headline figures (inputs/headline-figures.yaml) are stated once, with their source. Author pages state
+  them through the macro `{{ figure("institutional-changes") }}`; `hand_stated_figures` finds a headline
+  figure typed by hand in an author page or in strategy.yml (which gives the cover its text).
+- `illustrative_records` and `placeholders` find what a final edition must not contain: records marked
+  `illustrative: true` (or carrying an `illustrative_note`), "[Name]"-style gaps, the ISBN placeholder and
+  example.org addresses.
+- `fact_problems` turns all of these into warnings for a draft and into problems, which stop the build, for a
+  final edition (strategy.yml `edition.final: true`).
+
+Only reading and pattern matching here: `strategy check` imports this module and no renderer.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .inputs.records import HeadlineFigure, HeadlineFigures, Publication, ResultsSummary
+from .inputs.sources import dotted
+from .problems import Problem, display_path, warning
+
+HEADLINE_FILE = "headline-figures.yaml"
+
+# {{ figure("people") }}, {{ figure("people", "target") }}: the macro body, as macros.py reads it.
+FIGURE_CALL = re.compile(r"""figure\(\s*(?P<q>["'])(?P<id>[^"']*)(?P=q)\s*(?:,\s*(?P<q2>["'])(?P<part>[^"']*)(?P=q2)\s*)?\)""")
+FIGURE_PARTS = ("text", "target", "period", "update")
+_MACRO = re.compile(r"\{\{.*?\}\}")
+
+
+# --- the record -------------------------------------------------------------------------------------------
+
+
+def headline_problems(headline: HeadlineFigures, source) -> list[Problem]:
+    """Every figure ID once, and every source named exists."""
+    problems = []
+    known_sources = {s.id for s in headline.sources}
+    if headline.source not in known_sources:
+        problems.append(Problem(source.file, source.line_of(("source",)), "source",
+                                f"the ID of one of the sources listed ({', '.join(sorted(known_sources))})",
+                                f"'{headline.source}'"))
+    seen: set[str] = set()
+    for index, item in enumerate(headline.figures):
+        if item.id in seen:
+            problems.append(Problem(source.file, source.line_of(("figures", index, "id")), dotted(("figures", index, "id")),
+                                    "a unique figure ID", f"'{item.id}' again"))
+        seen.add(item.id)
+        for u, update in enumerate(item.updates):
+            if update.source not in known_sources:
+                problems.append(Problem(source.file, source.line_of(("figures", index, "updates", u, "source")),
+                                        dotted(("figures", index, "updates", u, "source")),
+                                        "its own source, one of the sources listed", f"'{update.source}'"))
+    return problems
+
+
+def summary_agrees(headline: HeadlineFigures, summary: ResultsSummary, where) -> list[Problem]:
+    """The results chapter's totals are the headline figures: a copy that drifts is an error."""
+    pairs = []
+    changes = headline.figure("institutional-changes")
+    if changes is not None:
+        pairs += [(("institutional_changes", "achieved"), changes.value, summary.institutional_changes.achieved),
+                  (("institutional_changes", "target"), changes.target, summary.institutional_changes.target)]
+    countries = headline.figure("priority-countries")
+    if countries is not None:
+        pairs.append((("priority_countries",), countries.value, summary.priority_countries))
+    out = []
+    for path, expected, found in pairs:
+        if expected is not None and expected != found:
+            out.append(Problem(where.file, where.line_of(path), ".".join(path),
+                               f"{expected:,}, the headline figure in inputs/{HEADLINE_FILE}", f"{found:,}"))
+    period = headline.figure("period")
+    if period is not None and _years(period.text) and _years(period.text) != _years(summary.reporting_period):
+        out.append(Problem(where.file, where.line_of(("reporting_period",)), "reporting_period",
+                           f"'{period.text}', the headline period in inputs/{HEADLINE_FILE}",
+                           f"'{summary.reporting_period}'"))
+    return out
+
+
+def _years(text: str) -> list[str]:
+    return re.findall(r"\b(?:19|20)\d\d\b", text)
+
+
+def render_figure(headline: HeadlineFigures | None, figure_id: str, part: str) -> tuple[str | None, str | None]:
+    """The Markdown a figure macro becomes, or (None, what was expected) when it cannot be made."""
+    if headline is None:
+        return None, f"a headline figure: this project has no inputs/{HEADLINE_FILE}"
+    item = headline.figure(figure_id)
+    if item is None:
+        guess = difflib.get_close_matches(figure_id, [f.id for f in headline.figures], n=1)
+        hint = f" (did you mean {guess[0]}?)" if guess else ""
+        return None, f"the ID of a headline figure in inputs/{HEADLINE_FILE}{hint}"
+    part = part or "text"
+    if part not in FIGURE_PARTS:
+        return None, f"a part of a figure: {', '.join(FIGURE_PARTS)}"
+    source = headline.source_of(headline.source)
+    cited = f"Source: {source.title}" if source else ""
+    if part == "update":
+        if not item.updates:
+            return None, f"a figure with a dated update (figure '{figure_id}' has none)"
+        update = max(item.updates, key=lambda u: u.as_of)
+        later = headline.source_of(update.source)
+        # The source as text, not a link: WeasyPrint leaves a link that wraps over two lines outside the
+        # PDF's Link structure (PDF/UA, Matterhorn 28-011). The address stays in the record.
+        where = _md(later.title) if later else _md(update.source)
+        return (f"{_span(update.text, f'Update of {_long_date(update.as_of)}', 'headline-figure headline-update')}"
+                f" (as of {_long_date(update.as_of)}; source: {where})"), None
+    text = {"text": item.text, "target": item.target_text, "period": item.period}[part]
+    if text is None:
+        return None, f"a figure that has a {part} (figure '{figure_id}' has none)"
+    return _span(text, cited, "headline-figure"), None
+
+
+def _span(text: str, title: str, classes: str) -> str:
+    return f'<span class="{classes}" title="{html.escape(title)}">{_md(text)}</span>'
+
+
+def _md(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]{}#|])", r"\\\1", html.escape(text, quote=False))
+
+
+def _long_date(day) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- headline figures typed by hand ------------------------------------------------------------------------
+
+
+def figure_patterns(headline: HeadlineFigures) -> list[tuple[str, re.Pattern]]:
+    """For each figure (and its target and updates), what a hand-typed statement of it looks like:
+    its number in any common form followed within a few words by what it counts ("148 institutional
+    changes", "50 million people", "50 countries"), "target of 80", or the period ("2021–2024",
+    "between 2021 and 2024")."""
+    patterns = []
+    for item in headline.figures:
+        noun = _noun(item)
+        numbers = [(item.id, item.value)] + [(f"{item.id} (target)", item.target)] \
+            + [(f"{item.id} (update)", u.value) for u in item.updates]
+        for label, value in numbers:
+            if value is None:
+                continue
+            forms = _number_forms(value)
+            if noun:
+                patterns.append((label, re.compile(rf"(?<![\w.,]){forms}(?![\w]|[.,]\d)(?:\W+\w+){{0,3}}?\W+{noun}\b",
+                                                   re.I)))
+            if "target" in label:
+                patterns.append((label, re.compile(rf"\btarget\s+of\s+{forms}(?![\w]|[.,]\d)", re.I)))
+        years = _years(item.text) if item.value is None else []
+        if len(years) == 2:
+            patterns.append((item.id, re.compile(rf"\b{years[0]}\s*(?:[–—-]|to|and)\s*{years[1]}\b", re.I)))
+    return patterns
+
+
+def _noun(item: HeadlineFigure) -> str | None:
+    """The last word of a figure's text: what it counts ("changes", "people", "countries")."""
+    words = re.findall(r"[A-Za-z]+", item.text)
+    return re.escape(words[-1]) if words else None
+
+
+def _number_forms(value: int) -> str:
+    """148 -> 148; 50000000 -> 50000000, 50,000,000, 50 million, 50.0 million, 50m."""
+    forms = {re.escape(str(value)), re.escape(f"{value:,}")}
+    if value >= 1_000_000 and value % 100_000 == 0:
+        millions = value / 1_000_000
+        forms |= {rf"{re.escape(f'{millions:g}')}\s*(?:million|m)\b", rf"{re.escape(f'{millions:.1f}')}\s*(?:million|m)\b"}
+    return "(?:" + "|".join(sorted(forms, key=len, reverse=True)) + ")"
+
+
+def hand_stated_figures(root: Path, headline: HeadlineFigures | None) -> list[tuple[str, int, str, str]]:
+    """(file, line, figure ID, what was typed) for each headline figure stated by hand in an author page of
+    docs/ (not the generated chapters) or in strategy.yml, outside macros and code."""
+    if headline is None:
+        return []
+    patterns = figure_patterns(headline)
+    found = []
+    for path in author_files(root):
+        for line_number, line in _prose_lines(path):
+            line = _MACRO.sub(" ", line)
+            line = re.sub(r"`[^`]*`", " ", line)
+            for label, pattern in patterns:
+                for match in pattern.finditer(line):
+                    found.append((display_path(path, root), line_number, label, match.group(0)))
+    return sorted(set(found))
+
+
+def author_files(root: Path) -> list[Path]:
+    """What the drafting team writes by hand: the pages of docs/ (not docs/generated/) and strategy.yml."""
+    docs = root / "docs"
+    generated = docs / "generated"
+    pages = sorted(p for p in docs.rglob("*.md") if p.is_file() and not p.is_symlink()
+                   and not p.is_relative_to(generated)) if docs.is_dir() else []
+    strategy = root / "strategy.yml"
+    return pages + ([strategy] if strategy.is_file() else [])
+
+
+def _prose_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The lines of a file, skipping a page's front matter, fenced code and YAML comments."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return  # unreadable files are reported by the stages that need them
+    in_front = path.suffix == ".md" and bool(lines) and lines[0].strip() == "---"
+    fence = None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if in_front:
+            if number > 1 and stripped in ("---", "..."):
+                in_front = False
+            continue
+        if re.match(r"^(`{3,}|~{3,})", stripped):
+            marker = stripped[:3]
+            fence = None if fence == marker else (fence or marker)
+            continue
+        if fence or (path.suffix in (".yml", ".yaml") and stripped.startswith("#")):
+            continue
+        yield number, line
+
+
+# --- what a final edition must not contain ---------------------------------------------------------------
+
+_ILLUSTRATIVE_YAML = re.compile(r"^\s*(?:-\s+)?(?:illustrative:\s*(?:true|yes|on)\b|illustrative_note:)", re.I)
+_PLACEHOLDERS = [
+    ("a name or title to fill in", re.compile(r"\[(?:Name|Title|Date|Signature|Position|Surname|TBD|TBC|TODO)\](?![(:])")),
+    ("an example.org address", re.compile(r"\b(?:[\w.+-]+@)?(?:[\w-]+\.)*example\.(?:org|com|net)\b", re.I)),
+    ("the ISBN placeholder", re.compile(r"^\s*isbn:.*(?:placeholder|000000)", re.I)),
+]
+
+
+def illustrative_records(inputs_folder: Path, root: Path) -> list[tuple[str, list[int], str]]:
+    """(file, lines, the first such line) of every input file that holds illustrative records: `illustrative: true` (or an
+    `illustrative_note`) in YAML, a true `illustrative` cell in CSV."""
+    out = []
+    if not inputs_folder.is_dir():
+        return out
+    for path in sorted(inputs_folder.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        suffix = path.suffix.lower()
+        lines = _illustrative_yaml(path) if suffix in (".yaml", ".yml") else \
+            _illustrative_csv(path) if suffix == ".csv" else []
+        if lines:
+            first = path.read_text(encoding="utf-8-sig").splitlines()[lines[0] - 1].strip().lstrip("- ")
+            out.append((display_path(path, root), lines, first[:40]))
+    return out
+
+
+def _illustrative_yaml(path: Path) -> list[int]:
+    return [n for n, line in _prose_lines(path) if _ILLUSTRATIVE_YAML.match(line)]
+
+
+def _illustrative_csv(path: Path) -> list[int]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(text.splitlines(), delimiter=";" if first.count(";") > first.count(",") else ",")
+    header = [h.strip().lower() for h in next(reader, [])]
+    if "illustrative" not in header:
+        return []
+    column = header.index("illustrative")
+    return [reader.line_num for row in reader
+            if len(row) > column and row[column].strip().lower() in ("true", "yes", "1")]
+
+
+def placeholders(root: Path, inputs_folder: Path) -> list[tuple[str, int, str, str]]:
+    """(file, line, what it is, the text) of every placeholder in the author files and the inputs."""
+    files = author_files(root) + sorted(p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()
+                                        and p.suffix.lower() in (".yaml", ".yml", ".csv")) \
+        if inputs_folder.is_dir() else author_files(root)
+    found = []
+    for path in files:
+        for number, line in _prose_lines(path):
+            for what, pattern in _PLACEHOLDERS:
+                for match in pattern.finditer(line):
+                    found.append((display_path(path, root), number, what, match.group(0).strip()))
+    return found
+
+
+# --- all of it, as problems ----------------------------------------------------------------------------------
+
+
+def fact_problems(root: Path, publication: Publication, headline: HeadlineFigures | None) -> list[Problem]:
+    """Warnings in a draft; problems that stop the build in a final edition."""
+    final = publication.edition.final
+    report = Problem if final else warning
+    final_note = ": this is a final edition (edition.final: true)"
+    data_why = final_note if final else " before a final edition, which refuses illustrative records"
+    text_why = final_note if final else " before a final edition, which refuses placeholders"
+    inputs_folder = root / publication.inputs_folder
+    problems = []
+    for file, line, label, typed in hand_stated_figures(root, headline):
+        figure_id = label.split(" ")[0]
+        part = {"(target)": ', "target"', "(update)": ', "update"'}.get(label.split(" ")[-1], "")
+        problems.append(report(file, line, None, f'the headline figure through {{{{ figure("{figure_id}"{part}) }}}}'
+                               f" (inputs/{HEADLINE_FILE})", f"'{typed}' typed by hand"))
+    for file, lines, first in illustrative_records(inputs_folder, root):
+        found = f"'{first}'" if len(lines) == 1 else \
+            f"{len(lines)} illustrative records (lines {', '.join(map(str, lines))})"
+        problems.append(report(file, lines[0], "illustrative", f"real data{data_why}", found))
+    for file, line, what, text in placeholders(root, inputs_folder):
+        problems.append(report(file, line, None, f"the real text{text_why}", f"'{text}', {what}"))
+    return problems
+
+
+def figure_macro_problems(root: Path, headline: HeadlineFigures | None) -> list[Problem]:
+    """Figure macros in author pages that a build could not expand, found by `strategy check` already."""
+    problems = []
+    for path in author_files(root):
+        if path.suffix != ".md":
+            continue
+        for number, line in _prose_lines(path):
+            for macro in _MACRO.finditer(line):
+                call = FIGURE_CALL.search(macro.group(0))
+                if call is None:
+                    continue
+                _, expected = render_figure(headline, call.group("id"), call.group("part") or "")
+                if expected:
+                    problems.append(Problem(display_path(path, root), number, None, expected,
+                                            f"'{macro.group(0)}'"))
+    return problems
