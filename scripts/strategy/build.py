@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import ctypes
+import dataclasses
 import errno
 import logging
 import os
@@ -54,6 +55,7 @@ class BuildResult:
     docx: Path
     provenance: Path
     seconds: float
+    warnings: list[Problem]  # from the check: what the author should look at, which did not stop the build
 
 
 Step = Callable[[str], None]
@@ -78,10 +80,10 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
             result = _build_in(private, project, audience, step)
         finally:
             _remove(private)
-    return BuildResult(*result, time.monotonic() - started)
+    return dataclasses.replace(result, seconds=time.monotonic() - started)
 
 
-def _build_in(private: Path, project: Project, audience: Audience, step: Step) -> tuple[Path, Path, Path, Path]:
+def _build_in(private: Path, project: Project, audience: Audience, step: Step) -> BuildResult:
     """The build itself, with everything it writes (but the outputs it swaps in) inside `private`."""
     step("Checking inputs")
     publication = project.publication()
@@ -125,12 +127,16 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     })
     if problems := report.problems():
         raise ProblemsFound(problems)
+    # Written beside the new site before either is swapped in: a full disk here changes no output.
+    new_reports = private / "reports"
+    new_reports.mkdir()
+    (new_reports / "provenance.md").write_text(report.as_markdown(), encoding="utf-8")
+    (new_reports / "provenance.json").write_text(report.as_json(), encoding="utf-8")
     step("Publishing the outputs")
     _swap_in(new_site, project.site, private)
-    replace_atomically(project.reports / "provenance.md", report.as_markdown().encode("utf-8"))
-    replace_atomically(project.reports / "provenance.json", report.as_json().encode("utf-8"))
-    return (project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
-            project.reports / "provenance.md")
+    _swap_in(new_reports, project.reports, private)
+    return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
+                       project.reports / "provenance.md", 0.0, inputs.warnings)
 
 
 def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: Path, publication: Publication,
@@ -225,11 +231,11 @@ _AT_FDCWD = -100
 def _swap_in(new: Path, target: Path, private: Path) -> None:
     """Put `new` in place of `target` in one atomic step: an exchange where the system can, which leaves
     the old site at `new` (removed with the private folder); else two renames, the old site kept in the
-    private folder until the new one is in place (`_recover` restores it after a kill in between)."""
+    private folder until the new one is in place (`_recover` restores a site after a kill in between)."""
     if not os.path.lexists(target):
         new.rename(target)
     elif not _exchange(new, target):
-        old = private / "site.old"
+        old = private / f"{target.name}.old"
         target.rename(old)
         new.rename(target)
 

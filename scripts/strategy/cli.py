@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import errno
-import io
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -14,20 +11,13 @@ from rich.console import Console
 
 from .project import Project, check
 from .audience import Audience
-from .problems import Problem, ProblemsFound, display_path, warnings_report
+from .environment import ENVIRONMENT_ERRORS, environment_problem
+from .problems import ProblemsFound, warnings_report
 
 # Problems quote the authors' files: no emoji codes (:smile:) are replaced in what these consoles print, and every
 # print of a problem passes markup=False, so that "[red]" in a field is shown as typed.
 err = Console(stderr=True, highlight=False, emoji=False)
 out = Console(highlight=False, emoji=False)
-
-# Errors of the machine rather than of our code or the inputs: a full disk, a read-only or unwritable folder.
-ENVIRONMENT_ERRORS = {errno.ENOSPC: "free space on the disk", errno.EDQUOT: "free space in the disk quota",
-                      errno.EFBIG: "room to write a file of this size", errno.EROFS: "a file system that can be written",
-                      errno.EACCES: "permission to read or write here", errno.EPERM: "permission to read or write here",
-                      errno.ENOTDIR: "a folder here", errno.EISDIR: "a file here, not a folder",
-                      errno.EEXIST: "a folder (or nothing yet) here, not a file",
-                      errno.EIO: "a disk that can be read and written"}
 
 project_option = click.option(
     "--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
@@ -82,6 +72,11 @@ def build_command(project: Path, audience: str) -> None:
     out.print(f"  PDF:  {result.pdf}")
     out.print(f"  Word: {result.docx}")
     out.print(f"  Provenance of every partner input: {result.provenance}")
+    if result.warnings:
+        count = len(set(result.warnings))
+        err.print(f"{count} warning{'s' if count != 1 else ''} about the inputs (illustrative data, placeholders, "
+                  "names that consent keeps out of partner text…): `strategy check` lists them with file and line.",
+                  style="yellow", markup=False, soft_wrap=True)
 
 
 @main.command("audit")
@@ -139,7 +134,7 @@ def _or_exit(action):
         sys.exit(130)
     except Exception as unexpected:  # a bug of ours: say so plainly; STRATEGY_DEBUG=1 shows the traceback
         if isinstance(unexpected, OSError) and unexpected.errno in ENVIRONMENT_ERRORS:
-            err.print(ProblemsFound([_environment_problem(unexpected)]).report(), style="red", markup=False,
+            err.print(ProblemsFound([environment_problem(unexpected)]).report(), style="red", markup=False,
                       soft_wrap=True)
             sys.exit(1)
         if os.environ.get("STRATEGY_DEBUG"):
@@ -148,47 +143,6 @@ def _or_exit(action):
                   "The previous outputs are unchanged. Run again with STRATEGY_DEBUG=1 to see where it happened.",
                   style="red", markup=False, soft_wrap=True)
         sys.exit(2)
-
-_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
-
-
-def _environment_problem(failed: OSError) -> Problem:
-    """One line naming the path the system refused and why: the author can free space or fix a permission."""
-    path = _path_of(failed)
-    if path:  # a file written beside its target and renamed into place: name the target
-        path = re.sub(r"/\.([^/]+)\.new-\d+$", r"/\1", path)
-    where = display_path(Path(path), Path.cwd()) if path else "a file of the build"
-    return Problem(where, None, None, ENVIRONMENT_ERRORS[failed.errno],
-                   f"{failed.strerror or failed} ({errno.errorcode.get(failed.errno, failed.errno)})")
-
-
-def _path_of(failed: OSError) -> str | None:
-    """The path an OSError is about. A failed write() carries no file name (a full disk is found only then),
-    so look in the frames that raised it, innermost first, for the file being written or the Path written to."""
-    if failed.filename2 is not None and failed.errno in _WRITE_ERRORS:
-        return os.fsdecode(failed.filename2)  # shutil's copies name the source first, the destination second
-    if failed.filename is not None:
-        return os.fsdecode(failed.filename)
-    frames = []
-    trace = failed.__traceback__
-    while trace is not None:
-        frames.append(trace.tb_frame)
-        trace = trace.tb_next
-    for frame in reversed(frames):
-        for value in frame.f_locals.values():
-            if isinstance(value, io.IOBase) and isinstance(getattr(value, "name", None), str) and _writable(value):
-                return value.name
-            if isinstance(value, Path) and frame.f_code.co_name.startswith("write"):
-                return str(value)
-    return None
-
-
-def _writable(file: io.IOBase) -> bool:
-    try:
-        return file.writable()
-    except ValueError:  # closed by the time the error arrived here: its mode still says
-        return any(flag in getattr(file, "mode", "") for flag in "wax+")
-
 
 if __name__ == "__main__":
     main()

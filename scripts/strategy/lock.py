@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .environment import environment_problem
 from .problems import Problem, ProblemsFound, shown
 
 # How long a build waits for another build in the same folder before it gives up.
@@ -43,8 +44,7 @@ def build_lock(work: Path, say: Callable[[str], None]) -> Iterator[None]:
         work.mkdir(exist_ok=True)
         handle = open(path, "a+", encoding="utf-8")
     except OSError as err:
-        raise ProblemsFound([Problem(".build", None, None, "a folder where the build can write",
-                                     f"{err.strerror or type(err).__name__}")]) from None
+        raise ProblemsFound([environment_problem(err)]) from None
     with handle:
         if not _try_lock(handle):
             say(f"Waiting for another build in this folder to finish ({_holder(handle)})")
