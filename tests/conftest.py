@@ -153,28 +153,30 @@ def start_tags(html: str) -> list[tuple[str, list]]:
     return found
 
 
-def every_byte(folder: Path) -> bytes:
-    """Every file of a build, with the PDFs' streams decompressed, as one haystack."""
-    chunks = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file():
-            continue
-        chunks.append(path.as_posix().encode())
-        data = path.read_bytes()
-        chunks.append(data)
-        if path.suffix == ".docx":  # a zip: search what Word reads, uncompressed
-            with zipfile.ZipFile(path) as archive:
-                chunks += [name.encode() for name in archive.namelist()]
-                chunks += [archive.read(name) for name in archive.namelist()]
-        if path.suffix == ".pdf":
-            with pikepdf.open(path) as pdf:
-                for obj in pdf.objects:
-                    if isinstance(obj, pikepdf.Stream):
-                        try:
-                            chunks.append(obj.read_bytes())
-                        except pikepdf.PdfError:
-                            pass
-                chunks.append(str(pdf.open_metadata()).encode())
-        elif path.suffix in (".gz", ".zz"):
-            chunks.append(zlib.decompress(data, 47))
+def contents(path: Path) -> bytes:
+    """A file's bytes, with what a reader sees unpacked: a PDF's streams and metadata, a Word package's parts
+    (and their names), a gzip file's text."""
+    data = path.read_bytes()
+    chunks = [data]
+    if path.suffix == ".docx":  # a zip: search what Word reads, uncompressed
+        with zipfile.ZipFile(path) as archive:
+            chunks += [name.encode() for name in archive.namelist()]
+            chunks += [archive.read(name) for name in archive.namelist()]
+    elif path.suffix == ".pdf":
+        with pikepdf.open(path) as pdf:
+            for obj in pdf.objects:
+                if isinstance(obj, pikepdf.Stream):
+                    try:
+                        chunks.append(obj.read_bytes())
+                    except pikepdf.PdfError:
+                        pass
+            chunks.append(str(pdf.open_metadata()).encode())
+    elif path.suffix in (".gz", ".zz"):
+        chunks.append(zlib.decompress(data, 47))
     return b"\n".join(chunks)
+
+
+def every_byte(folder: Path) -> bytes:
+    """Every file of a build, with its path and its unpacked contents, as one haystack."""
+    return b"\n".join(path.as_posix().encode() + b"\n" + contents(path)
+                      for path in sorted(folder.rglob("*")) if path.is_file())

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import REPO, copy_project, strategy
+from corpus import line_of, replace_in
 
 
 def test_bundled_example_is_valid(example_inputs):
@@ -28,22 +29,6 @@ def test_bundled_example_is_big_enough(example_inputs):
     kinds = {p.kind for p in partners}
     from strategy.inputs.records import PartnerKind
     assert kinds == set(PartnerKind)
-
-
-def line_of(path: Path, text: str) -> int:
-    """The 1-based line where `text` first appears in a file."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if text in line:
-            return number
-    raise AssertionError(f"{text!r} not in {path}")
-
-
-def replace_in(path: Path, old: str, new: str) -> int:
-    content = path.read_text(encoding="utf-8")
-    assert old in content, f"{old!r} not in {path}"
-    line = content[: content.index(old)].count("\n") + 1
-    path.write_text(content.replace(old, new, 1), encoding="utf-8")
-    return line
 
 
 def first_input(root: Path) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pikepdf
 
-from conftest import Run, copy_project, every_byte, start_tags, strategy
+from conftest import Run, contents, copy_project, every_byte, start_tags, strategy
 from corpus.isolation import AUTHOR_LINKS, CASES, _author_links, plant_withheld_canary
 from test_corpus import run_case
 
@@ -135,24 +135,6 @@ def test_links_in_author_pages_never_point_at_the_build_machine(tmp_path):
             assert not any((value or "").strip().lower().startswith("file:") for _, value in attrs), (page, tag)
     assert (site / "notes.txt").is_file() and "the password file" in (site / "vision" / "index.html").read_text()
     assert AUTHOR_LINKS  # the links the corpus case adds are the ones checked here
-
-
-def contents(path: Path) -> bytes:
-    """A file's bytes, with a PDF's streams or a Word package's parts decompressed (and, unlike conftest's
-    every_byte, without the file's own path, which names the project folder)."""
-    chunks = [path.read_bytes()]
-    if path.suffix == ".docx":
-        with zipfile.ZipFile(path) as package:
-            chunks += [package.read(name) for name in package.namelist()]
-    elif path.suffix == ".pdf":
-        with pikepdf.open(path) as pdf:
-            for obj in pdf.objects:
-                if isinstance(obj, pikepdf.Stream):
-                    try:
-                        chunks.append(obj.read_bytes())
-                    except pikepdf.PdfError:
-                        pass
-    return b"\n".join(chunks)
 
 
 def test_symlinks_in_docs_stop_a_plain_mkdocs_build_before_it_walks_them(tmp_path):

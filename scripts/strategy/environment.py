@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import errno
 import io
+import math
 import os
 import re
 from pathlib import Path
 
-from .problems import Problem, display_path
+from .problems import Problem, ProblemsFound, display_path, shown
 
 ENVIRONMENT_ERRORS = {errno.ENOSPC: "free space on the disk", errno.EDQUOT: "free space in the disk quota",
                       errno.EFBIG: "room to write a file of this size", errno.EROFS: "a file system that can be written",
@@ -58,3 +59,19 @@ def _writable(file: io.IOBase) -> bool:
         return file.writable()
     except ValueError:  # closed by the time the error arrived here: its mode still says
         return any(flag in getattr(file, "mode", "") for flag in "wax+")
+
+
+def seconds_from_environment(variable: str, default: float) -> float:
+    """A time limit the user may set in the environment (0 or more seconds); a problem naming the variable
+    if it holds anything else."""
+    value = os.environ.get(variable)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ProblemsFound([Problem("environment", None, variable, "a number of seconds (0 or more)",
+                                     shown(value))])
+    return seconds

@@ -7,15 +7,14 @@ kernel releases an flock when its holder ends, however it ends, so a killed buil
 from __future__ import annotations
 
 import fcntl
-import math
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .environment import environment_problem
-from .problems import Problem, ProblemsFound, shown
+from .environment import environment_problem, seconds_from_environment
+from .problems import Problem, ProblemsFound
 
 # How long a build waits for another build in the same folder before it gives up.
 LOCK_SECONDS = 1800
@@ -38,7 +37,7 @@ def build_lock(work: Path, say: Callable[[str], None]) -> Iterator[None]:
     $STRATEGY_LOCK_SECONDS (30 minutes by default), then stops with a problem. The kernel releases the lock
     when its holder ends, however it ends, so a killed build never blocks the next one."""
     global _held_lock
-    limit = _lock_seconds()
+    limit = seconds_from_environment(LOCK_SECONDS_VARIABLE, LOCK_SECONDS)
     path = work / "lock"
     try:
         work.mkdir(exist_ok=True)
@@ -80,17 +79,3 @@ def _holder(handle) -> str:
     handle.seek(0)
     pid = handle.read().strip()
     return f"process {pid}" if pid.isdigit() else "starting"
-
-
-def _lock_seconds() -> float:
-    value = os.environ.get(LOCK_SECONDS_VARIABLE)
-    if value is None:
-        return LOCK_SECONDS
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise ProblemsFound([Problem("environment", None, LOCK_SECONDS_VARIABLE, "a number of seconds (0 or more)",
-                                     shown(value))])
-    return seconds

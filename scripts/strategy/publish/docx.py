@@ -38,6 +38,7 @@ import pypandoc
 
 from ..chapters.markdown import long_date
 from ..inputs.records import Publication
+from ..environment import seconds_from_environment
 from ..problems import Problem, ProblemsFound, shown
 from ..files import replace_atomically
 from .fetcher import is_readable_asset
@@ -85,7 +86,7 @@ def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, bas
     same bytes. `seconds` (default: $STRATEGY_PANDOC_SECONDS, else 120) bounds pandoc's wall-clock and CPU
     time, `heap_bytes` its heap. Any failure raises ProblemsFound and leaves `output` as it was.
     """
-    limit = _seconds() if seconds is None else seconds
+    limit = seconds_from_environment(SECONDS_VARIABLE, SECONDS) if seconds is None else seconds
     docx = _run_pandoc(docx_html(document_html, base_folder, allowed_folders), metadata, source_date_epoch,
                        limit, heap_bytes)
     replace_atomically(output, _finish(docx, source_date_epoch, metadata.keywords))
@@ -189,20 +190,6 @@ def _failure(returncode: int, stderr: bytes, heap_bytes: int) -> str:
         return f"pandoc stopped by {name}{why}"
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return shown(lines[-1], 200) if lines else f"pandoc exited with status {returncode} and no message"
-
-
-def _seconds() -> float:
-    value = os.environ.get(SECONDS_VARIABLE)
-    if value is None:
-        return SECONDS
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise ProblemsFound([Problem("environment", None, SECONDS_VARIABLE, "a number of seconds (0 or more)",
-                                     shown(value))])
-    return seconds
 
 
 def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str]) -> bytes:
