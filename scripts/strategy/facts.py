@@ -189,12 +189,10 @@ def hand_stated_figures(root: Path, headline: HeadlineFigures | None) -> list[tu
 
 def author_files(root: Path) -> list[Path]:
     """What the drafting team writes by hand: the pages of docs/ (not docs/generated/) and strategy.yml."""
-    docs = root / "docs"
-    generated = docs / "generated"
-    pages = sorted(p for p in docs.rglob("*.md") if p.is_file() and not p.is_symlink()
-                   and not p.is_relative_to(generated)) if docs.is_dir() else []
-    strategy = root / "strategy.yml"
-    return pages + ([strategy] if strategy.is_file() else [])
+    from .project import PUBLICATION_YML, Project
+
+    strategy = root / PUBLICATION_YML
+    return Project(root).author_pages() + ([strategy] if strategy.is_file() else [])
 
 
 def _prose_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -304,22 +302,4 @@ def fact_problems(root: Path, publication: Publication, headline: HeadlineFigure
         problems.append(report(file, lines[0], "illustrative", f"real data{data_why}", found))
     for file, line, what, text in placeholders(root, inputs_folder):
         problems.append(report(file, line, None, f"the real text{text_why}", f"'{text}', {what}"))
-    return problems
-
-
-def figure_macro_problems(root: Path, headline: HeadlineFigures | None) -> list[Problem]:
-    """Figure macros in author pages that a build could not expand, found by `strategy check` already."""
-    problems = []
-    for path in author_files(root):
-        if path.suffix != ".md":
-            continue
-        for number, line in _prose_lines(path):
-            for macro in _MACRO.finditer(line):
-                call = FIGURE_CALL.search(macro.group(0))
-                if call is None:
-                    continue
-                _, expected = render_figure(headline, call.group("id"), call.group("part") or "")
-                if expected:
-                    problems.append(Problem(display_path(path, root), number, None, expected,
-                                            f"'{macro.group(0)}'"))
     return problems

@@ -58,7 +58,8 @@ class Project:
     def author_pages(self) -> list[Path]:
         """The hand-written pages: every Markdown file in docs/ outside the generated folder."""
         generated = self.docs / "generated"  # chapters.GENERATED_FOLDER; `check` imports no chapter module
-        return sorted(p for p in self.docs.rglob("*.md") if not p.is_relative_to(generated))
+        return sorted(p for p in self.docs.rglob("*.md")
+                      if not p.is_relative_to(generated) and p.is_file() and not p.is_symlink())
 
     def publication(self) -> Publication:
         return load_publication(self.root / PUBLICATION_YML, self.root)
@@ -88,12 +89,15 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     if problems:
         raise ProblemsFound(problems)
     from .consent import consent_problems, pages_problems
+    from .chapters.macros import page_macro_problems
+    from .facts import fact_problems
     from .glyphs import uncovered_characters
 
     found = consent_problems(inputs, audience, project.root, publication)
     found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
     found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS)
-    found += _fact_problems(project, publication, inputs)
+    found += page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)
+    found += fact_problems(project.root, publication, inputs.headline)
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)
@@ -160,12 +164,3 @@ def _kind(mode: int) -> str:
 def _shown_path(path: Path, root: Path) -> str:
     """The path of an entry itself (never of what a symlink leads to), relative to the project."""
     return Path(os.path.relpath(path, root)).as_posix()
-
-
-def _fact_problems(project: Project, publication: Publication, inputs: StrategyInputs) -> list[Problem]:
-    """Headline figures typed by hand, illustrative records and placeholders (facts.py): warnings in a draft,
-    problems in a final edition; and figure macros that a build could not expand."""
-    from .facts import fact_problems, figure_macro_problems
-
-    return [*fact_problems(project.root, publication, inputs.headline),
-            *figure_macro_problems(project.root, inputs.headline)]

@@ -17,14 +17,15 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING
 
 from ..inputs import StrategyInputs
 from ..inputs.records import CountryResult, CoverageDimension, Region
 from .markdown import millions, number, percent
+
+if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn: `strategy check` and macros need none of it
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 BLUE, LIGHT = "#1e2dbe", "#b8bde8"  # achieved, target
 # Stacked segments after blue: at least 3:1 against white, told apart with red-green colour blindness.
@@ -74,6 +75,8 @@ def results_charts(inputs: StrategyInputs) -> list[Chart]:
                         {code: country.model_dump(mode="json") for code, country in sorted(inputs.countries.items())}],
                        sort_keys=True)
     if _last_drawn.get("shown") != shown:
+        import matplotlib
+
         with matplotlib.rc_context(RC):
             _last_drawn.update(shown=shown, charts=[_targets(inputs), _changes_by_region(inputs),
                                                     _people_by_region(inputs)])
@@ -83,10 +86,16 @@ def results_charts(inputs: StrategyInputs) -> list[Chart]:
 _last_drawn: dict = {}
 
 
+def _figure(height: float) -> "Figure":
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(WIDTH, height), layout="constrained")
+
+
 def _targets(inputs: StrategyInputs) -> Chart:
     summary = inputs.results
     changes = summary.institutional_changes
-    fig = Figure(figsize=(WIDTH, 8.5 * CM), layout="constrained")
+    fig = _figure(8.5 * CM)
     top, bottom = fig.subplots(2, 1, height_ratios=[1, len(summary.people)])
     _paired_bars(top, ["Institutional changes"], [changes.target], [changes.achieved], number, scale=1, integer=True)
     top.set_xlabel("Institutional changes (number)")
@@ -112,7 +121,7 @@ def _targets(inputs: StrategyInputs) -> Chart:
 
 def _changes_by_region(inputs: StrategyInputs) -> Chart:
     groups = sorted(_by_region(inputs).items(), key=lambda item: (-_sum(item[1], None), item[0].label))
-    fig = Figure(figsize=(WIDTH, 7 * CM), layout="constrained")
+    fig = _figure(7 * CM)
     ax = fig.subplots()
     labels = [f"{region.label} ({len(rows)} {'country' if len(rows) == 1 else 'countries'})" for region, rows in groups]
     values = [_sum(rows, None) for _, rows in groups]
@@ -134,7 +143,7 @@ def _people_by_region(inputs: StrategyInputs) -> Chart:
     dimensions = [p.dimension for p in inputs.results.people]
     groups = sorted(((region, [_sum(rows, d) for d in dimensions]) for region, rows in _by_region(inputs).items()),
                     key=lambda item: (-sum(item[1]), item[0].label))
-    fig = Figure(figsize=(WIDTH, 7.5 * CM), layout="constrained")
+    fig = _figure(7.5 * CM)
     ax = fig.subplots()
     left = [0.0] * len(groups)
     for i, (dimension, colour) in enumerate(zip(dimensions, [BLUE, ORANGE, GREEN, MUTED])):
@@ -198,6 +207,8 @@ def _category_axis(ax: Axes, labels: list[str], largest: float, integer: bool) -
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, (largest or 1) * 1.32)
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=integer))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"))
     ax.spines["left"].set_color(MUTED)

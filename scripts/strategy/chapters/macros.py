@@ -14,10 +14,11 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+from pathlib import Path
 
 from ..facts import FIGURE_CALL, render_figure
 from ..inputs import StrategyInputs
-from ..problems import Problem, ProblemsFound
+from ..problems import Problem, ProblemsFound, display_path
 from . import GENERATED_FOLDER
 from ..consent import author_page_problems
 from .consent import Audience, attribution, audience_view, may_show
@@ -78,3 +79,30 @@ def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, 
     if problems:
         raise ProblemsFound(problems)
     return expanded
+
+
+def page_macro_problems(pages: list[Path], docs: Path, inputs: StrategyInputs, audience: Audience,
+                        root: Path) -> list[Problem]:
+    """Every macro of these author pages expanded as a build would expand it, so that `strategy check` finds
+    what would stop `strategy build` (an unknown or withheld input, a figure the record lacks); a page that is
+    not UTF-8 text is a problem too, since no build could read it."""
+    from mkdocs.utils.meta import get_data  # as the site and the print edition split off the front matter
+
+    problems: list[Problem] = []
+    for path in pages:
+        shown = display_path(path, root)
+        try:
+            source = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as err:
+            problems.append(Problem(shown, None, None, "a page of UTF-8 text", f"byte {err.object[err.start]:#04x}"))
+            continue
+        except OSError as err:
+            problems.append(Problem(shown, None, None, "a readable page", err.strerror or type(err).__name__))
+            continue
+        body, _ = get_data(source)
+        try:
+            expand_macros(body, inputs, audience, file=shown, page_path=path.relative_to(docs).as_posix(),
+                          first_line=first_body_line(source, body))
+        except ProblemsFound as found:
+            problems += found.problems
+    return problems
