@@ -111,9 +111,11 @@ def docs_problems(project: Project, inputs_folder: Path | None = None) -> list[P
     of them is shown) or the outputs; a symlinked folder, a FIFO, a device or a socket is refused too (MkDocs
     would follow a folder link round a loop, and reading a FIFO never ends). Nothing is followed or read.
     """
-    root = project.root.resolve()
-    off_limits = [(inputs_folder or project.root / "inputs").resolve(), project.site.resolve(),
-                  project.work.resolve(), project.reports.resolve()]
+    # realpath, not resolve(): a symlink loop (an inputs folder linking to itself) is reported elsewhere, and
+    # must not raise here.
+    root = Path(os.path.realpath(project.root))
+    off_limits = [Path(os.path.realpath(p)) for p in (inputs_folder or project.root / "inputs", project.site,
+                                                       project.work, project.reports)]
     problems: list[Problem] = []
     pending = [project.docs] if os.path.lexists(project.docs) else []  # no docs/: MkDocs names it itself
     while pending:

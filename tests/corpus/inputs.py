@@ -567,8 +567,9 @@ CASES = [
     Case("inputs-literal-bidi-override", "literal-messages", setting(PI1, "partner", '"abc\\u202Edef"'), "problem",
          PI1, PARTNER_LINE, "partner", "\\u202e"),
     # --- an input without consent stays out, with a warning ------------------------------------------------------
-    Case("inputs-consent-removed", "consent-missing", dropping_line(PI1, "consent:"), "warning", PI1, ID_LINE,
-         "consent", "stays out of partners and public builds"),
+    # PI-002: no author page quotes it (a quoted input without consent stops the build, rightly).
+    Case("inputs-consent-removed", "consent-missing", dropping_line(f"{PI}/PI-002.yaml", "consent:"), "warning",
+         f"{PI}/PI-002.yaml", at(f"{PI}/PI-002.yaml", "id:"), "consent", "stays out of partners and public builds"),
     Case("inputs-consent-removed-from-anonymous", "consent-missing", dropping_line(PI1_ANONYMOUS, "consent:"),
          "warning", PI1_ANONYMOUS, at(PI1_ANONYMOUS, "id:"), "consent", "counts as withheld"),
     *[Case(f"inputs-consent-absent-in-example-{Path(f).stem}", "consent-missing", lambda root: None, "warning", f,
