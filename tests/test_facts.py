@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -172,6 +174,11 @@ def test_a_final_edition_refuses_to_build_and_lists_every_illustrative_record_an
     build = strategy("build", "--project", str(root))
     assert build.returncode == 1 and "this is a final edition" in build.stderr
     assert not (root / "site").exists()
+    # MkDocs alone refuses it too: the plugin asks the same question.
+    mkdocs = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml")],
+                            capture_output=True, text=True, timeout=300, cwd=root)
+    assert mkdocs.returncode != 0 and "this is a final edition" in mkdocs.stderr, mkdocs.stderr[-2000:]
+    assert not (root / "site" / "index.html").exists()
 
 
 # --- the mark on illustrative data ----------------------------------------------------------------------------

@@ -91,6 +91,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
         else:
             self.inputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
+            if self.publication.edition.final:  # as `strategy build`: no illustrative data or placeholder
+                _or_fail(lambda: _refuse_unfinished(self.root, self.publication, self.inputs))
             self.chapters = _or_fail(lambda: generate_chapters(self.inputs, self.audience,
                                                                author_text(Path(config.docs_dir))))
         self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
@@ -149,6 +151,13 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
         "comments_email": publication.comments_email,
         "short_title": publication.short_title,
     }
+
+
+def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInputs) -> None:
+    from ..facts import fact_problems
+
+    if problems := [p for p in fact_problems(root, publication, inputs.headline) if p.severity == "error"]:
+        raise ProblemsFound(problems)
 
 
 def _or_fail(action):
