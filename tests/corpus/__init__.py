@@ -59,3 +59,11 @@ def replace_in(path: Path, old: str, new: str) -> int:
     line = content[: content.index(old)].count("\n") + 1
     path.write_text(content.replace(old, new, 1), encoding="utf-8")
     return line
+
+
+def appending(relative: str, text: str) -> Callable[[Path], None]:
+    """A `make` that adds `text` at the end of a file of the project."""
+    def make(root: Path) -> None:
+        path = root / relative
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return make

@@ -7,16 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from corpus import Case, line_of, replace_in
+from corpus import Case, appending, line_of, replace_in
 
 HEADLINE = "inputs/headline-figures.yaml"
-
-
-def _append(relative: str, text: str):
-    def make(root: Path) -> None:
-        path = root / relative
-        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-    return make
 
 
 def _final(root: Path) -> None:
@@ -70,25 +63,25 @@ REFUSED = "this is a final edition"
 CASES = [
     # Headline figures typed by hand in author prose (warnings in a draft).
     Case("facts-typed-institutional-changes", "facts-hand-typed-figure",
-         _append("docs/vision.md", "\nPhase II recorded 148 institutional changes.\n"), "warning",
+         appending("docs/vision.md", "\nPhase II recorded 148 institutional changes.\n"), "warning",
          "docs/vision.md", _line_count("docs/vision.md"), says="'148 institutional changes' " + TYPED),
     Case("facts-typed-people-in-millions", "facts-hand-typed-figure",
-         _append("docs/way-forward.md", "\nCoverage grew for 50.0 million people.\n"), "warning",
+         appending("docs/way-forward.md", "\nCoverage grew for 50.0 million people.\n"), "warning",
          "docs/way-forward.md", _line_count("docs/way-forward.md"), says=TYPED),
     Case("facts-typed-people-with-separators", "facts-hand-typed-figure",
-         _append("docs/context.md", "\nCoverage grew for 50,000,000 more people.\n"), "warning",
+         appending("docs/context.md", "\nCoverage grew for 50,000,000 more people.\n"), "warning",
          "docs/context.md", _line_count("docs/context.md"), says=TYPED),
     Case("facts-typed-period", "facts-hand-typed-figure",
-         _append("docs/executive-summary.md", "\nThe results cover the years between 2021 and 2024.\n"), "warning",
+         appending("docs/executive-summary.md", "\nThe results cover the years between 2021 and 2024.\n"), "warning",
          "docs/executive-summary.md", _line_count("docs/executive-summary.md"), says='figure("period")'),
     Case("facts-typed-target", "facts-hand-typed-figure",
-         _append("docs/vision.md", "\nThe phase beat its target of 80.\n"), "warning",
+         appending("docs/vision.md", "\nThe phase beat its target of 80.\n"), "warning",
          "docs/vision.md", _line_count("docs/vision.md"), says='figure("institutional-changes", "target")'),
     Case("facts-typed-later-figure", "facts-hand-typed-figure",
-         _append("docs/vision.md", "\nBy October 2025 it had reached nearly 56 million people.\n"), "warning",
+         appending("docs/vision.md", "\nBy October 2025 it had reached nearly 56 million people.\n"), "warning",
          "docs/vision.md", _line_count("docs/vision.md"), says='figure("people", "update")'),
     Case("facts-typed-priority-countries", "facts-hand-typed-figure",
-         _append("docs/foreword.md", "\nWe worked in 50 countries.\n"), "warning",
+         appending("docs/foreword.md", "\nWe worked in 50 countries.\n"), "warning",
          "docs/foreword.md", _line_count("docs/foreword.md"), says='figure("priority-countries")'),
     Case("facts-typed-in-cover-text", "facts-hand-typed-figure",
          _replace("strategy.yml", "  Phase III strategy (2026–2030) of", "  After 148 institutional changes, the Phase III strategy (2026–2030) of"),
@@ -97,17 +90,17 @@ CASES = [
          lambda root: (root / "docs/notes.md").write_text("# Notes\n\nMore than 50 million people.\n", "utf-8"),
          "warning", "docs/notes.md", 3, says=TYPED),
     Case("facts-macro-and-code-are-not-typed", "facts-hand-typed-figure",
-         _append("docs/vision.md", '\n{{ figure("institutional-changes") }} and `148 institutional changes`.\n'),
+         appending("docs/vision.md", '\n{{ figure("institutional-changes") }} and `148 institutional changes`.\n'),
          "valid"),
     # Figure macros a build could not expand: found by `strategy check` already.
     Case("facts-macro-unknown-figure", "facts-figure-macro",
-         _append("docs/vision.md", '\nWe made {{ figure("institutional-change") }}.\n'), "problem",
+         appending("docs/vision.md", '\nWe made {{ figure("institutional-change") }}.\n'), "problem",
          "docs/vision.md", _line_count("docs/vision.md"), says="did you mean institutional-changes?"),
     Case("facts-macro-unknown-part", "facts-figure-macro",
-         _append("docs/vision.md", '\nWe made {{ figure("people", "total") }}.\n'), "problem",
+         appending("docs/vision.md", '\nWe made {{ figure("people", "total") }}.\n'), "problem",
          "docs/vision.md", _line_count("docs/vision.md"), says="a part of a figure"),
     Case("facts-macro-update-missing", "facts-figure-macro",
-         _append("docs/vision.md", '\nNow {{ figure("priority-countries", "update") }}.\n'), "problem",
+         appending("docs/vision.md", '\nNow {{ figure("priority-countries", "update") }}.\n'), "problem",
          "docs/vision.md", _line_count("docs/vision.md"), says="has none"),
     Case("facts-headline-file-missing", "facts-figure-macro",
          lambda root: (root / HEADLINE).unlink(), "problem", "docs/context.md",
@@ -135,7 +128,7 @@ CASES = [
     Case("facts-draft-warns-name-placeholder", "facts-placeholder", lambda root: None, "warning",
          "docs/foreword.md", _line("docs/foreword.md", "[Name]"), says="'[Name]'"),
     Case("facts-draft-warns-example-address-in-prose", "facts-placeholder",
-         _append("docs/way-forward.md", "\nWrite to drafting@example.org.\n"), "warning",
+         appending("docs/way-forward.md", "\nWrite to drafting@example.org.\n"), "warning",
          "docs/way-forward.md", _line_count("docs/way-forward.md"), says="example.org address"),
     Case("facts-final-refuses-illustrative-input", "facts-final-edition", _final, "problem",
          "inputs/partner-inputs/PI-004.yaml", _line("inputs/partner-inputs/PI-004.yaml", "illustrative: true"),
@@ -152,7 +145,7 @@ CASES = [
     Case("facts-final-refuses-example-address", "facts-final-edition", _final, "problem",
          "strategy.yml", _line("strategy.yml", "comments_email"), says="example.org address"),
     Case("facts-final-refuses-hand-typed-figure", "facts-final-edition",
-         _both(_final, _append("docs/vision.md", "\nMore than 50 million people.\n")), "problem",
+         _both(_final, appending("docs/vision.md", "\nMore than 50 million people.\n")), "problem",
          "docs/vision.md", _line_count("docs/vision.md"), says=TYPED),
     Case("facts-final-refuses-to-build", "facts-final-edition", _final, "problem",
          "docs/foreword.md", _line("docs/foreword.md", "[Name]"), says=REFUSED, command="build", seconds=60),
