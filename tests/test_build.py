@@ -16,6 +16,7 @@ from strategy.chapters import GENERATED_FOLDER, author_text, generate_chapters
 from strategy.chapters.consent import Audience, may_name, may_show
 from strategy.inputs import load_inputs
 from strategy.inputs.records import Consent
+from strategy.project import Project
 
 
 def nav_titles(root: Path) -> list[tuple[str, str]]:
@@ -34,7 +35,7 @@ def page_source(root: Path, page: str) -> str:
     memory: no build writes docs/generated)."""
     if page.startswith(f"{GENERATED_FOLDER}/"):
         inputs = load_inputs(root / "inputs", root)
-        chapters = generate_chapters(inputs, Audience.PARTNERS, author_text(root / "docs"))
+        chapters = generate_chapters(inputs, Audience.PARTNERS, author_text(Project(root).author_pages()))
         return next(c.markdown for c in chapters if c.path == page)
     return (root / "docs" / page).read_text(encoding="utf-8")
 

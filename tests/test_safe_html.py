@@ -16,6 +16,7 @@ from strategy.chapters.abbreviations import abbreviation_definitions
 from strategy.chapters.macros import expand_macros, first_body_line
 from strategy.publish.outline import document_outline
 from strategy.publish.print_markup import PrintMarkup
+from strategy.project import Project
 from strategy.safe_html import TAGS, URL_SCHEMES, clean_html
 
 HOSTILE = [
@@ -205,7 +206,7 @@ def _site_and_print_pages(example_inputs):
     audience = Audience.PARTNERS
     abbreviations = abbreviation_definitions(example_inputs, audience)
     generated = {f"{GENERATED_FOLDER}/{c.file_name}": c.markdown
-                 for c in generate_chapters(example_inputs, audience, author_text(REPO / "docs"))}
+                 for c in generate_chapters(example_inputs, audience, author_text(Project(REPO).author_pages()))}
     in_print = {c.path: c for c in chapters}
     yield "sampler", markdown.markdown(SAMPLER, extensions=list(site_extensions), extension_configs=site_extensions)
     for chapter in chapters:

@@ -66,7 +66,7 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
     them)."""
     publication = project.publication()
     inputs = project.inputs(publication)
-    chapters = generate_chapters(inputs, audience, author_text(project.docs))
+    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()))
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
@@ -90,7 +90,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     inputs = check(project, audience)
 
     step("Making the generated chapters")
-    chapters = generate_chapters(inputs, audience, author_text(project.docs))
+    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()))
     # The renderers read images relative to the docs folder; this build's view of it holds its own charts
     # under generated/ and the project's assets (a link to docs/assets). docs/generated is not in it.
     view = private / "docs"

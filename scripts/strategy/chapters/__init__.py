@@ -73,10 +73,9 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
             *(Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts)]
 
 
-def author_text(docs_dir: Path) -> str:
-    """The text of every hand-written page, for what depends on it (the abbreviations in use)."""
-    generated = (docs_dir / GENERATED_FOLDER).resolve()
-    pages = sorted(p for p in docs_dir.rglob("*.md") if not p.resolve().is_relative_to(generated))
+def author_text(pages: list[Path]) -> str:
+    """The text of the hand-written pages (Project.author_pages), for what depends on it (the abbreviations
+    in use)."""
     return "\n".join(p.read_text(encoding="utf-8") for p in pages)
 
 

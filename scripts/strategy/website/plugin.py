@@ -94,7 +94,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             if self.publication.edition.final:  # as `strategy build`: no illustrative data or placeholder
                 _or_fail(lambda: _refuse_unfinished(self.root, self.publication, self.inputs))
             self.chapters = _or_fail(lambda: generate_chapters(self.inputs, self.audience,
-                                                               author_text(Path(config.docs_dir))))
+                                                               author_text(Project(self.root).author_pages())))
         self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
