@@ -79,6 +79,11 @@ def build_command(project: Path, audience: str) -> None:
                   style="yellow", markup=False, soft_wrap=True)
 
 
+@main.group("import")
+def import_group() -> None:
+    """Turn what partners and reviewers send (Word files, form exports, comment matrices) into inputs."""
+
+
 @main.command("audit")
 @click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @project_option

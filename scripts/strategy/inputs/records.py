@@ -200,6 +200,29 @@ class ProposedPriority(Record):
     proposal: Text
 
 
+class NoteKind(str, Enum):
+    """What a note in a partner's Word submission was: a comment, or a change the partner tracked."""
+
+    COMMENT = "comment"
+    INSERTION = "insertion"
+    DELETION = "deletion"
+
+
+class PartnerNote(Record):
+    """A Word comment or tracked change inside a partner's submission.
+
+    Kept for the authors, with who wrote it and when; never published outside an internal build, and never
+    mixed into the text of the input.
+    """
+
+    kind: NoteKind
+    text: Text
+    author: Text | None = None
+    date: Date | None = None
+    anchor: Text | None = None  # the text a comment is on
+    reply_to: int | None = Field(default=None, ge=1)  # a reply: the number (from 1) of the note it answers
+
+
 class PartnerInput(Record):
     id: InputId
     partner: Slug
@@ -214,12 +237,88 @@ class PartnerInput(Record):
     country_experience: Text | None = None
     key_quote: Text | None = None
     illustrative: bool = False
+    # Where the input was imported from ("submission.docx"; a form export's file and row), for provenance.
+    imported_from: Text | None = None
+    notes: list[PartnerNote] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_a_statement(self) -> "PartnerInput":
         if self.vision is None and self.country_experience is None:
             raise ValueError("needs its vision or its country_experience as text (or both)")
         return self
+
+
+# --- reviewers' comments on an edition and the authors' responses ---------------
+
+FeedbackId = Annotated[str, StringConstraints(pattern=r"^FB-[0-9]{3,4}$")]
+# A paragraph as review drafts number it: "12" across the document, or "3.12" within chapter 3.
+ParagraphNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,4}(\.[0-9]{1,4})?$")]
+
+
+class FeedbackStatus(str, Enum):
+    """Where the authors stand on a comment. Only `open` asks for nothing; `declined` needs a reason."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    PARTLY_ACCEPTED = "partly accepted"
+    DECLINED = "declined"
+    NOTED = "noted"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class FeedbackChannel(str, Enum):
+    """How the comments came back."""
+
+    RETURNED_DRAFT = "returned-draft"  # Word comments in the reviewers' DOCX
+    COMMENT_MATRIX = "comment-matrix"  # an Excel or CSV matrix
+    E_MAIL = "e-mail"  # the site's "Comment" action, or any letter
+
+    @property
+    def label(self) -> str:
+        return {"returned-draft": "Comments in the Word draft", "comment-matrix": "Comment matrix",
+                "e-mail": "E-mail"}[self.value]
+
+
+def _int_paragraph(value: Any) -> Any:
+    """A paragraph number as YAML or a spreadsheet reads it: 12 is "12"."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class FeedbackComment(Record):
+    """One comment of a reviewer, placed in the edition, with the authors' response."""
+
+    id: FeedbackId
+    section: Text | None = None  # the section's heading as the edition prints it
+    paragraph: Annotated[ParagraphNumber | None, BeforeValidator(_int_paragraph)] = None
+    quoted: Text | None = None  # the text the comment is on
+    comment: Text
+    proposed_text: Text | None = None
+    reply_to: FeedbackId | None = None  # a reply in a Word thread
+    response: Text | None = None
+    action: Text | None = None
+    status: FeedbackStatus = FeedbackStatus.OPEN
+
+    @model_validator(mode="after")
+    def _declined_with_a_reason(self) -> "FeedbackComment":
+        if self.status is FeedbackStatus.DECLINED and self.response is None:
+            raise ValueError("is declined: its `response` must give the reason")
+        return self
+
+
+class Feedback(Record):
+    """inputs/feedback/<reviewer>-<edition>.yaml: one reviewer's comments on one edition."""
+
+    reviewer: Slug  # a partner ID: consent holds for reviewers as for partner inputs
+    consent: Consent = Consent.WITHHELD
+    edition: Text  # the edition's label, as strategy.yml gives it: "Draft 1"
+    received: Date
+    channel: FeedbackChannel
+    imported_from: Text | None = None
+    illustrative: bool = False
+    comments: list[FeedbackComment] = Field(min_length=1)
 
 
 # --- the partners meeting ------------------------------------------------------
