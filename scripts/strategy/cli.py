@@ -11,6 +11,7 @@ from rich.console import Console
 
 from .project import Project, check
 from .audience import Audience
+from .inputs.records import Consent
 from .environment import ENVIRONMENT_ERRORS, environment_problem
 from .problems import ProblemsFound, warnings_report
 
@@ -82,6 +83,90 @@ def build_command(project: Path, audience: str) -> None:
 @main.group("import")
 def import_group() -> None:
     """Turn what partners and reviewers send (Word files, form exports, comment matrices) into inputs."""
+
+
+@import_group.command("responses")
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option("--mapping", required=True, type=click.Path(path_type=Path),
+              help="Which column holds what, and how the form's answers read (see examples/form-mapping.yaml).")
+@project_option
+def import_responses_command(export: Path, mapping: Path, project: Path) -> None:
+    """One partner input per response of an online form's export (.xlsx or .csv)."""
+    from .intake.responses import import_responses
+
+    def run():
+        return import_responses(project, Project(project).publication(), export, mapping, str(export), str(mapping))
+
+    result = _or_exit(run)
+    for done in result.written:
+        notes = [n for n, on in (("priorities left for the drafting team to code", done.uncoded),
+                                 ("no consent answer: counts as withheld until one is added", done.no_consent)) if on]
+        out.print(f"{done.input_id}: row {done.row} ({done.imported_from})" + (f" — {'; '.join(notes)}" if notes else ""),
+                  markup=False, soft_wrap=True)
+    rows = lambda n: f"{n} row{'s' if n != 1 else ''}"  # noqa: E731
+    out.print(f"{rows(len(result.written))} imported as partner inputs; {rows(len(result.already_imported))} "
+              "imported before, skipped.", markup=False)
+    if result.problems:
+        failed = len({p.line for p in result.problems})
+        err.print(f"{rows(failed)} not imported, nothing written for them (each problem gives the file, the row "
+                  "as the spreadsheet numbers it, and the column):", style="red", markup=False, soft_wrap=True)
+        err.print(ProblemsFound(result.problems).report(), style="red", markup=False, soft_wrap=True)
+        sys.exit(1)
+
+
+@import_group.command("comments")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--reviewer", required=True, help="The reviewer's partner ID (partners.yaml).")
+@click.option("--consent", type=click.Choice([c.value for c in Consent]),
+              help="What the reviewer agreed to; a new file without it counts as withheld.")
+@click.option("--edition", help="The edition commented on (default: strategy.yml's edition label).")
+@click.option("--received", help="When the comments arrived, YYYY-MM-DD (default: today).")
+@project_option
+def import_comments_command(file: Path, reviewer: str, consent: str | None, edition: str | None,
+                            received: str | None, project: Path) -> None:
+    """A reviewer's comments (a comment matrix, .xlsx or .csv) -> inputs/feedback/<reviewer>-<edition>.yaml."""
+    from .problems import Problem
+
+    def run():
+        day = _date_option("--received", received)
+        publication = Project(project).publication()
+        if file.suffix.lower() == ".docx":
+            raise ProblemsFound([Problem(str(file), None, None, "a comment matrix (.xlsx or .csv): comments in a "
+                                         "returned Word draft are not read yet", "a .docx file")])
+        from .intake.comment_matrix import import_comment_matrix
+
+        return import_comment_matrix(project, publication, file, str(file), reviewer,
+                                     Consent(consent) if consent else None, edition, day)
+
+    result, matrix = _or_exit(run)
+    if matrix.unread:
+        out.print(f"Columns not read (no field of a comment takes them): {', '.join(matrix.unread)}",
+                  markup=False, soft_wrap=True)
+    added = f"{result.added[0]} to {result.added[-1]}" if len(result.added) > 1 else "".join(result.added)
+    verb = "Wrote" if result.created else "Added to"
+    if result.added:
+        out.print(f"{verb} {result.file}: {len(result.added)} comment(s) ({added}); {result.already_there} "
+                  "there already.", markup=False, soft_wrap=True)
+    else:
+        out.print(f"Nothing new: the {result.already_there} comment(s) are in {result.file} already.",
+                  markup=False, soft_wrap=True)
+
+
+def _date_option(option: str, value: str | None):
+    """A date given on the command line: YYYY-MM-DD and a real day, or a problem naming the option."""
+    import datetime as dt
+    import re
+
+    from .problems import Problem, shown
+
+    if value is None:
+        return None
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ProblemsFound([Problem(option, None, None, "a real date written YYYY-MM-DD", shown(value))])
 
 
 @main.command("audit")

@@ -61,17 +61,25 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _BlockDumper.add_representer(str, _text)
 
 
-def write_new_file(path: Path, model: type[BaseModel], text: str, shown_as: str) -> None:
+def write_new_file(path: Path, model: type[BaseModel], text: str, shown_as: str,
+                   left_for_author: tuple[str, ...] = ()) -> None:
     """Write `text` (YAML for one `model` record) to `path`, which must not exist yet.
 
     The text is read back and validated first: an importer cannot write a file that `strategy check` would
-    refuse. The file appears whole or not at all (written beside it, then linked into place, which fails
-    rather than replaces if another import took the name meanwhile).
+    refuse, except for the required top-level fields in `left_for_author`, which the importer could not fill
+    without inventing them (strategy check names them until the author does). The file appears whole or not
+    at all (written beside it, then linked into place, which fails rather than replaces if another import
+    took the name meanwhile).
     """
     try:
         model.model_validate(yaml.safe_load(text))
     except ValidationError as err:  # a bug of the importer, not of the file it read: say which field
-        first = err.errors()[0]
+        errors = [e for e in err.errors() if not (e["type"] == "missing" and e["loc"][:1] in
+                                                  [(name,) for name in left_for_author])]
+        first = errors[0] if errors else None
+    else:
+        first = None
+    if first is not None:
         raise ProblemsFound([Problem(shown_as, None, ".".join(map(str, first["loc"])) or None,
                                      f"a valid {model.__name__}", first["msg"])]) from None
     path.parent.mkdir(parents=True, exist_ok=True)
