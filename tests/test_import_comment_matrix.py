@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -199,3 +200,53 @@ def test_add_feedback_keeps_word_threads_and_places_them_once(project: Path):
     assert again.added == [] and again.already_there == 2
     data = Feedback.model_validate(feedback_file(project, "japan-draft-1.yaml"))
     assert data.comments[1].reply_to == "FB-001" and data.comments[0].quoted == "income security"
+
+
+def rewritten(path: Path, part: str, change) -> Path:
+    """The workbook at `path` with one part's XML changed, as another program (or an attacker) might write it."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[part] = change(parts[part].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_a_sheet_whose_dimension_stops_short_loses_no_row(project, tmp_path):
+    """Some tools write a sheet's declared size wrong; openpyxl would stop reading at it."""
+    file = rewritten(matrix(tmp_path / "m.xlsx", ROWS), "xl/worksheets/sheet1.xml",
+                     lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:B2"', xml))
+    run = strategy("import", "comments", str(file), "--reviewer", "ireland", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert len(feedback_file(project)["comments"]) == 3
+
+
+def test_an_xml_entity_bomb_in_a_workbook_is_refused(project, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Comment"])
+    book.active.append(["A comment."])
+    book.save(tmp_path / "laughs.xlsx")
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+              '<c r="A1" t="inlineStr"><is><t>Comment</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is>'
+              '<t>&lol2;</t></is></c></row></sheetData></worksheet>')
+    rewritten(tmp_path / "laughs.xlsx", "xl/worksheets/sheet1.xml", lambda xml: laughs)
+    run = strategy("import", "comments", str(tmp_path / "laughs.xlsx"), "--reviewer", "ireland", cwd=project)
+    assert run.returncode == 1, run.stdout
+    assert "expected an Excel workbook that can be read; found a damaged workbook" in run.stderr
+    assert "Internal error" not in run.stderr and not (project / FEEDBACK).exists()
+
+
+def test_rows_and_columns_past_the_caps_are_refused_not_dropped(project, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Comment"])
+    book.active.cell(row=2, column=1, value="A comment.")
+    book.active.cell(row=2, column=400, value="far out")
+    book.save(tmp_path / "wide.xlsx")
+    run = strategy("import", "comments", str(tmp_path / "wide.xlsx"), "--reviewer", "ireland", cwd=project)
+    assert run.returncode == 1 and "wide.xlsx, sheet Sheet:2: expected at most 300 columns" in run.stderr
+    long = tmp_path / "long.csv"
+    long.write_text("Comment\n" + "".join(f"Comment {n}\n" for n in range(5_001)))
+    run = strategy("import", "comments", str(long), "--reviewer", "ireland", cwd=project)
+    assert run.returncode == 1 and "long.csv:5001: expected at most 5,000 rows" in run.stderr

@@ -97,16 +97,20 @@ def _key(text: str) -> str:
 
 
 def _header(sheet: Sheet) -> tuple[Row, dict[str, int]] | None:
+    """The first row with a comment column and another known one; failing that, the first whose only known
+    column is headed exactly "Comment" (or a synonym). A title above the header ("Comments on Draft 1") is
+    neither."""
+    alone = None
     for row in sheet.rows[:HEADER_ROWS]:
         if row.number > HEADER_ROWS:
             break
         keys = [_key(cell_text(v)) for v in row.values]
         columns = _columns(keys)
-        # A title above the header ("Comments on Draft 1") is no header: it names no other column.
-        if "comment" in columns and (len(columns) > 1 or keys[columns["comment"]] in SYNONYMS["comment"]
-                                     and sum(1 for k in keys if k) > 1):
+        if "comment" in columns and len(columns) > 1:
             return row, columns
-    return None
+        if alone is None and "comment" in columns and keys[columns["comment"]] in SYNONYMS["comment"]:
+            alone = row, columns
+    return alone
 
 
 def _columns(keys: list[str]) -> dict[str, int]:

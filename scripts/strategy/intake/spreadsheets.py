@@ -3,8 +3,8 @@
 Form exports and comment matrices come from outside the team, so the file is treated as hostile: it is read
 through `inputs.sources.read_bytes` (a regular file of at most 2 MiB, never a FIFO or a device), an XLSX is
 opened only after its zip directory says it unpacks to a bounded size, and openpyxl parses it in read-only
-mode with defusedxml (no entity expansion). Rows and columns are capped, so that a sheet whose cells claim
-to reach column XFD or row 1,048,576 costs nothing.
+mode with defusedxml (no entity expansion). Rows and columns are capped: reading stops with a problem at the
+first row past either cap, so a sheet with a cell in column XFD or row 1,048,576 costs next to nothing.
 
 Row numbers are the ones a spreadsheet program shows: in an XLSX the sheet's own row numbers, in a CSV the
 record's position counting the header as row 1 (a cell with line breaks does not shift them).
@@ -117,9 +117,11 @@ def _xlsx_sheets(raw: bytes, shown_as: str) -> list[Sheet]:
 
 def _xlsx_rows(sheet, shown_as: str) -> list[Row]:
     rows: list[Row] = []
-    # Bounds given explicitly: openpyxl would otherwise trust the sheet's declared dimension, which may stop
-    # short of the real last row (rows silently lost) or claim a million columns (each row padded to them).
-    cells = sheet.iter_rows(min_row=1, max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1, values_only=True)
+    # The sheet's declared dimension is not trusted: it may stop short of the real last row (rows silently
+    # lost) or claim 16,384 columns (each row padded to them). Without it, each row is as long as its last
+    # cell, and the first row past a cap stops the reading.
+    sheet.reset_dimensions()
+    cells = sheet.iter_rows(min_row=1, max_row=MAX_ROWS + 1, values_only=True)
     for number, values in enumerate(cells, start=1):
         values = tuple(values)
         while values and cell_text(values[-1]) == "":
