@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -25,7 +25,6 @@ PARAGRAPH_NUMBER = re.compile(r"^\s*([0-9]{1,4}(?:\.[0-9]{1,4})?)[\t \u00a0]")
 # pandoc's and Word's heading styles: "Heading1" … "Heading9" (the style ID, not its localised name); a
 # reference DOCX may call them "heading 1" too.
 HEADING_STYLE = re.compile(r"^heading ?([1-9])$", re.IGNORECASE)
-MAX_XML_BYTES = 50 * 2**20  # a part this large is no review draft; the package check caps the whole too
 
 
 @dataclass(frozen=True)
@@ -42,9 +41,11 @@ class ReturnedComment:
     reply_to: str | None  # the Word ID of the comment it answers
 
 
-def returned_comments(package: zipfile.ZipFile) -> list[ReturnedComment]:
-    """Every comment of the returned draft in `package`, in the order of the document, replies after what
-    they answer. A draft with no comments gives an empty list."""
+def returned_comments(parts: Mapping[str, bytes]) -> list[ReturnedComment]:
+    """Every comment of the returned draft whose package `parts` are given (name -> bytes, as
+    `intake.word.open_docx` checked them), in the order of the document, each followed by its replies. A
+    draft with no comments gives an empty list. Raises etree.XMLSyntaxError for a damaged part."""
+    package = parts
     comments = _part(package, "word/comments.xml")
     if comments is None:
         return []
@@ -87,15 +88,13 @@ def _threaded(comments: list[ReturnedComment]) -> list[ReturnedComment]:
     return result
 
 
-def _part(package: zipfile.ZipFile, name: str) -> etree._Element | None:
-    try:
-        info = package.getinfo(name)
-    except KeyError:
+def _part(parts: Mapping[str, bytes], name: str) -> etree._Element | None:
+    data = parts.get(name)
+    if data is None:
         return None
-    if info.file_size > MAX_XML_BYTES:
-        raise ValueError(f"{name} is larger than {MAX_XML_BYTES // 2**20} MiB")
+    # No entities, no DTD, no network: the package check refuses DTDs already; this parser would not obey one.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    return etree.fromstring(package.read(info), parser)
+    return etree.fromstring(data, parser)
 
 
 def _threads(comments: etree._Element, extended: etree._Element | None) -> dict[str, str]:
