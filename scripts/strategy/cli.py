@@ -124,23 +124,28 @@ def import_responses_command(export: Path, mapping: Path, project: Path) -> None
 @project_option
 def import_comments_command(file: Path, reviewer: str, consent: str | None, edition: str | None,
                             received: str | None, project: Path) -> None:
-    """A reviewer's comments (a comment matrix, .xlsx or .csv) -> inputs/feedback/<reviewer>-<edition>.yaml."""
+    """A reviewer's comments (a returned Word draft, .docx; a comment matrix, .xlsx or .csv) ->
+    inputs/feedback/<reviewer>-<edition>.yaml."""
     from .problems import Problem
 
     def run():
         day = _date_option("--received", received)
         publication = Project(project).publication()
         if file.suffix.lower() == ".docx":
-            raise ProblemsFound([Problem(str(file), None, None, "a comment matrix (.xlsx or .csv): comments in a "
-                                         "returned Word draft are not read yet", "a .docx file")])
+            from .intake.returned_draft import import_returned_draft
+
+            return import_returned_draft(project, publication, file, str(file), reviewer,
+                                         Consent(consent) if consent else None, edition, day)
         from .intake.comment_matrix import import_comment_matrix
 
         return import_comment_matrix(project, publication, file, str(file), reviewer,
                                      Consent(consent) if consent else None, edition, day)
 
-    result, matrix = _or_exit(run)
-    if matrix.unread:
-        out.print(f"Columns not read (no field of a comment takes them): {', '.join(matrix.unread)}",
+    result, read = _or_exit(run)
+    if getattr(read, "empty", 0):
+        out.print(f"{read.empty} empty Word comment(s) skipped: they ask nothing.", markup=False)
+    if getattr(read, "unread", None):
+        out.print(f"Columns not read (no field of a comment takes them): {', '.join(read.unread)}",
                   markup=False, soft_wrap=True)
     added = f"{result.added[0]} to {result.added[-1]}" if len(result.added) > 1 else "".join(result.added)
     verb = "Wrote" if result.created else "Added to"

@@ -14,8 +14,14 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
+
+from ..inputs.records import Consent, FeedbackChannel, Publication
+from ..problems import Problem, ProblemsFound, shown
+from .feedback import FeedbackResult, add_feedback
+from .word import open_docx
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -24,6 +30,7 @@ NS = {"w": W, "w14": W14, "w15": W15}
 PARAGRAPH_NUMBER = re.compile(r"^\s*([0-9]{1,4}(?:\.[0-9]{1,4})?)[\t \u00a0]")
 # pandoc's and Word's heading styles: "Heading1" … "Heading9" (the style ID, not its localised name); a
 # reference DOCX may call them "heading 1" too.
+EDITION_PROPERTY = "edition"  # the custom document property the reviewers' DOCX names its edition in
 HEADING_STYLE = re.compile(r"^heading ?([1-9])$", re.IGNORECASE)
 
 
@@ -174,3 +181,49 @@ def _date(value: str | None) -> dt.date | None:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date() if value else None
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class ReturnedDraft:
+    """What an import of a returned draft read, besides the comments it wrote."""
+
+    comments: int  # Word comments read, replies included
+    empty: int  # comments with no text: nothing to answer, not written
+    edition: str  # the edition the comments are on
+
+
+def import_returned_draft(project_root: Path, publication: Publication, path: Path, shown_as: str,
+                          reviewer: str, consent: Consent | None, edition: str | None,
+                          received: dt.date | None) -> tuple[FeedbackResult, ReturnedDraft]:
+    """The Word comments of a reviewer's returned draft -> their feedback file, one record per comment, each
+    reply a record that answers its comment. The edition is the one `edition` names, else the one the draft
+    says it is (the build records it in the document's properties), else strategy.yml's."""
+    package = open_docx(path, shown_as)
+    try:
+        comments = returned_comments(package.parts)
+    except etree.XMLSyntaxError as err:
+        raise ProblemsFound([Problem(shown_as, None, None, "a Word document whose parts are well-formed XML",
+                                     f"a damaged part ({shown(err, 120)})")]) from None
+    written = [c for c in comments if c.text]
+    if not written:
+        raise ProblemsFound([Problem(shown_as, None, None, "a returned draft with Word comments in it",
+                                     "no comment with text: nothing to import")])
+    edition = edition or _edition_of(package.parts) or publication.edition.label
+    index = {c.word_id: i for i, c in enumerate(written)}
+    records = [{"section": c.section, "paragraph": c.paragraph, "quoted": c.anchor, "comment": c.text,
+                "reply_to": index.get(c.reply_to or "")} for c in written]
+    result = add_feedback(project_root, publication, reviewer, consent, FeedbackChannel.RETURNED_DRAFT,
+                          path.name, records, received=received, edition=edition, source_shown=shown_as)
+    return result, ReturnedDraft(len(comments), len(comments) - len(written), edition)
+
+
+def _edition_of(parts: Mapping[str, bytes]) -> str | None:
+    """The edition a draft made by `strategy build` names in its custom document properties."""
+    custom = _part(parts, "docProps/custom.xml")
+    if custom is None:
+        return None
+    for prop in custom:
+        if prop.get("name") == EDITION_PROPERTY:
+            value = "".join(prop.itertext()).strip()
+            return value or None
+    return None
