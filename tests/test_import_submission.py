@@ -264,3 +264,114 @@ def test_check_names_the_priority_left_for_the_author_and_nothing_else(imported)
     line = next(n for n, text in enumerate(written.read_text().splitlines(), 1) if "Better reporting" in text)
     assert problems == [f"inputs/partner-inputs/{NEXT_ID}.yaml:{line}: field 'priorities[2].priority': expected "
                         "a value: this field is required; found nothing"]
+
+
+# --- hostile and damaged files: a clear problem naming the file, and nothing written ----------------------
+
+EXTERNAL_IMAGE = ('<Relationship Id="rIdEvil" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                  'relationships/image" Target="http://127.0.0.1:9/tracker.png" TargetMode="External"/>')
+FILE_LINK = ('<Relationship Id="rIdFile" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+             'relationships/hyperlink" Target="file:///etc/passwd" TargetMode="External"/>')
+MACRO_TYPE = ('<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.'
+              'macroEnabled.main+xml"/>')
+
+
+def _zip_bomb(docx: bytes) -> bytes:
+    return edited(docx, parts={"word/media/zeros.png": b"\0" * (30 * 2**20)})
+
+
+def _many_entries(docx: bytes) -> bytes:
+    return edited(docx, parts={f"customXml/item{n}.xml": "<a/>" for n in range(1001)})
+
+
+HOSTILE = {
+    "not-a-zip": (lambda docx: b"This is plain text with a .docx name.", "a file that is not a zip package"),
+    "word-97": (lambda docx: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "a Word 97-2003 document"),
+    "zip-bomb": (_zip_bomb, "times, over the limit of 100 (a zip bomb?)"),
+    "too-many-entries": (_many_entries, "a zip of 1,0"),
+    "external-image": (lambda docx: edited(docx, relationships=EXTERNAL_IMAGE),
+                       "an image fetched from outside the document"),
+    "link-to-a-file": (lambda docx: edited(docx, relationships=FILE_LINK), "a link to a file outside the document"),
+    "embedded-object": (lambda docx: edited(docx, parts={"word/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0"}),
+                        "an embedded object (word/embeddings/oleObject1.bin)"),
+    "macros": (lambda docx: edited(docx, parts={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0"},
+                                   content_types=MACRO_TYPE), "a macro-enabled document"),
+    "dtd": (lambda docx: edited(docx, parts={"word/comments.xml": '<!DOCTYPE w [<!ENTITY a "aaaa">]><w:comments '
+                                              f'{W_NS}/>'}), "a part with a DTD (word/comments.xml)"),
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="module")
+def plain_docx(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return pandoc_docx("# Vision\n\nA plain submission.\n", tmp_path_factory.mktemp("plain"))
+
+
+def _partner_inputs(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "inputs" / "partner-inputs").iterdir())
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_file_is_refused_by_name_and_nothing_is_written(case, project, plain_docx, tmp_path):
+    make, says = HOSTILE[case]
+    path = tmp_path / f"{case}.docx"
+    path.write_bytes(make(plain_docx))
+    before = _partner_inputs(project)
+    run = strategy(*import_args(path, project))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Internal error" not in run.stderr and "Traceback" not in run.stderr
+    line = next(line for line in run.stderr.splitlines() if says in line)
+    assert line.strip().startswith(f"{path}: expected a Word document (.docx)") and "nothing was written" in line
+    assert _partner_inputs(project) == before
+
+
+def test_a_macro_enabled_file_name_is_refused(project, plain_docx, tmp_path):
+    path = tmp_path / "submission.docm"
+    path.write_bytes(plain_docx)
+    run = strategy(*import_args(path, project))
+    assert run.returncode == 1
+    assert f"{path}: expected a Word document (.docx)" in run.stderr and "a macro-enabled document (.docm)" in run.stderr
+
+
+def test_a_web_link_is_kept_as_text_and_the_plain_file_imports(project, tmp_path):
+    path = tmp_path / "linked.docx"
+    path.write_bytes(pandoc_docx("See [our report](https://example.net/report) on [this page](#top).\n", tmp_path))
+    root = copy_project(tmp_path / "copy")
+    run = strategy(*import_args(path, root))
+    assert run.returncode == 0, run.stderr
+    record = yaml.safe_load((root / "inputs" / "partner-inputs" / f"{NEXT_ID}.yaml").read_text())
+    assert record["vision"] == "See our report (https://example.net/report) on this page."
+    assert record["priorities"] == []
+    assert "left for the author: priorities (no list under a heading that says \"Priorities\")" in run.stderr
+    assert "left for the author: key_quote (optional" in run.stderr
+
+
+@pytest.mark.parametrize(("options", "says"), [
+    ({"partner": "luxemburg"}, "inputs/partners.yaml: field '--partner': expected a partner ID of this file (did "
+                               "you mean 'luxembourg'?); found 'luxemburg'; nothing was written"),
+    ({"themes": "financing,helth"}, "inputs/thematic-areas.yaml: field '--themes': expected thematic area IDs of "
+                                    "this file; found 'helth'"),
+])
+def test_an_unknown_partner_or_theme_is_named_with_a_guess(options, says, project, plain_docx, tmp_path):
+    path = tmp_path / "plain.docx"
+    path.write_bytes(plain_docx)
+    before = _partner_inputs(project)
+    run = strategy(*import_args(path, project, **options))
+    assert run.returncode == 1
+    assert says in run.stderr
+    assert _partner_inputs(project) == before
+
+
+def test_a_date_that_does_not_exist_is_a_problem(project, plain_docx, tmp_path):
+    path = tmp_path / "plain.docx"
+    path.write_bytes(plain_docx)
+    args = import_args(path, project)
+    args[args.index("2025-02-10")] = "2025-02-30"
+    run = strategy(*args)
+    assert run.returncode == 1
+    assert "command line: field '--received': expected a date written YYYY-MM-DD that exists; found '2025-02-30'" \
+        in run.stderr

@@ -86,7 +86,7 @@ def import_submission(root: Path, inputs_folder: str, submission: Submission) ->
     folder = root / inputs_folder
     shown_file = display_path(submission.file, root) if submission.file.is_absolute() else str(submission.file)
     references = _References.read(folder, root)
-    received = _checked_options(submission, references, folder, root)
+    received = _checked_options(submission, references)
     package = open_docx(submission.file, shown_file)
     input_id = next_input_ids(folder / PARTNER_INPUTS)[0]
     result = Imported(input_id, display_path(folder / PARTNER_INPUTS / f"{input_id}.yaml", root))
@@ -104,11 +104,11 @@ def import_submission(root: Path, inputs_folder: str, submission: Submission) ->
             "timing": submission.timing.value, "channel": r.Channel.WRITTEN_SUBMISSION.value,
             "consent": submission.consent.value, "themes": list(submission.themes), **fields,
             "imported_from": submission.file.name,
-            "notes": [n.model_dump(mode="json", exclude_defaults=True) for n in notes]}
+            "notes": [_note_data(n) for n in notes]}
     data = {key: value for key, value in data.items() if value not in (None, "", []) or key == "priorities"}
     header = f"Imported from {submission.file.name} with `strategy import submission`."
     if result.left:
-        header += "\nLeft for the author: " + "; ".join(result.left)
+        header += "\nLeft for the author:" + "".join(f"\n- {line}" for line in result.left)
     _write(folder / PARTNER_INPUTS, input_id, yaml_text(data, header), converter.images, result.file)
     return result
 
@@ -149,7 +149,14 @@ def _valid(model: type[r.Record], item: dict) -> bool:
         return False
 
 
-def _checked_options(submission: Submission, references: _References, folder: Path, root: Path) -> str:
+def _note_data(note: r.PartnerNote) -> dict[str, Any]:
+    data = note.model_dump(mode="json", exclude_defaults=True)
+    if note.date:  # a date as an author types it, not quoted text
+        data["date"] = note.date
+    return data
+
+
+def _checked_options(submission: Submission, references: _References) -> dt.date | None:
     problems = []
     if submission.partner not in references.partners:
         problems.append(_unknown(references.files[PARTNERS], "--partner", "a partner ID of this file",
@@ -162,11 +169,11 @@ def _checked_options(submission: Submission, references: _References, folder: Pa
             problems.append(_unknown(references.files[THEMATIC_AREAS], "--themes", "thematic area IDs of this file",
                                      theme, references.themes))
     try:
-        received = dt.date.fromisoformat(submission.received).isoformat()
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", submission.received):
             raise ValueError
+        received = dt.date.fromisoformat(submission.received)
     except ValueError:
-        received = ""
+        received = None
         problems.append(Problem("command line", None, "--received", "a date written YYYY-MM-DD that exists",
                                 shown(submission.received)))
     if problems:
