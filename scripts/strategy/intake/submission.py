@@ -493,7 +493,11 @@ def _picture_problem(data: bytes, kind: str) -> str | None:
 def _cell_text(block: dict) -> list:
     if block["t"] in ("Para", "Plain", "Header"):
         return block["c"] if block["t"] != "Header" else block["c"][2]
-    text = stringify(block).strip()
+    if block["t"] in ("BulletList", "OrderedList"):  # one item after the other: "first; second"
+        items = block["c"] if block["t"] == "BulletList" else block["c"][1]
+        text = "; ".join(t for item in items if (t := stringify(item).strip()))
+    else:
+        text = stringify(block).strip()
     return [_el("Str", text)] if text else []
 
 
