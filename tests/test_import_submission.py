@@ -375,3 +375,28 @@ def test_a_date_that_does_not_exist_is_a_problem(project, plain_docx, tmp_path):
     assert run.returncode == 1
     assert "command line: field '--received': expected a date written YYYY-MM-DD that exists; found '2025-02-30'" \
         in run.stderr
+
+
+def test_an_svg_picture_comes_in_as_the_png_word_keeps_beside_it(tmp_path):
+    """pandoc would take the SVG, which may hold a script; the import takes Word's PNG copy instead."""
+    svg_blip = ('<a:extLst><a:ext uri="{96DAC541-7B7A-43D3-8B79-37D633B846F1}"><asvg:svgBlip xmlns:asvg='
+                '"http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="rIdSvg"/></a:ext></a:extLst>')
+    docx = pandoc_docx("# Vision\n\nA chart: ![Coverage by region](red.png)\n", tmp_path)
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        document = package.read("word/document.xml").decode()
+    document, count = re.subn(r'(<a:blip r:embed="[^"]+")\s*/>', lambda m: m[1] + ">" + svg_blip + "</a:blip>",
+                              document)
+    assert count == 1
+    path = tmp_path / "svg.docx"
+    path.write_bytes(edited(docx, parts={
+        "word/document.xml": document,
+        "word/media/image9.svg": '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'},
+        relationships='<Relationship Id="rIdSvg" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                      'relationships/image" Target="media/image9.svg"/>'))
+    root = copy_project(tmp_path / "copy")
+    run = strategy(*import_args(path, root))
+    assert run.returncode == 0, run.stderr
+    record = yaml.safe_load((root / "inputs" / "partner-inputs" / f"{NEXT_ID}.yaml").read_text())
+    assert record["vision"] == f"A chart: ![Coverage by region]({NEXT_ID}/image1.png)"
+    assert (root / "inputs" / "partner-inputs" / NEXT_ID / "image1.png").read_bytes() == png()
+    assert "not carried over" not in run.stderr

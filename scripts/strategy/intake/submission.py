@@ -31,6 +31,7 @@ import difflib
 import io
 import json
 import os
+import posixpath
 import re
 import shutil
 import unicodedata
@@ -55,7 +56,9 @@ W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 GRAPHIC_DATA = "{http://schemas.openxmlformats.org/drawingml/2006/main}graphicData"
-MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}oMath"
+DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+SVG = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}"
+OFFICE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 @dataclass(frozen=True)
@@ -253,7 +256,7 @@ class _Converter:
         self.counts: Counter[str] = Counter()
         self.relationships = package.relationships("word/document.xml")
         self.api_version: list = []
-        self.tables = 0
+        self.svg_fallbacks = self._svg_fallbacks()
 
     def document(self, pandoc_json: bytes) -> list:
         document = json.loads(pandoc_json)
@@ -328,7 +331,6 @@ class _Converter:
         """A table pipe tables can hold: one line of text a cell, no merged cells (their text stays in the
         first cell of the span, the others are left empty), one header row (the first row when Word marks
         none); its caption, if any, as a paragraph before it."""
-        self.tables += 1
         attr, caption, colspecs, head, bodies, foot = content
         width = len(colspecs)
         rows = [row for row in head[1]]
@@ -464,14 +466,33 @@ class _Converter:
     def _image_bytes(self, source: str) -> tuple[bytes | None, str | None]:
         """The picture pandoc names `media/...` as the package stores it, and its kind by its bytes."""
         parts = self.package.parts
-        data = parts.get("word/" + source)
-        if data is None:  # pandoc may name a picture after its relationship: media/rId7.png
+        name = "word/" + source
+        if name not in parts:  # pandoc may name a picture after its relationship: media/rId7.png
             relationship = self.relationships.get(Path(source).stem)
             if relationship and not relationship.external:
-                data = parts.get(os.path.normpath("word/" + relationship.target).replace(os.sep, "/"))
-        if data is None:
-            return None, None
-        return data, asset_kind(data)
+                name = _part_name(relationship.target)
+        # pandoc prefers an SVG picture to the PNG that Word keeps beside it; an SVG may hold scripts, the
+        # PNG cannot: take the PNG.
+        name = self.svg_fallbacks.get(name, name)
+        data = parts.get(name)
+        return (None, None) if data is None else (data, asset_kind(data))
+
+    def _svg_fallbacks(self) -> dict[str, str]:
+        """Each SVG picture's part -> the part of the PNG (or JPEG) Word stores for readers without SVG."""
+        document = self.package.xml("word/document.xml")
+        out: dict[str, str] = {}
+        for blip in (document.iter(f"{DRAWING}blip") if document is not None else []):
+            fallback = self.relationships.get(blip.get(f"{OFFICE_RELATIONSHIPS}embed", ""))
+            for svg in blip.iter(f"{SVG}svgBlip"):
+                picture = self.relationships.get(svg.get(f"{OFFICE_RELATIONSHIPS}embed", ""))
+                if picture and fallback and not picture.external and not fallback.external:
+                    out[_part_name(picture.target)] = _part_name(fallback.target)
+        return out
+
+
+def _part_name(target: str) -> str:
+    """A relationship's target (relative to word/) as the name of the part in the package."""
+    return posixpath.normpath(posixpath.join("word", target)).lstrip("/")  # "/word/..." is absolute already
 
 
 def _picture_problem(data: bytes, kind: str) -> str | None:
