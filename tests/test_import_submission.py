@@ -400,3 +400,30 @@ def test_an_svg_picture_comes_in_as_the_png_word_keeps_beside_it(tmp_path):
     assert record["vision"] == f"A chart: ![Coverage by region]({NEXT_ID}/image1.png)"
     assert (root / "inputs" / "partner-inputs" / NEXT_ID / "image1.png").read_bytes() == png()
     assert "not carried over" not in run.stderr
+
+
+GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00"
+       b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
+def test_what_markdown_cannot_hold_is_named(tmp_path):
+    """A GIF picture, a cell with two paragraphs, a merged cell: each named, the text kept."""
+    (tmp_path / "dot.gif").write_bytes(GIF)
+    html = ('<h1>Vision</h1><p>Text <img src="dot.gif" alt="a dot"> here.</p><table><tr><th>Name</th>'
+            '<th style="text-align:right">Count</th></tr><tr><td><p>first</p><p>second</p></td><td style="text-align:right">2</td></tr>'
+            '<tr><td colspan="2">across</td></tr></table>')
+    done = subprocess.run([pypandoc.get_pandoc_path(), "--from=html", "--to=docx", "--output=-"],
+                          input=html.encode(), capture_output=True, cwd=tmp_path, check=True)
+    path = tmp_path / "awkward.docx"
+    path.write_bytes(done.stdout)
+    root = copy_project(tmp_path / "copy")
+    run = strategy(*import_args(path, root))
+    assert run.returncode == 0, run.stderr
+    assert "not carried over: 1 picture in GIF format dropped: only PNG and JPEG pictures are carried over" in run.stderr
+    assert "not carried over: 1 table cell with several paragraphs or a list put on one line" in run.stderr
+    assert "not carried over: 1 merged table cell split (the text stays in the first cell)" in run.stderr
+    record = yaml.safe_load((root / "inputs" / "partner-inputs" / f"{NEXT_ID}.yaml").read_text())
+    assert record["vision"].splitlines() == [
+        "Text here.", "", "| Name          | Count |", "|---------------|------:|", "| first; second |     2 |",
+        "| across        |       |"]
+    assert not (root / "inputs" / "partner-inputs" / NEXT_ID).exists()

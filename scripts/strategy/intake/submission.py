@@ -374,7 +374,8 @@ class _Converter:
             self.counts["{count} merged table cell{s} split (the text stays in the first cell)"] += merged
         new_head = [["", [], []], grid_rows[:1]]
         new_body = [[["", [], []], 0, [], grid_rows[1:]]]
-        colspecs = [[spec[0], _el("ColWidthDefault")] for spec in colspecs]
+        colspecs = [[_column_alignment(spec[0], [row[1][n][1] for row in grid_rows]),
+                     _el("ColWidthDefault")] for n, spec in enumerate(colspecs)]
         table = _el("Table", [attr, [None, []], colspecs, new_head, new_body, [["", [], []], []]])
         return [*self.blocks(caption[1]), table]
 
@@ -509,6 +510,15 @@ def _picture_problem(data: bytes, kind: str) -> str | None:
     except Exception:  # Pillow raises many kinds for a damaged picture; every one means the same here
         return "a damaged picture"
     return None
+
+
+def _column_alignment(declared: dict, cells: list[dict]) -> dict:
+    """A column's alignment: as declared, or else as most of its cells are aligned (Word aligns paragraphs,
+    not columns, and pipe tables align columns)."""
+    if declared["t"] != "AlignDefault":
+        return declared
+    counts = Counter(cell["t"] for cell in cells if cell["t"] != "AlignDefault")
+    return _el(counts.most_common(1)[0][0]) if counts else declared
 
 
 def _cell_text(block: dict) -> list:
