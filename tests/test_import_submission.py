@@ -74,7 +74,7 @@ COMMENT_PARAGRAPH = (
     '<w:r><w:commentReference w:id="0"/></w:r><w:r><w:t xml:space="preserve"> in every country</w:t></w:r>'
     '<w:ins w:id="5" w:author="Ana Diaz" w:date="2025-02-11T10:00:00Z"><w:r><w:t xml:space="preserve"> we '
     'support</w:t></w:r></w:ins><w:del w:id="6" w:author="Ana Diaz" w:date="2025-02-11T10:01:00Z"><w:r>'
-    '<w:delText xml:space="preserve"> and beyond</w:delText></w:r></w:del><w:r><w:t>.</w:t></w:r></w:p>')
+    '<w:delText xml:space="preserve"> and beyond our borders</w:delText></w:r></w:del><w:r><w:t>.</w:t></w:r></w:p>')
 COMMENTS = (
     f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments {W_NS} '
     'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml">'
@@ -218,7 +218,7 @@ def test_the_vision_is_the_body_as_markdown_with_headings_under_the_input_s(impo
     assert f"![A red square standing for the map of coverage]({NEXT_ID}/image1.png)" in vision
     # Accepted text: the insertion in, the deletion out; the comment's words are not in the text.
     assert "We ask for durable national financing in every country we support." in vision
-    assert "and beyond" not in vision and "Should we say" not in vision
+    assert "beyond our borders" not in vision and "Should we say" not in vision
     # The text box's words are not carried over (named above), the paragraph's own text is.
     assert "Boxed aside text" not in vision and "Text after the box." in vision
 
@@ -245,7 +245,7 @@ def test_comments_with_replies_and_tracked_changes_become_notes(imported):
         {"kind": "comment", "text": "No, keep it general.", "author": "Ana Diaz", "date": "2025-02-10",
          "reply_to": 1},
         {"kind": "insertion", "text": "we support", "author": "Ana Diaz", "date": "2025-02-11"},
-        {"kind": "deletion", "text": "and beyond", "author": "Ana Diaz", "date": "2025-02-11"},
+        {"kind": "deletion", "text": "and beyond our borders", "author": "Ana Diaz", "date": "2025-02-11"},
     ]
 
 
@@ -427,3 +427,23 @@ def test_what_markdown_cannot_hold_is_named(tmp_path):
         "Text here.", "", "| Name          | Count |", "|---------------|------:|", "| first; second |     2 |",
         "| across        |       |"]
     assert not (root / "inputs" / "partner-inputs" / NEXT_ID).exists()
+
+
+def test_an_imported_submission_builds_into_the_site(tmp_path):
+    """Once the author has coded the one proposal left open, the input builds; its text is on the site, and
+    its notes are not (they are for the drafting team)."""
+    root = copy_project(tmp_path / "copy")
+    assert strategy(*import_args(submission_docx(tmp_path), root)).returncode == 0
+    written = root / "inputs" / "partner-inputs" / f"{NEXT_ID}.yaml"
+    text = written.read_text(encoding="utf-8")
+    written.write_text(text.replace("- proposal: Better reporting",
+                                    "- priority: sustainable-financing\n  proposal: Better reporting"), encoding="utf-8")
+    assert strategy("check", "--project", str(root)).returncode == 0
+    run = strategy("build", "--project", str(root))
+    assert run.returncode == 0, run.stderr
+    pages = b"\n".join(p.read_bytes() for p in (root / "site").rglob("*.html"))
+    for words in ("We ask for durable national financing in every country we support.", "Lessons", "12,439",
+                  "Domestic resources, that is.", "Better reporting for partners."):
+        assert words.encode() in pages, words
+    for note in ("Should we say how much?", "No, keep it general.", "beyond our borders", "Boxed aside text"):
+        assert note.encode() not in pages, note
