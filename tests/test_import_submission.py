@@ -185,7 +185,7 @@ def test_the_command_prints_the_new_id_and_what_it_could_not_carry_over(imported
     assert run.stdout.splitlines()[0] == f"{NEXT_ID}: inputs/partner-inputs/{NEXT_ID}.yaml, from Luxembourg submission.docx"
     assert "not carried over: 1 text box dropped" in run.stderr
     assert "not carried over: the document's title ('Submission of the Government of Luxembourg')" in run.stderr
-    assert "kept: 2 comments and 2 tracked changes kept as the input's notes" in run.stdout
+    assert "kept: 2 comments and 2 tracked changes kept as the input's notes (for the drafting team, never in its text)" in run.stdout
     # The third proposal names no priority, and the field is left for the author, not guessed.
     assert "left for the author: priorities[2].priority (it names no priority of priorities.yaml)" in run.stderr
 

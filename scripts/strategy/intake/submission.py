@@ -101,7 +101,7 @@ def import_submission(root: Path, inputs_folder: str, submission: Submission) ->
         comments = sum(1 for n in notes if n.kind is r.NoteKind.COMMENT)
         changes = len(notes) - comments
         result.kept.append(f"{_count(comments, 'comment')} and {_count(changes, 'tracked change')} kept as the "
-                           "input's notes (shown in internal builds only)")
+                           "input's notes (for the drafting team, never in its text)")
     result.dropped += _unsupported(package)
     data = {"id": input_id, "partner": submission.partner, "received": received,
             "timing": submission.timing.value, "channel": r.Channel.WRITTEN_SUBMISSION.value,
@@ -321,7 +321,7 @@ class _Converter:
         body = [_el("Para", b["c"]) if b["t"] == "Plain" else b for b in body]
         caption = content[1][1]
         caption_text = stringify(caption).strip()
-        alts = [stringify(i["c"][1]).strip() for b in body for i in _walk_inlines(b) if i["t"] == "Image"]
+        alts = [stringify(image["c"][1]).strip() for image in _images(body)]
         if caption_text and caption_text not in alts:
             caption_inlines = [i for b in self.blocks(caption) for i in (b["c"] if b["t"] in ("Para", "Plain") else [])]
             body.append(_el("Para", [_el("Emph", caption_inlines)]))
@@ -532,15 +532,15 @@ def _cell_text(block: dict) -> list:
     return [_el("Str", text)] if text else []
 
 
-def _walk_inlines(node: Any):
+def _images(node: Any):
+    """Every Image inline in a piece of pandoc's document model."""
     if isinstance(node, list):
-        for n in node:
-            yield from _walk_inlines(n)
+        for item in node:
+            yield from _images(item)
     elif isinstance(node, dict):
-        if node.get("t") in ("Image", "Str", "Space") or "t" in node and node["t"] in _WRAPPERS:
+        if node.get("t") == "Image":
             yield node
-        if "c" in node:
-            yield from _walk_inlines(node["c"])
+        yield from _images(node.get("c"))
 
 
 # --- the schema's fields -----------------------------------------------------------------------------------
@@ -615,7 +615,7 @@ def _fields(blocks: list, converter: _Converter, references: _References, result
     out["country_experience"] = _markdown(package, _demoted(experience, highest), version)
     if len(quotes) == 1:
         quote = _markdown(package, _plain_paragraphs(quotes[0]), version)
-        out["key_quote"] = quote.strip().strip("\"“”‘’'").strip()
+        out["key_quote"] = _unquoted(quote)
     else:
         result.left.append("key_quote (optional: " + ("several sections" if quotes else "no section") +
                            " headed \"Key message\" or \"Quote\" with one paragraph)")
@@ -624,6 +624,15 @@ def _fields(blocks: list, converter: _Converter, references: _References, result
                                      "a submission with text besides its priorities and key message",
                                      "none; nothing was written")])
     return {name: out[name] for name in ("priorities", "vision", "country_experience", "key_quote") if name in out}
+
+
+def _unquoted(text: str) -> str:
+    """A quotation without the quotation marks around it: the site and the PDF add their own."""
+    text = text.strip()
+    pairs = {'"': '"', "“": "”", "‘": "’", "«": "»", "'": "'"}
+    if len(text) > 2 and text[0] in pairs and text[-1] == pairs[text[0]]:
+        return text[1:-1].strip()
+    return text
 
 
 def _one_quote(content: list) -> bool:
