@@ -151,6 +151,8 @@ def _check_contents(package: WordPackage) -> None:
         raise _refused(shown_as, "an embedded object (its content types declare one): remove it, or paste it "
                                  "as a picture")
     for name, data in package.parts.items():
+        if name.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+            raise _refused(shown_as, f"a part with a DTD ({name}), which Word never writes")
         if name.endswith(".xml") and any(marker in data for marker in OLE_MARKERS):
             raise _refused(shown_as, f"an embedded object in {name}: remove it, or paste it as a picture")
     for name in package.parts:
