@@ -174,6 +174,35 @@ def _date_option(option: str, value: str | None):
     raise ProblemsFound([Problem(option, None, None, "a real date written YYYY-MM-DD", shown(value))])
 
 
+@import_group.command("submission")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--partner", required=True, help="The partner's ID in inputs/partners.yaml.")
+@click.option("--consent", required=True, type=click.Choice(["named", "anonymous", "withheld"]),
+              help="What the partner agreed to.")
+@click.option("--themes", required=True, help="Thematic area IDs, separated by commas.")
+@click.option("--received", required=True, help="The day the submission arrived, YYYY-MM-DD.")
+@click.option("--timing", required=True, type=click.Choice(["before-meeting", "during-meeting"]))
+@project_option
+def import_submission_command(file: Path, partner: str, consent: str, themes: str, received: str, timing: str,
+                              project: Path) -> None:
+    """Turn a partner's Word submission (FILE.docx) into the next free partner input, PI-NNN.yaml."""
+    from .inputs.records import Consent, Timing
+    from .intake.submission import Submission, import_submission
+
+    submission = Submission(file, partner, Consent(consent), tuple(t.strip() for t in themes.split(",") if t.strip()),
+                            received, Timing(timing))
+    root = Path(project)
+    publication = _or_exit(lambda: Project(root).publication())
+    result = _or_exit(lambda: import_submission(root, publication.inputs_folder, submission))
+    out.print(f"{result.id}: {result.file}, from {file.name}", markup=False, soft_wrap=True)
+    for line in result.kept:
+        out.print(f"  kept: {line}", markup=False, soft_wrap=True)
+    for line in result.dropped:
+        err.print(f"  not carried over: {line}", style="yellow", markup=False, soft_wrap=True)
+    for line in result.left:
+        err.print(f"  left for the author: {line}", style="yellow", markup=False, soft_wrap=True)
+
+
 @main.command("audit")
 @click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @project_option

@@ -40,6 +40,16 @@ KNOWN_ENTRIES = {"": {COUNTRIES, THEMATIC_AREAS, PRIORITIES, GLOSSARY, PARTNERS,
                  "results": {"summary.yaml", "countries.csv"}}
 MAX_PROBLEMS_PER_FILE = 1000
 PARTNER_INPUT_SUFFIXES = (".yaml", ".yml")  # compared in lower case: PI-047.YAML is read, not skipped
+# A partner input's pictures, in partner-inputs/PI-018/ beside PI-018.yaml: PNG and JPEG only, each known by
+# its first bytes (a renamed file is refused) and no bigger than this.
+ASSET_SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff"}
+ASSET_SUFFIXES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
+ASSET_BYTES = 5 * 2**20
+
+
+def asset_kind(data: bytes) -> str | None:
+    """"png" or "jpg" when the bytes are a picture of that kind, else None."""
+    return next((kind for kind, signature in ASSET_SIGNATURES.items() if data.startswith(signature)), None)
 
 
 @dataclass(frozen=True)
@@ -282,11 +292,16 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     before = len(reader.problems)
     entries = _entries(reader, folder)
     unlisted = len(reader.problems) > before
+    stems = {Path(e.name).stem for e in entries if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES)}
     for entry in entries:
         path = folder / entry.name
+        if entry.name in stems and entry.is_dir(follow_symlinks=False):
+            _partner_input_assets(reader, path)
+            continue
         if _is_folder(entry):  # a folder, or a link to one: its files would not be read
             reader.problems.append(Problem(reader.shown(path), None, None,
-                                           "partner inputs directly in partner-inputs/, not in a subfolder",
+                                           "partner inputs directly in partner-inputs/, not in a subfolder "
+                                           "(a folder of pictures is named after its input: PI-018/)",
                                            "a folder, whose files would not be read"))
             continue
         if not entry.name.lower().endswith(PARTNER_INPUT_SUFFIXES) or entry.name.startswith("."):
@@ -326,6 +341,31 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
         reader.problems.append(Problem(reader.shown(folder), None, None,
                                        "at least one partner input (PI-001.yaml, ...)", "none"))
     return out
+
+
+def _partner_input_assets(reader: _Reader, folder: Path) -> None:
+    """The pictures of one input: regular files, PNG or JPEG by name and by bytes, within the size limit."""
+    for entry in _entries(reader, folder):
+        path = folder / entry.name
+        expected = f"a PNG or JPEG picture of at most {ASSET_BYTES // 2**20} MiB"
+        kind = ASSET_SUFFIXES.get(Path(entry.name).suffix.lower())
+        if not entry.is_file(follow_symlinks=False) or kind is None:
+            found = _kind_of_entry(entry) if kind else f"{_kind_of_entry(entry)} named {entry.name}"
+            reader.problems.append(Problem(reader.shown(path), None, None, expected, found))
+            continue
+        try:
+            size = entry.stat(follow_symlinks=False).st_size
+            with open(path, "rb") as file:
+                head = file.read(8)
+        except OSError as err:
+            reader.problems.append(Problem(reader.shown(path), None, None, expected, err.strerror or str(err)))
+            continue
+        if size > ASSET_BYTES:
+            reader.problems.append(Problem(reader.shown(path), None, None, expected,
+                                           f"a file of {size / 2**20:.1f} MiB"))
+        elif asset_kind(head) != kind:
+            reader.problems.append(Problem(reader.shown(path), None, None, expected,
+                                           f"a file whose bytes are not a {kind.upper()} picture"))
 
 
 def _problem(source: SourceData, model: type[BaseModel], base: tuple, error: dict) -> Problem:

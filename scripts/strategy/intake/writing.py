@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,11 @@ def input_yaml(record: BaseModel, header: str = "") -> str:
     multi-line text as YAML blocks, Unicode as is."""
     data = record.model_dump(mode="json", exclude_defaults=True)
     data = {name: data[name] for name in type(record).model_fields if name in data}
+    return yaml_text(data, header)
+
+
+def yaml_text(data: dict[str, Any], header: str = "") -> str:
+    """`data` (already in the order the author expects) as input_yaml writes it, under `header` as comments."""
     text = yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
     comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
     return comment + text
@@ -62,26 +67,25 @@ _BlockDumper.add_representer(str, _text)
 
 
 def write_new_file(path: Path, model: type[BaseModel], text: str, shown_as: str,
-                   left_for_author: tuple[str, ...] = ()) -> None:
+                   left_for_author: Collection[str] = ()) -> None:
     """Write `text` (YAML for one `model` record) to `path`, which must not exist yet.
 
     The text is read back and validated first: an importer cannot write a file that `strategy check` would
-    refuse, except for the required top-level fields in `left_for_author`, which the importer could not fill
-    without inventing them (strategy check names them until the author does). The file appears whole or not
-    at all (written beside it, then linked into place, which fails rather than replaces if another import
-    took the name meanwhile).
+    refuse, except for the fields named in `left_for_author`: required fields (top-level names) that the
+    importer could not fill without inventing them, left missing or empty on purpose so that `strategy check`
+    names them with their line until the author fills them in. The file appears whole or not at all
+    (written beside it, then linked into place, which fails rather than replaces if another import took the
+    name meanwhile).
     """
     try:
         model.model_validate(yaml.safe_load(text))
+        errors = []
     except ValidationError as err:  # a bug of the importer, not of the file it read: say which field
-        errors = [e for e in err.errors() if not (e["type"] == "missing" and e["loc"][:1] in
-                                                  [(name,) for name in left_for_author])]
-        first = errors[0] if errors else None
-    else:
-        first = None
-    if first is not None:
+        errors = [e for e in err.errors() if not _left_for_author(e, left_for_author)]
+    if errors:
+        first = errors[0]
         raise ProblemsFound([Problem(shown_as, None, ".".join(map(str, first["loc"])) or None,
-                                     f"a valid {model.__name__}", first["msg"])]) from None
+                                     f"a valid {model.__name__}", first["msg"])])
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.new-{os.getpid()}")
     try:
@@ -92,6 +96,11 @@ def write_new_file(path: Path, model: type[BaseModel], text: str, shown_as: str,
                                      "a file of that name already: nothing was written")]) from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _left_for_author(error: Any, fields: Collection[str]) -> bool:
+    """A validation error that only says a field left for the author is missing or empty."""
+    return bool(error["loc"]) and error["loc"][0] in fields and error["type"] in ("missing", "too_short")
 
 
 def plain(data: dict[str, Any]) -> dict[str, Any]:

@@ -19,12 +19,8 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import os
 import re
-import resource
-import signal
-import subprocess
 import time
 import zipfile
 from collections.abc import Sequence
@@ -34,13 +30,11 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
-import pypandoc
-
 from ..chapters.markdown import long_date
 from ..inputs.records import Publication
 from ..environment import seconds_from_environment
-from ..problems import Problem, ProblemsFound, shown
 from ..files import replace_atomically
+from ..pandoc import run_pandoc
 from .fetcher import is_readable_asset
 
 PRINT_HTML = ".build/print.html"
@@ -49,7 +43,6 @@ SECONDS_VARIABLE = "STRATEGY_PANDOC_SECONDS"
 # pandoc's Haskell runtime stops with "Heap exhausted" at its -M heap limit, a clear message; the kernel's
 # address-space limit, set higher, is the backstop (the runtime reserves less when the kernel allows less).
 HEAP_BYTES = 3 * 2**30
-ADDRESS_SPACE_HEADROOM = 2**30
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif"}
 NOTE_ID = "docx-note-"
@@ -140,56 +133,15 @@ def _run_pandoc(document_html: str, metadata: DocxMetadata, source_date_epoch: i
                 heap_bytes: int) -> bytes:
     """pandoc in its sandbox, HTML on stdin and the DOCX on stdout, within the time and memory limits."""
     expected = f"a DOCX that pandoc can write within {seconds:g} seconds and {heap_bytes / 2**30:g} GiB"
-    command = [pypandoc.get_pandoc_path(),
-               # The runtime's own heap limit: pandoc accepts runtime options from the command line.
-               "+RTS", f"-M{heap_bytes // 2**20}m", "-RTS",
-               "--sandbox", "--from=html+epub_html_exts", "--to=docx", "--output=-",
-               *_metadata_options(metadata)]
-    # The CPU limit stops pandoc even if this process dies and its wall-clock timeout with it. RLIMIT_CPU
-    # counts whole seconds (0 would mean none at all); a hard limit a second past the soft one makes the
-    # kernel send SIGXCPU, which names the cause, before SIGKILL.
-    cpu_seconds = max(1, math.ceil(seconds))
-    address_space = heap_bytes + ADDRESS_SPACE_HEADROOM
-
-    def limit() -> None:  # runs in the child, before pandoc starts
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-
-    # No HOME and no PATH: nothing of the user's (data folder, reference.docx, rsvg-convert) can change
-    # the output. SOURCE_DATE_EPOCH is honoured by pandoc outside its sandbox only; it is passed anyway.
-    environment = {"SOURCE_DATE_EPOCH": str(source_date_epoch), "LC_ALL": "C.UTF-8"}
-    try:
-        done = subprocess.run(command, input=document_html.encode("utf-8"), capture_output=True,
-                              timeout=seconds, env=environment, preexec_fn=limit, check=False)
-    except subprocess.TimeoutExpired:
-        raise ProblemsFound([Problem(PRINT_HTML, None, None, expected,
-                                     f"no DOCX after {seconds:g} seconds: pandoc was stopped")]) from None
-    except OSError as err:
-        raise ProblemsFound([Problem(PRINT_HTML, None, None, expected,
-                                     f"pandoc could not start: {err.strerror or err}")]) from None
-    if done.returncode != 0 or not done.stdout:
-        raise ProblemsFound([Problem(PRINT_HTML, None, None, expected,
-                                     _failure(done.returncode, done.stderr, heap_bytes))])
-    return done.stdout
+    options = ["--from=html+epub_html_exts", "--to=docx", "--output=-", *_metadata_options(metadata)]
+    return run_pandoc(options, document_html.encode("utf-8"), file=PRINT_HTML, expected=expected,
+                      seconds=seconds, heap_bytes=heap_bytes, source_date_epoch=source_date_epoch, makes="DOCX")
 
 
 def _metadata_options(metadata: DocxMetadata) -> list[str]:
     fields = [("title", metadata.title), ("subtitle", metadata.subtitle), ("author", metadata.author),
               ("date", metadata.date), ("lang", metadata.lang), ("subject", metadata.subject)]
     return [option for key, value in fields if value for option in ("-M", f"{key}={value}")]
-
-
-def _failure(returncode: int, stderr: bytes, heap_bytes: int) -> str:
-    """What stopped pandoc, in one line: the limit it hit, or the last line it wrote."""
-    text = stderr.decode("utf-8", "replace")
-    if "Heap exhausted" in text:
-        return f"pandoc's heap reached its limit of {heap_bytes // 2**20} MiB"
-    if returncode < 0:
-        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
-        why = {"SIGXCPU": " (its CPU-time limit)", "SIGSEGV": " (likely its address-space limit)"}.get(name, "")
-        return f"pandoc stopped by {name}{why}"
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return shown(lines[-1], 200) if lines else f"pandoc exited with status {returncode} and no message"
 
 
 def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str]) -> bytes:
