@@ -59,7 +59,7 @@ def test_a_matrix_becomes_the_reviewers_feedback_file(project: Path, tmp_path: P
     assert "Wrote inputs/feedback/ireland-draft-1.yaml: 3 comment(s) (FB-001 to FB-003)" in run.stdout
     data = feedback_file(project)
     assert data == {
-        "reviewer": "ireland", "consent": "named", "edition": "Draft 1", "received": "2025-12-01",
+        "reviewer": "ireland", "consent": "named", "edition": "Draft 1", "received": dt.date(2025, 12, 1),
         "channel": "comment-matrix", "imported_from": "Irish Aid comments.xlsx",
         "comments": [
             {"id": "FB-001", "section": "Vision", "paragraph": "12", "comment": "Say more about care work.",
@@ -164,7 +164,7 @@ def holding(content: bytes):
 @pytest.mark.parametrize("name, make, says", [
     ("bomb.xlsx", zip_bomb, "a zip bomb?"),
     ("plain.xlsx", holding(b"Comment\nnot a workbook\n"), "not a zip package"),
-    ("returned.docx", holding(b"PK"), "comments in a returned Word draft are not read yet"),
+    ("returned.docx", holding(b"PK"), "found a damaged zip"),
     ("old.xls", holding(b"\xd0\xcf\x11\xe0"), "save it as .xlsx or as CSV"),
     ("missing.xlsx", lambda p: p, "nothing there"),
 ])

@@ -72,7 +72,7 @@ def test_each_response_becomes_a_partner_input_and_a_bad_row_is_named_and_skippe
     assert inputs_in(project) == before + 2
     first, second = imported(project, before + 1), imported(project, before + 2)
     assert first == {
-        "id": f"PI-{before + 1:03d}", "partner": "ireland", "received": "2025-02-10", "timing": "before-meeting",
+        "id": f"PI-{before + 1:03d}", "partner": "ireland", "received": dt.date(2025, 2, 10), "timing": "before-meeting",
         "channel": "online-form", "consent": "named", "themes": ["informal-economy", "gender-equality"],
         "priorities": [{"priority": "sustainable-financing", "proposal": "Tax-financed floors."},
                        {"priority": "informal-economy", "proposal": "Targets for women."}],
@@ -175,7 +175,7 @@ def test_a_kobotoolbox_csv_with_semicolons_and_space_separated_choices(project, 
     written = imported(project, before + 1)
     assert written["partner"] == "wfp" and written["consent"] == "anonymous"
     assert written["themes"] == ["financing", "digital-transformation"] and written["timing"] == "during-meeting"
-    assert written["received"] == "2025-03-27" and written["vision"] == "Two lines;\nwith a semicolon."
+    assert written["received"] == dt.date(2025, 3, 27) and written["vision"] == "Two lines;\nwith a semicolon."
     assert written["imported_from"] == "kobo-consultation, response 901"
 
 

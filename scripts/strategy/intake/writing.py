@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from enum import Enum
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ def _names(folder: Path) -> list[str]:
 def input_yaml(record: BaseModel, header: str = "") -> str:
     """A record as an author would have typed it: fields in schema order, defaults left out, long and
     multi-line text as YAML blocks, Unicode as is."""
-    data = record.model_dump(mode="json", exclude_defaults=True)
+    # Python mode keeps dates as dates, which YAML writes as an author types them (2025-02-10, unquoted).
+    data = _plain_values(record.model_dump(mode="python", exclude_defaults=True))
     data = {name: data[name] for name in type(record).model_fields if name in data}
     return yaml_text(data, header)
 
@@ -50,6 +52,15 @@ def yaml_text(data: dict[str, Any], header: str = "") -> str:
     text = yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
     comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
     return comment + text
+
+
+def _plain_values(value: Any) -> Any:
+    """Enums as their values and tuples as lists: what safe YAML writes without tags."""
+    if isinstance(value, dict):
+        return {key: _plain_values(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_values(item) for item in value]
+    return value.value if isinstance(value, Enum) else value
 
 
 class _BlockDumper(yaml.SafeDumper):
