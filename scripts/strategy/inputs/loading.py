@@ -70,6 +70,8 @@ class StrategyInputs:
     # What the author should look at but does not stop a build (Problem.severity == "warning").
     warnings: list[Problem] = field(default_factory=list)
     headline: r.HeadlineFigures | None = None  # inputs/headline-figures.yaml, when the project has one
+    # The images in the folder named after an input, as its Markdown names them ("PI-018/image1.png").
+    partner_images: dict[str, Path] = field(default_factory=dict)
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
@@ -89,6 +91,7 @@ class _Reader:
         self.warnings: list[Problem] = []
         self.origins: dict[str, Origin] = {}
         self.where: dict[str, tuple[SourceData, tuple]] = {}
+        self.partner_images: dict[str, Path] = {}
 
     def record_at(self, key: str, source: SourceData, path: tuple) -> None:
         self.where[key] = (source, path)
@@ -206,6 +209,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         origins=reader.origins,
         warnings=reader.warnings,
         headline=headline,
+        partner_images=reader.partner_images,
     )
     problems = check_consistency(inputs, reader.where)
     if headline:
@@ -282,12 +286,11 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     before = len(reader.problems)
     entries = _entries(reader, folder)
     unlisted = len(reader.problems) > before
+    folders = []
     for entry in entries:
         path = folder / entry.name
-        if _is_folder(entry):  # a folder, or a link to one: its files would not be read
-            reader.problems.append(Problem(reader.shown(path), None, None,
-                                           "partner inputs directly in partner-inputs/, not in a subfolder",
-                                           "a folder, whose files would not be read"))
+        if _is_folder(entry):  # an input's images, or a folder whose files would not be read (below)
+            folders.append(entry)
             continue
         if not entry.name.lower().endswith(PARTNER_INPUT_SUFFIXES) or entry.name.startswith("."):
             reader.warnings.append(warning(reader.shown(path), None, None,
@@ -321,11 +324,45 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
                                            "nothing"))
         reader.record_at(f"PartnerInput:{record.id}", source, ())
         out.append(record)
+    for entry in folders:
+        path = folder / entry.name
+        if entry.is_symlink() or entry.name not in {i.id for i in out}:
+            reader.problems.append(Problem(reader.shown(path), None, None,
+                                           "partner inputs directly in partner-inputs/, and only a folder named "
+                                           "after an input (its images)", "a folder, whose files would not be read"))
+            continue
+        _input_images(reader, entry.name, path)
     if files == 0 and not unlisted:
         # Every chapter about inputs needs at least one: refuse here, so that check passes only when build can.
         reader.problems.append(Problem(reader.shown(folder), None, None,
                                        "at least one partner input (PI-001.yaml, ...)", "none"))
     return out
+
+
+IMAGE_SIGNATURES = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
+MAX_IMAGE_BYTES = 8 * 1024 * 1024  # as publish/fetcher.py reads at most
+
+
+def _input_images(reader: _Reader, input_id: str, folder: Path) -> None:
+    """The PNG and JPEG files in an input's own folder; anything else there is named and not read."""
+    for entry in _entries(reader, folder):
+        path = folder / entry.name
+        suffix = Path(entry.name).suffix.lower()
+        found = _kind_of_entry(entry)
+        if entry.is_file(follow_symlinks=False) and suffix in IMAGE_SIGNATURES and not entry.name.startswith("."):
+            try:
+                with open(path, "rb") as image:
+                    head = image.read(8)
+                size = entry.stat(follow_symlinks=False).st_size
+            except OSError as err:
+                head, size, found = b"", 0, err.strerror or str(err)
+            if head.startswith(IMAGE_SIGNATURES[suffix]) and size <= MAX_IMAGE_BYTES:
+                reader.partner_images[f"{input_id}/{entry.name}"] = path
+                continue
+            found = found if not head else f"a file that is not a {suffix[1:].upper()} image of at most 8 MB"
+        reader.warnings.append(warning(reader.shown(path), None, None,
+                                       "only PNG or JPEG images (.png, .jpg) in a partner input's folder: this "
+                                       "file is not read", found))
 
 
 def _problem(source: SourceData, model: type[BaseModel], base: tuple, error: dict) -> Problem:
