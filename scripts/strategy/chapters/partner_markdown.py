@@ -305,3 +305,13 @@ def partner_images(inputs: "StrategyInputs", audience: Audience) -> list[tuple[s
                     raise ProblemsFound([Problem(display_path(path, path.parents[3]), None, None,
                                                  "an image that can be read", err.strerror or str(err))]) from None
     return list(dict(out).items())
+
+
+def first_paragraph(text: str) -> str:
+    """The first paragraph of running text, for a quote: no heading, table, image or footnote (a quote is
+    partner_text, which would show their syntax as typed), and no footnote call."""
+    for block in re.split(r"\n[ \t]*\n", text.strip()):
+        start = block.lstrip()
+        if start and not _HEADING.match(start) and not start.startswith(("|", "![", "[^")):
+            return _FOOTNOTE_CALL.sub("", block).strip()
+    return text.strip().split("\n\n")[0]
