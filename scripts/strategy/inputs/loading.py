@@ -328,8 +328,9 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
         path = folder / entry.name
         if entry.is_symlink() or entry.name not in {i.id for i in out}:
             reader.problems.append(Problem(reader.shown(path), None, None,
-                                           "partner inputs directly in partner-inputs/, and only a folder named "
-                                           "after an input (its images)", "a folder, whose files would not be read"))
+                                           "partner inputs directly in partner-inputs/, not in a subfolder (only "
+                                           "a folder named after an input, holding its images)",
+                                           "a folder, whose files would not be read"))
             continue
         _input_images(reader, entry.name, path)
     if files == 0 and not unlisted:
@@ -351,15 +352,14 @@ def _input_images(reader: _Reader, input_id: str, folder: Path) -> None:
         found = _kind_of_entry(entry)
         if entry.is_file(follow_symlinks=False) and suffix in IMAGE_SIGNATURES and not entry.name.startswith("."):
             try:
-                with open(path, "rb") as image:
+                with open(path, "rb") as image:  # a regular file (not a FIFO): reading cannot block
                     head = image.read(8)
-                size = entry.stat(follow_symlinks=False).st_size
+                if head.startswith(IMAGE_SIGNATURES[suffix]) and entry.stat().st_size <= MAX_IMAGE_BYTES:
+                    reader.partner_images[f"{input_id}/{entry.name}"] = path
+                    continue
+                found = f"a file that is not a {suffix[1:].upper()} image of at most 8 MB"
             except OSError as err:
-                head, size, found = b"", 0, err.strerror or str(err)
-            if head.startswith(IMAGE_SIGNATURES[suffix]) and size <= MAX_IMAGE_BYTES:
-                reader.partner_images[f"{input_id}/{entry.name}"] = path
-                continue
-            found = found if not head else f"a file that is not a {suffix[1:].upper()} image of at most 8 MB"
+                found = err.strerror or str(err)
         reader.warnings.append(warning(reader.shown(path), None, None,
                                        "only PNG or JPEG images (.png, .jpg) in a partner input's folder: this "
                                        "file is not read", found))
