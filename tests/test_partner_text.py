@@ -206,7 +206,8 @@ def test_the_site_wraps_long_words_and_shows_hostile_markdown_as_text(hostile_bu
     register = (site / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
     entry = register[register.index('id="pi-001"'):register.index('id="pi-002"')]
     assert rendering.LONG_TOKEN in entry
-    assert "!!! note" in seen(entry) and "| a | b |" in seen(entry)
-    assert "admonition" not in entry and "<table" not in entry
+    assert "!!! note" in seen(entry) and "admonition" not in entry
+    # A vision may hold a pipe table since issue 9 (imported Word submissions): tests/test_partner_markdown.py.
+    assert re.search(r"<th>a</th>\s*<th>b</th>", entry)
     assert "😀" in entry  # the browser has fonts for it: only the PDF needs markers
     assert not any(ord(c) in BIDI_CONTROLS for c in register)

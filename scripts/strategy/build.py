@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
 from .chapters.charts import CHARTS_FOLDER
+from .chapters.partner_markdown import IMAGES_FOLDER
 from . import lock
 from .files import replace_atomically
 from .inputs import StrategyInputs
@@ -92,9 +93,11 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     step("Making the generated chapters")
     chapters = generate_chapters(inputs, audience, author_text(project.author_pages()))
     # The renderers read images relative to the docs folder; this build's view of it holds its own charts
-    # under generated/ and the project's assets (a link to docs/assets). docs/generated is not in it.
+    # and the images of the partner inputs it shows under generated/, and the project's assets (a link to
+    # docs/assets). docs/generated is not in it.
     view = private / "docs"
-    write_chapters([c for c in chapters if c.file_name.startswith(f"{CHARTS_FOLDER}/")], view / GENERATED_FOLDER)
+    write_chapters([c for c in chapters if c.file_name.startswith((f"{CHARTS_FOLDER}/", f"{IMAGES_FOLDER}/"))],
+                   view / GENERATED_FOLDER)
     (view / "assets").symlink_to(os.path.relpath(project.docs / "assets", view))
     allowed_folders = [*project.asset_folders, view / GENERATED_FOLDER]
 

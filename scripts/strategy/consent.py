@@ -140,8 +140,11 @@ def audience_view(inputs: "StrategyInputs", audience: Audience) -> "StrategyInpu
         "chair": _speaker(s.chair, unnamed, inputs) if s.chair else None,
         "speakers": [_speaker(sp, unnamed, inputs) for sp in s.speakers]}) for s in inputs.meeting.sessions]
     glossary = [e for e in inputs.glossary if not finder.find(f"{e.term}\n{e.expansion}")]
+    shown = {iid for iid, item in inputs.partner_inputs.items() if may_show(item, audience)}
+    images = {ref: path for ref, path in inputs.partner_images.items() if ref.split("/", 1)[0] in shown}
     view = dataclasses.replace(inputs, partners=partners, partner_inputs=items, glossary=glossary,
-                               meeting=inputs.meeting.model_copy(update={"sessions": sessions}))
+                               meeting=inputs.meeting.model_copy(update={"sessions": sessions}),
+                               partner_images=images)
     _decided[(id(inputs), audience)] = (inputs, dataclasses.replace(decided, view=view))
     _decided[(id(view), audience)] = (view, dataclasses.replace(decided, view=view))
     return view
@@ -164,11 +167,13 @@ def _redacted(item: PartnerInput, audience: Audience, finder: NameFinder, inputs
     if not may_show(item, audience):
         # Never shown; emptied all the same, so that a chapter that forgot to ask shows nothing of it.
         return item.model_copy(update={"vision": WITHHELD_TEXT, "country_experience": None, "key_quote": None,
+                                       "notes": [],
                                        "priorities": [p.model_copy(update={"proposal": WITHHELD_TEXT})
                                                       for p in item.priorities]})
     update = {f: redact(getattr(item, f), finder, inputs) for f in PARTNER_TEXT_FIELDS if getattr(item, f)}
     update["priorities"] = [ProposedPriority(priority=p.priority, proposal=redact(p.proposal, finder, inputs))
                             for p in item.priorities]
+    update["notes"] = []  # the partner's Word comments and tracked changes: for internal builds only
     return item.model_copy(update=update)
 
 

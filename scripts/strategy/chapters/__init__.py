@@ -20,6 +20,7 @@ from .charts import CHARTS_FOLDER, results_charts
 from .consent import Audience, audience_view
 from .inputs_received import summary_of_inputs
 from .meeting_outcomes import meeting_outcomes
+from .partner_markdown import IMAGES_FOLDER, partner_images
 from .partners import list_of_partners
 from .phase_ii_results import phase_ii_results
 from .priorities import priorities_chapter
@@ -35,11 +36,12 @@ ABBREVIATIONS = "abbreviations.md"
 
 @dataclass(frozen=True)
 class Chapter:
-    """A generated file: a Markdown chapter, or a chart one of them shows (`charts/…svg`, and `…png` for Word)."""
+    """A generated file: a Markdown chapter, a chart one of them shows (`charts/…svg`, and `…png` for Word), or
+    an image of a partner input that the register shows (`partner-images/PI-018/image1.png`)."""
 
     file_name: str
     markdown: str
-    image: bytes | None = None  # the bytes of a PNG chart, written instead of `markdown`
+    image: bytes | None = None  # the bytes of a PNG chart or of a partner's image, written instead of `markdown`
 
     @property
     def path(self) -> str:
@@ -70,7 +72,8 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
     used_in = author_text + "\n".join(c.markdown for c in chapters)
     return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in)),
             *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts),
-            *(Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts)]
+            *(Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts),
+            *(Chapter(f"{IMAGES_FOLDER}/{ref}", "", image) for ref, image in partner_images(inputs, audience))]
 
 
 def author_text(pages: list[Path]) -> str:
@@ -89,7 +92,7 @@ def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
             replace_atomically(path, chapter.content)
             changed.append(path)
     expected = {c.file_name for c in chapters}
-    for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*")]:
+    for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*"), *folder.glob(f"{IMAGES_FOLDER}/*/*")]:
         if stale.relative_to(folder).as_posix() not in expected:
             stale.unlink()
     return changed

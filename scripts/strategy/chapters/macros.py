@@ -23,6 +23,7 @@ from . import GENERATED_FOLDER
 from ..consent import author_page_problems
 from .consent import Audience, attribution, audience_view, may_show
 from .markdown import REGISTER, anchor, md_escape, partner_text, quote_block
+from .partner_markdown import first_paragraph
 
 _MACRO = re.compile(r"\{\{\s*(?P<body>.*?)\s*\}\}")
 _QUOTE = re.compile(r"""quote\(\s*(?P<q>["'])(?P<id>[^"']*)(?P=q)\s*\)""")
@@ -70,7 +71,7 @@ def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, 
             problems.append(Problem(file, line, None, f"an input that a {audience.value} build may show",
                                     f"{record_id}, whose partner withheld it"))
             return match.group(0)
-        words = item.key_quote or (item.vision or item.country_experience or "").strip().split("\n\n")[0]
+        words = item.key_quote or first_paragraph(item.vision or item.country_experience or "")
         who = md_escape(attribution(item, inputs.partner_of(item), audience))
         link = f"[{record_id}]({register}#{anchor(record_id)}){{: .record-id }}"
         return "\n\n" + quote_block(partner_text(words), f"{who} ({link})", illustrative=item.illustrative) + "\n\n"

@@ -7,6 +7,7 @@ from ..inputs.records import Consent, PartnerInput
 from .consent import Audience, attribution, capitalise, may_name, may_show
 from .markdown import (anchor, front_matter, illustrative_label, long_date, md_escape, partner_text, priority_link,
                        session_link)
+from .partner_markdown import IMAGES_FOLDER, partner_markdown
 
 TITLE = "Register of partner inputs"
 
@@ -58,13 +59,33 @@ def _entry(inputs: StrategyInputs, item: PartnerInput, audience: Audience) -> st
     for term, value in facts:
         lines.append(f'<dt>{term}</dt>\n<dd markdown="1">{value}</dd>')
     lines.append("</dl>\n")
-    if item.vision:
-        lines.append(f"### Vision {{#{anchor(item.id)}-vision}}\n\n{partner_text(item.vision)}\n")
-    if item.country_experience:
-        lines.append(f"### Country experience {{#{anchor(item.id)}-country-experience}}\n\n"
-                     f"{partner_text(item.country_experience)}\n")
+    images = {ref: f"{IMAGES_FOLDER}/{ref}" for ref in inputs.partner_images if ref.startswith(f"{item.id}/")}
+    for field, title in (("vision", "Vision"), ("country_experience", "Country experience")):
+        if text := getattr(item, field):
+            prefix = f"{anchor(item.id)}-{field.replace('_', '-')}"
+            lines.append(f"### {title} {{#{prefix}}}\n\n"
+                         f"{partner_markdown(text, prefix=prefix, input_id=item.id, images=images)}\n")
     lines.append("### Proposals\n")
     for proposed in item.priorities:
         title = inputs.priorities[proposed.priority].title
         lines.append(f"- **{md_escape(title)}:** {partner_text(proposed.proposal)}")
+    if item.notes and audience is Audience.INTERNAL:
+        lines.append(_notes(item))
     return "\n".join(lines) + "\n"
+
+
+def _notes(item: PartnerInput) -> str:
+    """The Word comments and tracked changes of the partner's submission, for the authors only: never in a
+    partners or public build (consent.audience_view drops them there too)."""
+    kinds = {"comment": "Comment", "insertion": "Inserted", "deletion": "Deleted"}
+    out = [f'\n<div class="partner-notes internal-only" markdown="1">\n\n'
+           f"### The partner's notes (internal build only) {{#{anchor(item.id)}-notes}}\n\n"
+           "Comments and tracked changes in the partner's submission. They are not part of the input's text "
+           "and are never shown outside an internal build.\n"]
+    for number, note in enumerate(item.notes, start=1):
+        who = ", ".join(x for x in (note.author and md_escape(note.author), note.date and long_date(note.date)) if x)
+        about = f" on “{partner_text(' '.join(note.anchor.split()))}”" if note.anchor else ""
+        reply = f" (reply to note {note.reply_to})" if note.reply_to else ""
+        out.append(f"{number}. **{kinds[note.kind.value]}{reply}**{' (' + who + ')' if who else ''}{about}: "
+                   f"{partner_text(' '.join(note.text.split()))}")
+    return "\n".join(out) + "\n\n</div>\n"

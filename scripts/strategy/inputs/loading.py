@@ -80,6 +80,8 @@ class StrategyInputs:
     # What the author should look at but does not stop a build (Problem.severity == "warning").
     warnings: list[Problem] = field(default_factory=list)
     headline: r.HeadlineFigures | None = None  # inputs/headline-figures.yaml, when the project has one
+    # The images in the folder named after an input, as its Markdown names them ("PI-018/image1.png").
+    partner_images: dict[str, Path] = field(default_factory=dict)
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
@@ -99,6 +101,7 @@ class _Reader:
         self.warnings: list[Problem] = []
         self.origins: dict[str, Origin] = {}
         self.where: dict[str, tuple[SourceData, tuple]] = {}
+        self.partner_images: dict[str, Path] = {}
 
     def record_at(self, key: str, source: SourceData, path: tuple) -> None:
         self.where[key] = (source, path)
@@ -216,6 +219,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         origins=reader.origins,
         warnings=reader.warnings,
         headline=headline,
+        partner_images=reader.partner_images,
     )
     problems = check_consistency(inputs, reader.where)
     if headline:
@@ -292,17 +296,11 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     before = len(reader.problems)
     entries = _entries(reader, folder)
     unlisted = len(reader.problems) > before
-    stems = {Path(e.name).stem for e in entries if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES)}
+    folders = []
     for entry in entries:
         path = folder / entry.name
-        if entry.name in stems and entry.is_dir(follow_symlinks=False):
-            _partner_input_assets(reader, path)
-            continue
-        if _is_folder(entry):  # a folder, or a link to one: its files would not be read
-            reader.problems.append(Problem(reader.shown(path), None, None,
-                                           "partner inputs directly in partner-inputs/, not in a subfolder "
-                                           "(a folder of pictures is named after its input: PI-018/)",
-                                           "a folder, whose files would not be read"))
+        if _is_folder(entry):  # an input's images, or a folder whose files would not be read (below)
+            folders.append(entry)
             continue
         if not entry.name.lower().endswith(PARTNER_INPUT_SUFFIXES) or entry.name.startswith("."):
             reader.warnings.append(warning(reader.shown(path), None, None,
@@ -336,6 +334,15 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
                                            "nothing"))
         reader.record_at(f"PartnerInput:{record.id}", source, ())
         out.append(record)
+    for entry in folders:
+        path = folder / entry.name
+        if entry.is_symlink() or entry.name not in {i.id for i in out}:
+            reader.problems.append(Problem(reader.shown(path), None, None,
+                                           "partner inputs directly in partner-inputs/, not in a subfolder "
+                                           "(a folder of pictures is named after its input: PI-018/)",
+                                           "a folder, whose files would not be read"))
+            continue
+        _input_images(reader, entry.name, path)
     if files == 0 and not unlisted:
         # Every chapter about inputs needs at least one: refuse here, so that check passes only when build can.
         reader.problems.append(Problem(reader.shown(folder), None, None,
@@ -343,19 +350,20 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     return out
 
 
-def _partner_input_assets(reader: _Reader, folder: Path) -> None:
-    """The pictures of one input: regular files, PNG or JPEG by name and by bytes, within the size limit."""
+def _input_images(reader: _Reader, input_id: str, folder: Path) -> None:
+    """The pictures of one input: regular files, PNG or JPEG by name and by bytes, within the size limit.
+    Each one that passes is one the site and the PDF may show; anything else is a problem that names it."""
     for entry in _entries(reader, folder):
         path = folder / entry.name
         expected = f"a PNG or JPEG picture of at most {ASSET_BYTES // 2**20} MiB"
         kind = ASSET_SUFFIXES.get(Path(entry.name).suffix.lower())
-        if not entry.is_file(follow_symlinks=False) or kind is None:
+        if not entry.is_file(follow_symlinks=False) or kind is None or entry.name.startswith("."):
             found = _kind_of_entry(entry) if kind else f"{_kind_of_entry(entry)} named {entry.name}"
             reader.problems.append(Problem(reader.shown(path), None, None, expected, found))
             continue
         try:
             size = entry.stat(follow_symlinks=False).st_size
-            with open(path, "rb") as file:
+            with open(path, "rb") as file:  # a regular file (not a FIFO): reading cannot block
                 head = file.read(8)
         except OSError as err:
             reader.problems.append(Problem(reader.shown(path), None, None, expected, err.strerror or str(err)))
@@ -366,6 +374,8 @@ def _partner_input_assets(reader: _Reader, folder: Path) -> None:
         elif asset_kind(head) != kind:
             reader.problems.append(Problem(reader.shown(path), None, None, expected,
                                            f"a file whose bytes are not a {kind.upper()} picture"))
+        else:
+            reader.partner_images[f"{input_id}/{entry.name}"] = path
 
 
 def _problem(source: SourceData, model: type[BaseModel], base: tuple, error: dict) -> Problem:
