@@ -75,7 +75,9 @@ def test_the_meeting_reads_as_its_concept_note_in_the_site_and_the_pdf(built, pd
             assert words in text, f"{where}: '{words}' missing"
         assert "van de Rooij" not in text and "26 March 2026" not in text, where
         # The meeting's own closing sequence: the summary of the inputs received, then the way forward, last.
-        sessions = re.findall(r"S\d · ([^·¶]+?) (?:¶ )?(?:Illustrative )?Objectives served", text)
+        # (Between a session's heading and its first paragraph: the site's Comment link and paragraph numbers.)
+        sessions = re.findall(r"S\d · ([^·¶]+?) (?:¶ )?(?:Comment on this section )?(?:\d+\.\d+ ?)?"
+                              r"(?:Illustrative )?Objectives served", text)
         assert sessions[-2:] == ["A summary of the inputs received", "The way forward"], (where, sessions)
 
 

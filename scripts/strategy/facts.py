@@ -21,9 +21,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from .audience import Audience
 from .inputs.records import HeadlineFigure, HeadlineFigures, Publication, ResultsSummary
 from .inputs.sources import dotted
-from .problems import Problem, display_path, warning
+from .problems import Problem, display_path, shown, warning
 
 HEADLINE_FILE = "headline-figures.yaml"
 
@@ -273,6 +274,8 @@ def placeholders(root: Path, inputs_folder: Path) -> list[tuple[str, int, str, s
     found = []
     for path in files:
         for number, line in _prose_lines(path):
+            if path.name == "strategy.yml" and _COMMENTS_EMAIL_LINE.match(line):
+                continue  # comments_address_problems reports it, with its field
             for what, pattern in _PLACEHOLDERS:
                 for match in pattern.finditer(line):
                     found.append((display_path(path, root), number, what, match.group(0).strip()))
@@ -303,3 +306,37 @@ def fact_problems(root: Path, publication: Publication, headline: HeadlineFigure
     for file, line, what, text in placeholders(root, inputs_folder):
         problems.append(report(file, line, None, f"the real text{text_why}", f"'{text}', {what}"))
     return problems
+
+
+# --- where reviewers' comments go ------------------------------------------------------------------------------
+
+_COMMENTS_EMAIL_LINE = re.compile(r"^comments_email\s*:")
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Domains reserved for examples and tests (RFC 2606): no comment sent there reaches anyone.
+_EXAMPLE_DOMAINS = [("an example.org address", re.compile(r"@(?:[\w-]+\.)*example\.(?:org|com|net)$", re.I)),
+                    ("an address in a domain reserved for tests", re.compile(r"@(?:[\w-]+\.)*(?:invalid|test)$", re.I))]
+
+
+def comments_address_problems(root: Path, publication: Publication, audience: Audience) -> list[Problem]:
+    """strategy.yml's `comments_email`, where the site's Comment links send reviewers' e-mails.
+
+    A partners build (the review site) refuses to go without one. An example address (example.org, .invalid,
+    .test) is refused in a final edition and a warning in a draft: the bundled example has none to give."""
+    file = "strategy.yml"  # project.PUBLICATION_YML; the check imports no more than it needs
+    line = next((n for n, text in _prose_lines(root / file) if _COMMENTS_EMAIL_LINE.match(text)), None)
+    address = publication.comments_email
+    if address is None:
+        if audience is not Audience.PARTNERS:
+            return []
+        return [Problem(file, line, "comments_email", "the address where reviewers' comments go: a partners build "
+                        "has a Comment link on every section and numbered paragraph", "none")]
+    if not _ADDRESS.fullmatch(address):
+        return [Problem(file, line, "comments_email", "an e-mail address (name@domain)", shown(address))]
+    what = next((what for what, pattern in _EXAMPLE_DOMAINS if pattern.search(address)), None)
+    if what is None:
+        return []
+    if publication.edition.final:
+        return [Problem(file, line, "comments_email", "a real address for reviewers' comments: this is a final "
+                        "edition (edition.final: true)", f"{shown(address)}, {what}")]
+    return [warning(file, line, "comments_email", "a real address for reviewers' comments before a final edition, "
+                    "which refuses example addresses", f"{shown(address)}, {what}, which no comment reaches")]

@@ -488,10 +488,17 @@ class Publication(Record):
     publisher: Text
     subject: Text
     keywords: list[Text] = Field(default_factory=list)
-    comments_email: Text
+    # Where the site's Comment links send reviewers' e-mails; a partners build needs one (facts.py).
+    comments_email: Text | None = None
     pdf_file: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*\.pdf$")]
     inputs_folder: Text = "inputs"
     rights: Rights
+    # Numbered paragraphs (paragraphs.py) in every output; unset: on in a draft, off in a final edition.
+    paragraph_numbers: bool | None = None
+
+    @property
+    def numbers_paragraphs(self) -> bool:
+        return (not self.edition.final) if self.paragraph_numbers is None else self.paragraph_numbers
 
     @property
     def archive_pdf_file(self) -> str:

@@ -40,8 +40,13 @@ class PrintChapter:
 def document_outline(mkdocs_yml: Path) -> tuple[list[PrintChapter], dict[str, Any]]:
     """The chapters in nav order, numbered, and the Markdown extensions the site uses."""
     config = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_IgnoreTagsLoader)
+    return chapters_of_nav(config.get("nav", [])), markdown_extensions(config.get("markdown_extensions", []))
+
+
+def chapters_of_nav(nav: list) -> list[PrintChapter]:
+    """The chapters of mkdocs.yml's nav, numbered: the site's plugin numbers paragraphs by it, as print does."""
     entries: list[tuple[str, str, str]] = []
-    for entry in config.get("nav", []):
+    for entry in nav or []:
         (title, target), = entry.items()
         if isinstance(target, str):
             entries.append((target, title, "front"))
@@ -50,7 +55,7 @@ def document_outline(mkdocs_yml: Path) -> tuple[list[PrintChapter], dict[str, An
         for sub in target:
             (sub_title, sub_target), = sub.items()
             entries.append((sub_target, sub_title, role))
-    return entries_to_chapters(entries), markdown_extensions(config.get("markdown_extensions", []))
+    return entries_to_chapters(entries)
 
 
 def entries_to_chapters(entries: list[tuple[str, str, str]]) -> list[PrintChapter]:

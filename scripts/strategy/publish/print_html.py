@@ -24,6 +24,7 @@ from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
+from ..paragraphs import number_paragraphs
 from ..problems import Problem, ProblemsFound, display_path
 from ..safe_html import clean_html
 from .outline import PrintChapter
@@ -102,6 +103,8 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
         f'<meta name="dcterms.created" content="{edition.date.isoformat()}">',
         f'<meta name="dcterms.modified" content="{edition.date.isoformat()}">',
     ])
+    if publication.numbers_paragraphs:  # the site numbers them in the same step (website/plugin.py)
+        rendered = [_numbered(r) for r in rendered]
     front = [r for r in rendered if r.chapter.role == "front"]
     main = [r for r in rendered if r.chapter.role != "front"]
     captions = [c for r in rendered for c in r.captions]
@@ -118,6 +121,12 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
                 f'<div class="front-matter">{front_html}</div><div class="main-matter">{main_html}</div>'
                 "</body></html>\n")
     return _resolve_cross_references(document, captions)
+
+
+def _numbered(item: RenderedChapter) -> RenderedChapter:
+    number = item.chapter.number if item.chapter.role == "chapter" else ""
+    return RenderedChapter(item.chapter, number_paragraphs(item.html, number), item.before_contents,
+                           item.headings, item.captions)
 
 
 def _section(item: RenderedChapter, first: bool = False) -> str:

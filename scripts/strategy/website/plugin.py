@@ -26,7 +26,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
@@ -37,6 +37,7 @@ from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
+from ..paragraphs import CommentContext, comment_href, number_paragraphs, with_comment_links
 from ..problems import ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
@@ -77,6 +78,10 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             lambda: load_publication(self.root / self.config.publication, self.root))
         self.inputs_folder = self.root / self.publication.inputs_folder
         config.extra["strategy"] = banner_context(self.publication, self.audience)
+        from ..publish.outline import chapters_of_nav
+
+        # Paragraphs are numbered by the chapter numbers of the PDF, which come from the same nav.
+        self.chapter_numbers = {c.path: c.number for c in chapters_of_nav(config.nav or []) if c.role == "chapter"}
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -91,8 +96,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
         else:
             self.inputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
-            if self.publication.edition.final:  # as `strategy build`: no illustrative data or placeholder
-                _or_fail(lambda: _refuse_unfinished(self.root, self.publication, self.inputs))
+            # As `strategy build`: no illustrative data or placeholder in a final edition, and an address for
+            # the comments of a partners build.
+            _or_fail(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
             self.chapters = _or_fail(lambda: generate_chapters(self.inputs, self.audience,
                                                                author_text(Project(self.root).author_pages())))
         self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
@@ -135,7 +141,25 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
         # leaves no script or handler. The search plugin indexes the page after this event.
-        return clean_html(html)
+        html = clean_html(html)
+        if self.publication.numbers_paragraphs:  # after the allow-list, which has no data-paragraph
+            html = number_paragraphs(html, self.chapter_numbers.get(page.file.src_uri, ""))
+        return html
+
+    @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" in every result
+    def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+        """Comment links on the page's sections and numbered paragraphs, and the banner's "Send comments"."""
+        if not self.publication.comments_email:
+            return context
+        edition = self.publication.edition
+        where = CommentContext(self.publication.comments_email, self.publication.short_title,
+                               f"{edition.label}, {long_date(edition.date)}", edition.label, page.title or "",
+                               page.canonical_url if config.site_url else (page.url or "./"))
+        context["strategy_comment_href"] = comment_href(where, page.title or "")
+        if page.content is not None:
+            page.content = with_comment_links(page.content, lambda section, paragraph: comment_href(
+                where, section, paragraph))
+        return context
 
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
@@ -153,10 +177,13 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
     }
 
 
-def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInputs) -> None:
-    from ..facts import fact_problems
+def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInputs, audience: Audience) -> None:
+    from ..facts import comments_address_problems, fact_problems
 
-    if problems := [p for p in fact_problems(root, publication, inputs.headline) if p.severity == "error"]:
+    found = comments_address_problems(root, publication, audience)
+    if publication.edition.final:
+        found += fact_problems(root, publication, inputs.headline)
+    if problems := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(problems)
 
 
