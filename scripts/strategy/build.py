@@ -32,6 +32,7 @@ from pathlib import Path
 from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
 from .chapters.charts import CHARTS_FOLDER
 from . import lock
+from .feedback import edition_outline
 from .files import replace_atomically
 from .inputs import StrategyInputs
 from .inputs.records import Publication
@@ -66,7 +67,8 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
     them)."""
     publication = project.publication()
     inputs = project.inputs(publication)
-    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()))
+    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
+                                 edition_outline(project, publication.edition.label))
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
@@ -90,7 +92,8 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     inputs = check(project, audience)
 
     step("Making the generated chapters")
-    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()))
+    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
+                                 edition_outline(project, publication.edition.label))
     # The renderers read images relative to the docs folder; this build's view of it holds its own charts
     # under generated/ and the project's assets (a link to docs/assets). docs/generated is not in it.
     view = private / "docs"
