@@ -303,3 +303,72 @@ def check_feedback(project: "Project", inputs: "StrategyInputs", label: str) -> 
         return generated_markdown(inputs)
 
     return feedback_problems(inputs, edition_outline(project, label), generated, edition_paragraphs(project))
+
+
+# --- `strategy feedback`: the comments for the authors, in the terminal -------------------------------------
+
+
+def comments_listing(project: "Project", status: str = "open") -> str:
+    """The comments with `status` ("all" for every one) as plain lines: the current edition's grouped by
+    chapter and section in document order, then those on other editions; each with its ID, status, reviewer
+    (as the authors know them) and file:line."""
+    from .problems import shown
+
+    publication = project.publication()
+    inputs = project.inputs(publication)
+    label = publication.edition.label
+    outline = edition_outline(project, label)
+    current = [c for f in inputs.feedback if f.edition == label for c in f.comments]
+    if any(c.section and outline.place(c.section) is None for c in current) and not outline.complete:
+        from .chapters import generated_markdown
+
+        outline = outline.with_generated(generated_markdown(inputs))
+
+    def wanted(comment: FeedbackComment) -> bool:
+        return status == "all" or comment.status.value == status
+
+    def entry(feedback: Feedback, comment: FeedbackComment) -> list[str]:
+        partner = inputs.partners.get(feedback.reviewer)
+        who = partner.display_name if partner else feedback.reviewer
+        if feedback.consent.value != "named":
+            who += f" ({feedback.consent.value})"
+        lines = [f"  {comment.id}  {comment.status.value}  {who}  {inputs.origins[f'FeedbackComment:{comment.id}']}"]
+        if comment.reply_to:
+            lines.append(f"      reply to {comment.reply_to}")
+        if comment.paragraph:
+            lines.append(f"      paragraph {comment.paragraph}")
+        if comment.quoted:
+            lines.append(f"      on: {shown(' '.join(comment.quoted.split()), 160)}")
+        lines.append(f"      {shown(' '.join(comment.comment.split()), 160)}")
+        return lines
+
+    out: list[str] = []
+    count = 0
+    heading = None
+    for item in placed_comments(inputs.feedback, outline):
+        if not wanted(item.comment):
+            continue
+        if item.page is None:
+            where = "Not placed in a section"
+        else:
+            page = outline.pages[item.page]
+            section = page.headings[item.heading] if item.heading is not None else None
+            where = page.title + (f" › {section}" if section and section != page.title else "")
+        if where != heading:
+            out += ["", where]
+            heading = where
+        out += entry(item.feedback, item.comment)
+        count += 1
+    for feedback in inputs.feedback:
+        if feedback.edition == label:
+            continue
+        chosen = [c for c in feedback.comments if wanted(c)]
+        if chosen:
+            out += ["", f"On {feedback.edition} (not the current edition, {label}), from {inputs.file_of(feedback)}"]
+            for comment in chosen:
+                out += entry(feedback, comment)
+            count += len(chosen)
+    what = "comments" if status == "all" else f"{status} comments"
+    if not count:
+        return f"No {what} in {project.root / publication.inputs_folder / 'feedback'}."
+    return f"{count} {what} (current edition: {label}):\n" + "\n".join(out)
