@@ -248,12 +248,12 @@ def consent_problems(inputs: "StrategyInputs", audience: Audience, root: Path | 
     for feedback in inputs.feedback:
         if not may_show(feedback, audience):
             continue
-        for comment in feedback.comments:
+        for index, comment in enumerate(feedback.comments):
             origin = inputs.origins.get(f"FeedbackComment:{comment.id}")
             for field in REVIEWER_TEXT_FIELDS:
                 for mention in finder.find(getattr(comment, field) or ""):
                     file, line = lines.locate(origin, getattr(comment, field), mention.text)
-                    found.append(warning(file, line, f"{comment.id}.{field}",
+                    found.append(warning(file, line, f"comments[{index}].{field}",
                                          f"reviewer's text without a name that consent keeps out of "
                                          f"{audience.value} builds: they show '{kind_label(mention, inputs)}' "
                                          "instead", f"'{mention.text}'"))
@@ -304,8 +304,8 @@ def team_fields(inputs: "StrategyInputs", unnamed: frozenset[str]) -> Iterator[t
     for feedback in inputs.feedback:  # the drafting team's responses to reviewers (withheld ones are never shown)
         if feedback.consent is Consent.WITHHELD:
             continue
-        for comment in feedback.comments:
-            yield from ((f"FeedbackComment:{comment.id}", f"{comment.id}.{f}", getattr(comment, f))
+        for index, comment in enumerate(feedback.comments):
+            yield from ((f"FeedbackComment:{comment.id}", f"comments[{index}].{f}", getattr(comment, f))
                         for f in TEAM_RESPONSE_FIELDS if getattr(comment, f))
     for partner in inputs.partners.values():
         if partner.id not in unnamed:  # its name is shown: it must not name an unnamed one

@@ -238,23 +238,23 @@ def feedback_problems(inputs: "StrategyInputs", outline: EditionOutline,
     known: then only sections are checked.
     """
     found: list[Problem] = []
-    for feedback, comment in _comments(inputs):
+    for feedback, index, comment in _comments(inputs):
         origin = inputs.origins[f"FeedbackComment:{comment.id}"]
         if comment.status is FeedbackStatus.OPEN and comment.response is None:
-            found.append(warning(origin.file, origin.line, f"{comment.id}.response",
+            found.append(warning(origin.file, origin.line, f"comments[{index}].response",
                                  "a response from the drafting team to every comment", "an open comment without one"))
-    current_open = [(f, c) for f, c in _comments(inputs)
+    current_open = [(i, c) for f, i, c in _comments(inputs)
                     if f.edition == outline.label and c.status is FeedbackStatus.OPEN]
-    unplaced = [(f, c) for f, c in current_open if c.section and outline.place(c.section) is None]
+    unplaced = [(i, c) for i, c in current_open if c.section and outline.place(c.section) is None]
     if unplaced and not outline.complete:
         outline = outline.with_generated(generated())
-    for feedback, comment in unplaced:
+    for index, comment in unplaced:
         if outline.place(comment.section) is not None:
             continue
         origin = inputs.origins[f"FeedbackComment:{comment.id}"]
         guess = difflib.get_close_matches(comment.section, outline.titles(), n=1, cutoff=0.6)
         hint = f"; did you mean '{guess[0]}'?" if guess else ""
-        found.append(Problem(origin.file, origin.line, f"{comment.id}.section",
+        found.append(Problem(origin.file, origin.line, f"comments[{index}].section",
                              f"a section of {outline.label} (a heading of its pages{hint}), or a response saying "
                              "that the section is gone (a status other than open)", f"'{comment.section}'"))
     if paragraphs is not None:
@@ -265,12 +265,12 @@ def feedback_problems(inputs: "StrategyInputs", outline: EditionOutline,
 def missing_paragraphs(inputs: "StrategyInputs", label: str, paragraphs: set[str]) -> list[Problem]:
     """An error for each open comment on edition `label` that cites a paragraph number not in `paragraphs`."""
     found = []
-    for feedback, comment in _comments(inputs):
+    for feedback, index, comment in _comments(inputs):
         if feedback.edition != label or comment.status is not FeedbackStatus.OPEN or comment.paragraph is None:
             continue
         if comment.paragraph not in paragraphs:
             origin = inputs.origins[f"FeedbackComment:{comment.id}"]
-            found.append(Problem(origin.file, origin.line, f"{comment.id}.paragraph",
+            found.append(Problem(origin.file, origin.line, f"comments[{index}].paragraph",
                                  f"a paragraph number that {label} prints, or a response saying that the paragraph "
                                  "is gone (a status other than open)", f"'{comment.paragraph}'"))
     return found
@@ -286,10 +286,10 @@ def edition_paragraphs(project: "Project") -> set[str] | None:
     return None
 
 
-def _comments(inputs: "StrategyInputs") -> Iterator[tuple[Feedback, FeedbackComment]]:
+def _comments(inputs: "StrategyInputs") -> Iterator[tuple[Feedback, int, FeedbackComment]]:
     for feedback in inputs.feedback:
-        for comment in feedback.comments:
-            yield feedback, comment
+        for index, comment in enumerate(feedback.comments):
+            yield feedback, index, comment
 
 
 def check_feedback(project: "Project", inputs: "StrategyInputs", label: str) -> list[Problem]:

@@ -63,8 +63,9 @@ def _opening(inputs: StrategyInputs, current: list[Feedback], audience: Audience
                      "their comments are attributed by kind of partner only")
     if withheld:
         verb = "are listed here marked as withheld" if audience is Audience.INTERNAL else "are counted but not listed"
-        parts.append(f"{number(len(withheld))} comment{'s' if len(withheld) != 1 else ''} were sent on condition "
-                     f"that they not be published and {verb}")
+        one = len(withheld) == 1
+        parts.append(f"{number(len(withheld))} comment{'' if one else 's'} {'was' if one else 'were'} sent on "
+                     f"condition that {'it' if one else 'they'} not be published and {verb.replace('are', 'is') if one else verb}")
     consent = (" " + "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + ".") if parts else ""
     return sentence + consent + elsewhere
 

@@ -109,7 +109,8 @@ def _check_feedback(c: _Checker, inputs: "StrategyInputs") -> None:
             if comment.reply_to == comment.id:
                 c.problem(file_key, ("comments", index, "reply_to"), "the ID of another comment", f"'{comment.id}'")
             elif comment.reply_to not in ids:
-                guess = difflib.get_close_matches(comment.reply_to, ids, n=1, cutoff=0.6)
+                others = [i for i in ids if i != comment.id]
+                guess = difflib.get_close_matches(comment.reply_to, others, n=1, cutoff=0.6)
                 hint = f" (did you mean '{guess[0]}'?)" if guess else ""
                 c.problem(file_key, ("comments", index, "reply_to"),
                           f"the ID of a comment in this file{hint}", f"'{comment.reply_to}'")
