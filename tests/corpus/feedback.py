@@ -110,3 +110,7 @@ CASES = [
                       consent="withheld")),
          "valid", command="build", canaries=(CANARY, "FB-050"), seconds=240),
 ]
+
+CASES.append(Case("feedback-emoji-in-comment", "feedback-glyphs",
+                  _replace(LUX, "Say which share of the plan", "Say \U0001F600 which share of the plan"), "warning",
+                  LUX, _at(LUX, "Say which share of the plan"), "comment", says="U+1F600"))
