@@ -33,13 +33,15 @@ from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate
 from .chapters.charts import CHARTS_FOLDER
 from .chapters.partner_markdown import IMAGES_FOLDER
 from . import lock
+from .feedback import edition_outline
 from .files import replace_atomically
 from .inputs import StrategyInputs
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
 from .project import FONT_CSS, MKDOCS_YML, Project, check
 from .publish import document_outline, print_document, render_chapters, render_pdf
-from .provenance import docx_places, input_labels, pdf_places, provenance_report, site_places
+from .provenance import (docx_places, feedback_labels, feedback_provenance, input_labels, pdf_places,
+                         provenance_report, site_places)
 from .publish.docx import DocxMetadata, render_docx
 from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
 
@@ -67,7 +69,8 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
     them)."""
     publication = project.publication()
     inputs = project.inputs(publication)
-    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()))
+    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
+                                 edition_outline(project, publication.edition.label))
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
@@ -91,7 +94,8 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     inputs = check(project, audience)
 
     step("Making the generated chapters")
-    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()))
+    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
+                                 edition_outline(project, publication.edition.label))
     # The renderers read images relative to the docs folder; this build's view of it holds its own charts
     # and the images of the partner inputs it shows under generated/, and the project's assets (a link to
     # docs/assets). docs/generated is not in it.
@@ -112,7 +116,8 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     _build_site(project, new_site, audience, publication, inputs, chapters)
     step("Rendering the PDF (reading and archive editions, side by side) and the Word version")
     replace_atomically(project.work / "print.html", document.encode("utf-8"))
-    labels = input_labels(inputs)
+    edition = publication.edition.label
+    labels = {**input_labels(inputs), **feedback_labels(inputs, edition)}
     docx = new_site / publication.docx_file
     epoch = _source_date_epoch(publication)
     pdfs = _render_editions(view, allowed_folders, project.docs / FONT_CSS, publication, document, {
@@ -122,12 +127,14 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
         document, docx, DocxMetadata.of(publication), base_folder=view, allowed_folders=allowed_folders,
         source_date_epoch=epoch))
     step("Checking that every input the audience may see is in every output")
-    report = provenance_report(inputs, audience, {
+    places = {
         "site": site_places(new_site, labels),
-        **{f"{edition.name} PDF": pdf_places(f"{edition.name} PDF", rendered.places)
-           for edition, rendered in pdfs.items()},
+        **{f"{pdf_edition.name} PDF": pdf_places(f"{pdf_edition.name} PDF", rendered.places)
+           for pdf_edition, rendered in pdfs.items()},
         "Word version": docx_places("Word version", docx, labels),
-    })
+    }
+    report = dataclasses.replace(provenance_report(inputs, audience, places),
+                                 feedback=feedback_provenance(inputs, audience, edition, places))
     if problems := report.problems():
         raise ProblemsFound(problems)
     # Written beside the new site before either is swapped in: a full disk here changes no output.

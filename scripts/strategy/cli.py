@@ -13,6 +13,7 @@ from .project import Project, check
 from .audience import Audience
 from .inputs.records import Consent
 from .environment import ENVIRONMENT_ERRORS, environment_problem
+from .inputs.records import FeedbackStatus
 from .problems import ProblemsFound, warnings_report
 
 # Problems quote the authors' files: no emoji codes (:smile:) are replaced in what these consoles print, and every
@@ -78,6 +79,17 @@ def build_command(project: Path, audience: str) -> None:
         err.print(f"{count} warning{'s' if count != 1 else ''} about the inputs (illustrative data, placeholders, "
                   "names that consent keeps out of partner text…): `strategy check` lists them with file and line.",
                   style="yellow", markup=False, soft_wrap=True)
+
+
+@main.command("feedback")
+@project_option
+@click.option("--status", type=click.Choice([*(s.value for s in FeedbackStatus), "all"]), default="open",
+              show_default=True, help="Which comments to list.")
+def feedback_command(project: Path, status: str) -> None:
+    """List reviewers' comments (the open ones by default) by chapter and section, with their file and line."""
+    from .feedback import comments_listing
+
+    out.print(_or_exit(lambda: comments_listing(Project(project), status)), markup=False, soft_wrap=True)
 
 
 @main.group("import")

@@ -32,7 +32,7 @@ from .problems import Problem, ProblemsFound, display_path, warning
 
 if TYPE_CHECKING:
     from .inputs import StrategyInputs
-    from .inputs.records import Publication
+    from .inputs.records import Feedback, Publication
 
 __all__ = ["Audience", "MINIMUM_CELL", "attribution", "audience_view", "capitalise", "consent_problems",
            "kept_out", "may_name", "may_show", "names_to_keep_out", "small_cells", "unnamed_partners"]
@@ -70,9 +70,12 @@ def capitalise(text: str) -> str:
 
 
 def unnamed_partners(inputs: "StrategyInputs", audience: Audience) -> set[str]:
-    """IDs of partners that contributed but may not be named in this audience's build."""
-    contributed = {i.partner for i in inputs.partner_inputs.values()}
-    named = {i.partner for i in inputs.partner_inputs.values() if may_name(i, audience)}
+    """IDs of partners that contributed (inputs, or comments as reviewers) but may not be named in this
+    audience's build: a reviewer's consent counts as an input's does."""
+    contributions = [*((i.partner, i) for i in inputs.partner_inputs.values()),
+                     *((f.reviewer, f) for f in inputs.feedback)]
+    contributed = {partner for partner, _ in contributions}
+    named = {partner for partner, item in contributions if may_name(item, audience)}
     return contributed - named
 
 
@@ -142,9 +145,11 @@ def audience_view(inputs: "StrategyInputs", audience: Audience) -> "StrategyInpu
     glossary = [e for e in inputs.glossary if not finder.find(f"{e.term}\n{e.expansion}")]
     shown = {iid for iid, item in inputs.partner_inputs.items() if may_show(item, audience)}
     images = {ref: path for ref, path in inputs.partner_images.items() if ref.split("/", 1)[0] in shown}
+    feedback = [_redacted_feedback(f, audience, finder, inputs) for f in inputs.feedback]
     view = dataclasses.replace(inputs, partners=partners, partner_inputs=items, glossary=glossary,
                                meeting=inputs.meeting.model_copy(update={"sessions": sessions}),
-                               partner_images=images)
+                               partner_images=images,
+                               feedback=feedback)
     _decided[(id(inputs), audience)] = (inputs, dataclasses.replace(decided, view=view))
     _decided[(id(view), audience)] = (view, dataclasses.replace(decided, view=view))
     return view
@@ -175,6 +180,25 @@ def _redacted(item: PartnerInput, audience: Audience, finder: NameFinder, inputs
                             for p in item.priorities]
     update["notes"] = []  # the partner's Word comments and tracked changes: for internal builds only
     return item.model_copy(update=update)
+
+
+REVIEWER_TEXT_FIELDS = ("section", "quoted", "comment", "proposed_text")
+TEAM_RESPONSE_FIELDS = ("response", "action")
+
+
+def _redacted_feedback(feedback: "Feedback", audience: Audience, finder: NameFinder,
+                       inputs: "StrategyInputs") -> "Feedback":
+    """A reviewer's comments as the audience may see them: withheld ones emptied (never shown, emptied all the
+    same), the others with kept-out names replaced by their kind of partner, as in partner inputs."""
+    if not may_show(feedback, audience):
+        comments = [c.model_copy(update={"comment": WITHHELD_TEXT, "quoted": None, "proposed_text": None,
+                                         "section": None, "response": None, "action": None})
+                    for c in feedback.comments]
+    else:
+        comments = [c.model_copy(update={f: redact(getattr(c, f), finder, inputs)
+                                         for f in (*REVIEWER_TEXT_FIELDS, *TEAM_RESPONSE_FIELDS) if getattr(c, f)})
+                    for c in feedback.comments]
+    return feedback.model_copy(update={"comments": comments})
 
 
 def redact(text: str, finder: NameFinder, inputs: "StrategyInputs") -> str:
@@ -226,6 +250,18 @@ def consent_problems(inputs: "StrategyInputs", audience: Audience, root: Path | 
                                  f"no name of a partner that consent keeps out of {audience.value} builds (write "
                                  "its kind of partner, or ask the partner's consent)",
                                  f"'{mention.text}' ({', '.join(sorted(mention.partners))})"))
+    for feedback in inputs.feedback:
+        if not may_show(feedback, audience):
+            continue
+        for index, comment in enumerate(feedback.comments):
+            origin = inputs.origins.get(f"FeedbackComment:{comment.id}")
+            for field in REVIEWER_TEXT_FIELDS:
+                for mention in finder.find(getattr(comment, field) or ""):
+                    file, line = lines.locate(origin, getattr(comment, field), mention.text)
+                    found.append(warning(file, line, f"comments[{index}].{field}",
+                                         f"reviewer's text without a name that consent keeps out of "
+                                         f"{audience.value} builds: they show '{kind_label(mention, inputs)}' "
+                                         "instead", f"'{mention.text}'"))
     for item in inputs.partner_inputs.values():
         if not may_show(item, audience):
             continue
@@ -270,6 +306,12 @@ def team_fields(inputs: "StrategyInputs", unnamed: frozenset[str]) -> Iterator[t
     for field in ("phase", "reporting_period", "source", "illustrative_note"):
         if getattr(results, field):
             yield "ResultsSummary", field, getattr(results, field)
+    for feedback in inputs.feedback:  # the drafting team's responses to reviewers (withheld ones are never shown)
+        if feedback.consent is Consent.WITHHELD:
+            continue
+        for index, comment in enumerate(feedback.comments):
+            yield from ((f"FeedbackComment:{comment.id}", f"comments[{index}].{f}", getattr(comment, f))
+                        for f in TEAM_RESPONSE_FIELDS if getattr(comment, f))
     for partner in inputs.partners.values():
         if partner.id not in unnamed:  # its name is shown: it must not name an unnamed one
             yield from ((f"Partner:{partner.id}", f, getattr(partner, f)) for f in ("name", "short_name")

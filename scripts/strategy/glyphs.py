@@ -140,6 +140,8 @@ def _record(inputs, key: str):
         return next((entry for entry in inputs.glossary if entry.term == ident), None)
     if kind == "CountryResult":
         return next((row for row in inputs.country_results if row.country == ident), None)
+    if kind == "FeedbackComment":  # a reviewer's comment and the team's response, printed in the matrix
+        return next((c for f in getattr(inputs, "feedback", []) for c in f.comments if c.id == ident), None)
     return None
 
 

@@ -91,6 +91,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     from .consent import consent_problems, pages_problems
     from .chapters.macros import page_macro_problems
     from .facts import comments_address_problems, fact_problems
+    from .feedback import check_feedback
     from .glyphs import uncovered_characters
 
     found = consent_problems(inputs, audience, project.root, publication)
@@ -99,6 +100,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     found += page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)
     found += fact_problems(project.root, publication, inputs.headline)
     found += comments_address_problems(project.root, publication, audience)
+    found += check_feedback(project, inputs, publication.edition.label)
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)

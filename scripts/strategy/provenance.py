@@ -14,7 +14,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
@@ -60,22 +60,26 @@ class ProvenanceReport:
     audience: Audience
     outputs: list[str]  # "site", "PDF", …: where every visible input must appear
     inputs: list[InputProvenance]
+    # Reviewers' comments, as inputs: each on the current edition that consent lets the audience see must be
+    # in the comment-response matrix of every output.
+    feedback: list[InputProvenance] = field(default_factory=list)
 
     def problems(self) -> list[Problem]:
-        """One problem for each visible input that an output lost."""
+        """One problem for each visible input or comment that an output lost."""
         found = []
-        for item in self.inputs:
-            if missing := item.missing_from(self.outputs):
-                file, _, line = item.origin.rpartition(":")
-                found.append(Problem(file or item.origin, int(line) if line.isdigit() else None, "id",
-                                     f"input {item.id} in every output (consent '{item.consent}' lets the "
-                                     f"{self.audience.value} audience see it)",
-                                     f"it is missing from {_and(f'the {output}' for output in missing)}"))
+        for noun, items in (("input", self.inputs), ("comment", self.feedback)):
+            for item in items:
+                if missing := item.missing_from(self.outputs):
+                    file, _, line = item.origin.rpartition(":")
+                    found.append(Problem(file or item.origin, int(line) if line.isdigit() else None, "id",
+                                         f"{noun} {item.id} in every output (consent '{item.consent}' lets the "
+                                         f"{self.audience.value} audience see it)",
+                                         f"it is missing from {_and(f'the {output}' for output in missing)}"))
         return found
 
     def as_json(self) -> str:
         report = {"audience": self.audience.value, "outputs": self.outputs,
-                  "inputs": [asdict(i) for i in self.inputs]}
+                  "inputs": [asdict(i) for i in self.inputs], "feedback": [asdict(i) for i in self.feedback]}
         return json.dumps(report, indent=1, ensure_ascii=False) + "\n"
 
     def as_markdown(self) -> str:
@@ -91,7 +95,21 @@ class ProvenanceReport:
         for item in shown:
             lines += ["", f"### {item.id}", "", f"Consent: {item.consent}. Source: {item.origin}.", ""]
             lines += [f"- {output[:1].upper()}{output[1:]}: {_places(item.places, output)}" for output in self.outputs]
+        lines += self._feedback_markdown()
         return "\n".join(lines) + "\n"
+
+    def _feedback_markdown(self) -> list[str]:
+        if not self.feedback:
+            return []
+        shown = [i for i in self.feedback if not i.left_out]
+        lines = ["", "## Reviewers' comments", "",
+                 f"{len(self.feedback)} comments: {len(shown)} appear in the comment-response matrix of every "
+                 f"output, {len(self.feedback) - len(shown)} are left out.", ""]
+        lines += [f"- **{i.id}** ({i.origin}): left out: {i.left_out}" for i in self.feedback if i.left_out]
+        for item in shown:
+            places = "; ".join(f"{output}: {_places(item.places, output)}" for output in self.outputs)
+            lines.append(f"- **{item.id}** ({item.origin}, consent {item.consent}): {places}")
+        return lines
 
 
 def site_places(site_dir: Path, locate: Mapping[str, str]) -> dict[str, list[Place]]:
@@ -162,6 +180,33 @@ def provenance_report(inputs: StrategyInputs, audience: Audience,
         items.append(InputProvenance(input_id, item.consent.value, str(origin) if origin else input_id,
                                      "" if shown else _why_left_out(item), places if shown else []))
     return ProvenanceReport(audience, list(outputs), items)
+
+
+def feedback_provenance(inputs: StrategyInputs, audience: Audience, edition: str,
+                        outputs: dict[str, dict[str, list[Place]]]) -> list[InputProvenance]:
+    """Each reviewer's comment with its consent, file and line, and its places in `outputs`; those that the
+    matrix does not list (withheld, or on another edition) with the reason."""
+    found = []
+    for feedback in inputs.feedback:
+        for comment in feedback.comments:
+            origin = inputs.origins.get(f"FeedbackComment:{comment.id}")
+            if feedback.edition != edition:
+                why = f"a comment on {feedback.edition}, not on {edition}: answered in that edition's matrix"
+            elif not may_show(feedback, audience):
+                why = ("no consent recorded, so it is treated as withheld: counted, never shown"
+                       if "consent" not in feedback.model_fields_set else
+                       "its reviewer withheld it: counted, never shown")
+            else:
+                why = ""
+            places = [] if why else [p for found_in in outputs.values() for p in found_in.get(anchor(comment.id), [])]
+            found.append(InputProvenance(comment.id, feedback.consent.value, str(origin) if origin else comment.id,
+                                         why, places))
+    return sorted(found, key=lambda item: item.id)
+
+
+def feedback_labels(inputs: StrategyInputs, edition: str) -> dict[str, str]:
+    """Each comment on `edition`: its anchor in the matrix and the ID it prints as."""
+    return {anchor(c.id): c.id for f in inputs.feedback if f.edition == edition for c in f.comments}
 
 
 def input_labels(inputs: StrategyInputs) -> dict[str, str]:

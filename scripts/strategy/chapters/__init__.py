@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import replace_atomically
+from ..feedback import EditionOutline
 from ..inputs import StrategyInputs
+from ..problems import ProblemsFound
 from .abbreviations import abbreviations
-from .charts import CHARTS_FOLDER, results_charts
+from .charts import CHARTS_FOLDER, Chart, results_charts
+from .comment_matrix import FILE_NAME as COMMENT_MATRIX, comment_matrix
 from .consent import Audience, audience_view
 from .inputs_received import summary_of_inputs
 from .meeting_outcomes import meeting_outcomes
@@ -26,7 +29,8 @@ from .phase_ii_results import phase_ii_results
 from .priorities import priorities_chapter
 from .register import register_of_inputs
 
-__all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_chapters", "write_chapters"]
+__all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_chapters", "generated_markdown",
+           "write_chapters"]
 
 # Relative to the docs folder; the site navigation links here.
 GENERATED_FOLDER = "generated"
@@ -53,15 +57,29 @@ class Chapter:
         return self.image if self.image is not None else self.markdown.encode("utf-8")
 
 
-def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "") -> list[Chapter]:
+def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "",
+                      outline: EditionOutline | None = None) -> list[Chapter]:
     """Every generated chapter; the abbreviations list only the terms this text and the chapters use.
 
     Chapters are made from the audience's view of the records (consent.audience_view), never the records
-    themselves, so a chapter cannot show what consent keeps out even if it forgets to ask.
+    themselves, so a chapter cannot show what consent keeps out even if it forgets to ask. `outline` (the
+    current edition and its pages, feedback.edition_outline) places reviewers' comments in the
+    comment-response matrix; without it the matrix lists none.
     """
     inputs = audience_view(inputs, audience)
     charts = results_charts(inputs)
-    chapters = [
+    chapters = _text_chapters(inputs, audience, charts)
+    outline = (outline or EditionOutline("")).with_generated({c.path: c.markdown for c in chapters})
+    chapters.append(Chapter(COMMENT_MATRIX, comment_matrix(inputs, audience, outline)))
+    used_in = author_text + "\n".join(c.markdown for c in chapters)
+    return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in)),
+            *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts),
+            *(Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts),
+            *(Chapter(f"{IMAGES_FOLDER}/{ref}", "", image) for ref, image in partner_images(inputs, audience))]
+
+
+def _text_chapters(inputs: StrategyInputs, audience: Audience, charts: list[Chart]) -> list[Chapter]:
+    return [
         Chapter("inputs-received.md", summary_of_inputs(inputs, audience)),
         Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
         Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, charts)),
@@ -69,11 +87,21 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
         Chapter("partner-inputs.md", register_of_inputs(inputs, audience)),
         Chapter("partners.md", list_of_partners(inputs, audience)),
     ]
-    used_in = author_text + "\n".join(c.markdown for c in chapters)
-    return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in)),
-            *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts),
-            *(Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts),
-            *(Chapter(f"{IMAGES_FOLDER}/{ref}", "", image) for ref, image in partner_images(inputs, audience))]
+
+
+def generated_markdown(inputs: StrategyInputs) -> dict[str, str]:
+    """The generated chapters' Markdown by path, without charts (drawing them is most of the cost), for their
+    headings: as an internal build and as a partners build make them (a register entry's heading differs),
+    joined."""
+    out: dict[str, str] = {}
+    for audience in (Audience.INTERNAL, Audience.PARTNERS):
+        try:
+            view = audience_view(inputs, audience)
+        except ProblemsFound:  # `strategy check` reports those problems itself
+            continue
+        for chapter in _text_chapters(view, audience, []):
+            out[chapter.path] = out.get(chapter.path, "") + "\n" + chapter.markdown
+    return out
 
 
 def author_text(pages: list[Path]) -> str:

@@ -92,7 +92,28 @@ def check_consistency(inputs: "StrategyInputs", where: Where) -> list[Problem]:
             c.known(key, path + ("partner",), speaker.partner, partners, "partner ID from partners.yaml")
 
     _check_results(c, inputs)
+    _check_feedback(c, inputs)
     return c.problems
+
+
+def _check_feedback(c: _Checker, inputs: "StrategyInputs") -> None:
+    """A reviewer is a partner (consent follows the partner's name), and a reply answers a comment of its own
+    file (a Word thread never spans two returned drafts)."""
+    for feedback in inputs.feedback:
+        file_key = f"Feedback:{inputs.file_of(feedback)}"
+        c.known(file_key, ("reviewer",), feedback.reviewer, inputs.partners, "partner ID from partners.yaml")
+        ids = [comment.id for comment in feedback.comments]
+        for index, comment in enumerate(feedback.comments):
+            if comment.reply_to is None:
+                continue
+            if comment.reply_to == comment.id:
+                c.problem(file_key, ("comments", index, "reply_to"), "the ID of another comment", f"'{comment.id}'")
+            elif comment.reply_to not in ids:
+                others = [i for i in ids if i != comment.id]
+                guess = difflib.get_close_matches(comment.reply_to, others, n=1, cutoff=0.6)
+                hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+                c.problem(file_key, ("comments", index, "reply_to"),
+                          f"the ID of a comment in this file{hint}", f"'{comment.reply_to}'")
 
 
 def _check_results(c: _Checker, inputs: "StrategyInputs") -> None:

@@ -33,10 +33,11 @@ MEETING = "meeting.yaml"
 RESULTS_SUMMARY = "results/summary.yaml"
 COUNTRY_RESULTS = "results/countries.csv"
 HEADLINE_FIGURES = "headline-figures.yaml"  # optional: without it, pages cannot use {{ figure(...) }}
+FEEDBACK = "feedback"  # optional: reviewers' comments, one file per reviewer and edition
 README = "README.md"
 # Every name the inputs folder may hold; anything else is reported, so that no file is ignored unannounced.
 KNOWN_ENTRIES = {"": {COUNTRIES, THEMATIC_AREAS, PRIORITIES, GLOSSARY, PARTNERS, PARTNER_INPUTS, MEETING,
-                      HEADLINE_FIGURES, "results", README},
+                      HEADLINE_FIGURES, "results", README, FEEDBACK},
                  "results": {"summary.yaml", "countries.csv"}}
 MAX_PROBLEMS_PER_FILE = 1000
 PARTNER_INPUT_SUFFIXES = (".yaml", ".yml")  # compared in lower case: PI-047.YAML is read, not skipped
@@ -82,9 +83,14 @@ class StrategyInputs:
     headline: r.HeadlineFigures | None = None  # inputs/headline-figures.yaml, when the project has one
     # The images in the folder named after an input, as its Markdown names them ("PI-018/image1.png").
     partner_images: dict[str, Path] = field(default_factory=dict)
+    feedback: list[r.Feedback] = field(default_factory=list)  # inputs/feedback/*.yaml, in file name order
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
+
+    def file_of(self, feedback: r.Feedback) -> str:
+        """The file a reviewer's feedback was read from (as problems name it)."""
+        return self.origins[f"FeedbackComment:{feedback.comments[0].id}"].file
 
     @property
     def sessions(self) -> dict[str, r.Session]:
@@ -202,6 +208,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     if summary:
         reader.record_at("ResultsSummary", summary_source, ())
     headline = _headline_figures(reader)
+    feedback = _feedback(reader, folder / FEEDBACK)
 
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
@@ -220,6 +227,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         warnings=reader.warnings,
         headline=headline,
         partner_images=reader.partner_images,
+        feedback=feedback,
     )
     problems = check_consistency(inputs, reader.where)
     if headline:
@@ -284,6 +292,68 @@ def _headline_figures(reader: _Reader) -> r.HeadlineFigures | None:
         reader.record_at("HeadlineFigures", source, ())
         reader.problems += headline_problems(headline, source)
     return headline
+
+
+def _feedback(reader: _Reader, folder: Path) -> list[r.Feedback]:
+    """inputs/feedback/*.yaml, when the folder exists: each file one reviewer's comments on one edition.
+
+    Each file is recorded as `Feedback:<file>` and each comment as `FeedbackComment:FB-001`, so that checks,
+    the provenance report and `strategy feedback` can point at its file and line.
+    """
+    if not os.path.lexists(folder):
+        return []
+    if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of feedback files"):
+        reader.problems.append(problem)
+        return []
+    out: list[r.Feedback] = []
+    seen: dict[int, tuple[str, str]] = {}  # FB-007 and FB-0007 are one comment, as for PI- IDs
+    for entry in _entries(reader, folder):
+        path = folder / entry.name
+        if _is_folder(entry):
+            reader.problems.append(Problem(reader.shown(path), None, None,
+                                           "feedback files directly in feedback/, not in a subfolder",
+                                           "a folder, whose files would not be read"))
+            continue
+        if not entry.name.lower().endswith(PARTNER_INPUT_SUFFIXES) or entry.name.startswith("."):
+            reader.warnings.append(warning(reader.shown(path), None, None,
+                                           "only feedback files (<reviewer>-<edition>.yaml): this file is not read",
+                                           _kind_of_entry(entry)))
+            continue
+        source = read_yaml(path, reader.shown(path), reader.root)
+        reader.problems += source.problems
+        record = None if source.problems else reader.one(source, r.Feedback, source.data)
+        if record is None:
+            continue
+        unique = True
+        for index, comment in enumerate(record.comments):
+            number = int(comment.id.removeprefix("FB-"))
+            if number in seen:
+                other_id, other_file = seen[number]
+                reader.problems.append(Problem(source.file, source.line_of(("comments", index, "id")),
+                                               f"comments[{index}].id", "a comment ID unique across feedback files",
+                                               f"'{comment.id}' again (also in {other_file}"
+                                               + (f" as '{other_id}')" if other_id != comment.id else ")")))
+                unique = False
+                continue
+            seen[number] = (comment.id, source.file)
+        if not unique:
+            continue
+        reader.record_at(f"Feedback:{source.file}", source, ())
+        if not Path(entry.name).stem.lower().startswith(record.reviewer):
+            # Not required (importers and authors name files as they like), but a file named after another
+            # reviewer is usually a copy whose reviewer was not changed.
+            reader.warnings.append(warning(source.file, source.line_of(("reviewer",)), "reviewer",
+                                           f"a file named after its reviewer ({record.reviewer}-...yaml)",
+                                           f"'{record.reviewer}' in {entry.name}"))
+        for index, comment in enumerate(record.comments):
+            reader.record_at(f"FeedbackComment:{comment.id}", source, ("comments", index))
+        if "consent" not in source.data:
+            reader.warnings.append(warning(source.file, source.line_of(("reviewer",)), "consent",
+                                           "a consent (named, anonymous or withheld): without one these comments "
+                                           "count as withheld and stay out of partners and public builds",
+                                           "nothing"))
+        out.append(record)
+    return out
 
 
 def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:

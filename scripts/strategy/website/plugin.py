@@ -34,6 +34,7 @@ from ..chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generat
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
+from ..feedback import edition_outline
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
@@ -99,8 +100,10 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             # As `strategy build`: no illustrative data or placeholder in a final edition, and an address for
             # the comments of a partners build.
             _or_fail(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
-            self.chapters = _or_fail(lambda: generate_chapters(self.inputs, self.audience,
-                                                               author_text(Project(self.root).author_pages())))
+            project = Project(self.root)
+            self.chapters = _or_fail(lambda: generate_chapters(
+                self.inputs, self.audience, author_text(project.author_pages()),
+                edition_outline(project, self.publication.edition.label)))
         self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:

@@ -1,0 +1,178 @@
+"""Comment-response matrix: every reviewer's comment on the current edition with the drafting team's response,
+grouped by chapter and section in document order, as consultations of the UN, the World Bank and the ILO
+publish them.
+
+Reviewers are shown as consent allows, exactly as partners who sent inputs: named, by kind of partner only, or
+(withheld) counted and never listed outside an internal build. Their words pass through the same path as
+partner text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ..feedback import EditionOutline, Placed, placed_comments
+from ..inputs import StrategyInputs
+from ..inputs.records import Consent, Feedback, FeedbackComment, FeedbackStatus, PartnerKind
+from .consent import SMALL_CELLS_NOTE, Audience, Cell, attribution, may_show, small_cells, unnamed_partners
+from .markdown import anchor, front_matter, illustrative_label, long_date, md_escape, number, partner_text, table
+
+TITLE = "Comment-response matrix"
+FILE_NAME = "comment-matrix.md"
+HEADERS = ["No.", "Reviewer", "Para.", "Comment", "Response", "Status"]
+UNPLACED = "Comments not placed in a section"
+
+
+def comment_matrix(inputs: StrategyInputs, audience: Audience, outline: EditionOutline) -> str:
+    label = outline.label or "this edition"
+    current = [f for f in inputs.feedback if f.edition == outline.label]
+    comments = [c for f in current for c in f.comments]
+    out = [front_matter(TITLE, f"Every comment reviewers made on {label}, with the drafting team's response."),
+           f"# {TITLE}\n"]
+    out.append(_opening(inputs, current, audience, label) + "\n")
+    if any(f.illustrative for f in current if may_show(f, audience)):
+        out.append('<div class="illustrative-note" markdown="1">\n\n**Illustrative data.** The comments in the '
+                   "bundled example were invented to show how the review works; no partner made them.\n\n</div>\n")
+    if not comments:
+        return "\n".join(out)
+    out.append(_by_status(comments, label, any(f.illustrative for f in current)) + "\n")
+    out.append(_by_kind(inputs, current, audience, label) + "\n")
+    out.append(_sections(inputs, audience, outline))
+    return "\n".join(out)
+
+
+def _opening(inputs: StrategyInputs, current: list[Feedback], audience: Audience, label: str) -> str:
+    comments = sum(len(f.comments) for f in current)
+    others = Counter(f.edition for f in inputs.feedback if f not in current for _ in f.comments)
+    elsewhere = (f" Comments on other editions ({'; '.join(f'{md_escape(e)}: {number(n)}' for e, n in sorted(others.items()))}) "
+                 "are answered in the matrix of the edition they were made on and are not counted here."
+                 if others else "")
+    if not comments:
+        return f"No reviewer's comments on {md_escape(label)} have been recorded yet.{elsewhere}"
+    reviewers = {f.reviewer for f in current}
+    first, last = min(f.received for f in current), max(f.received for f in current)
+    sentence = (f"This annex answers every comment made on {md_escape(label)}: **{number(comments)} comments** from "
+                f"**{number(len(reviewers))} reviewers**, received between {long_date(first)} and {long_date(last)}. "
+                "Each comment is listed under the chapter and section it concerns, in the order of the document, "
+                "with the drafting team's response and what was changed; replies follow the comment they answer.")
+    unnamed = {f.reviewer for f in current} & unnamed_partners(inputs, audience)
+    withheld = [c for f in current if f.consent is Consent.WITHHELD for c in f.comments]
+    parts = []
+    if unnamed:
+        parts.append(f"{number(len(unnamed))} reviewer{'s' if len(unnamed) != 1 else ''} asked not to be named, so "
+                     "their comments are attributed by kind of partner only")
+    if withheld:
+        verb = "are listed here marked as withheld" if audience is Audience.INTERNAL else "are counted but not listed"
+        one = len(withheld) == 1
+        parts.append(f"{number(len(withheld))} comment{'' if one else 's'} {'was' if one else 'were'} sent on "
+                     f"condition that {'it' if one else 'they'} not be published and {verb.replace('are', 'is') if one else verb}")
+    consent = (" " + "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + ".") if parts else ""
+    return sentence + consent + elsewhere
+
+
+def _by_status(comments: list[FeedbackComment], label: str, illustrative: bool) -> str:
+    counts = Counter(c.status for c in comments)
+    rows = [[status.label, number(counts[status])] for status in FeedbackStatus if counts[status]]
+    rows.append(["**Total**", f"**{number(len(comments))}**"])
+    return table(["Status", "Comments"], rows, numeric=(1,), caption=f"Comments on {md_escape(label)} by status",
+                 table_id="tbl-comments-by-status", illustrative=illustrative)
+
+
+def _by_kind(inputs: StrategyInputs, current: list[Feedback], audience: Audience, label: str) -> str:
+    """Reviewers and comments by kind of partner; outside internal builds, no row narrows an unnamed reviewer
+    down to fewer than three (consent.small_cells), as in the tables of inputs."""
+    groups: dict[PartnerKind, list[Feedback]] = defaultdict(list)
+    for feedback in current:
+        groups[inputs.partners[feedback.reviewer].kind].append(feedback)
+    cells = [Cell(kind.label, {f.reviewer for f in groups[kind]}, [c for f in groups[kind] for c in f.comments])
+             for kind in PartnerKind if groups.get(kind)]
+    merged = False
+    if audience is not Audience.INTERNAL:
+        cells, merged = small_cells(cells, unnamed_partners(inputs, audience))
+    rows = [[cell.label, number(len(cell.partners)), number(len(cell.items))] for cell in cells]
+    rows.append(["**Total**", f"**{number(len({f.reviewer for f in current}))}**",
+                 f"**{number(sum(len(f.comments) for f in current))}**"])
+    note = f"\n\n{SMALL_CELLS_NOTE}" if merged else ""
+    return table(["Kind of reviewer", "Reviewers", "Comments"], rows, numeric=(1, 2),
+                 caption=f"Comments on {md_escape(label)} by kind of reviewer", table_id="tbl-comments-by-kind",
+                 illustrative=any(f.illustrative for f in current)) + note
+
+
+def _sections(inputs: StrategyInputs, audience: Audience, outline: EditionOutline) -> str:
+    """A heading per chapter and per section that has comments, each with its table, in document order."""
+    shown = [f for f in inputs.feedback if may_show(f, audience)]
+    placed = placed_comments(shown, outline)
+    groups: dict[tuple, list[Placed]] = defaultdict(list)
+    for item in placed:
+        groups[(item.page, item.heading)].append(item)
+    out, chapter = [], -1
+    for (page, heading), items in groups.items():  # placed_comments keeps document order
+        if page is None:
+            out.append(f"## {UNPLACED}\n")
+        elif page != chapter:
+            out.append(f"## {md_escape(outline.pages[page].title)}\n")
+        chapter = page
+        if page is not None and heading is not None:
+            title = outline.pages[page].headings[heading]
+            if heading > 0 or title != outline.pages[page].title:  # a chapter's own heading is its title
+                out.append(f"### {md_escape(title)}\n")
+        out.append(_matrix_table(inputs, audience, items) + "\n")
+    return "\n".join(out)
+
+
+def _matrix_table(inputs: StrategyInputs, audience: Audience, items: list[Placed]) -> str:
+    """One section's comments. Columns wrap (print.css gives them fixed shares of the width), IDs and
+    paragraph numbers never break."""
+    rows = []
+    for item in items:
+        feedback, comment = item.feedback, item.comment
+        reviewer = md_escape(attribution(feedback, inputs.partners[feedback.reviewer], audience))
+        paragraph = f'<span class="record-id">{comment.paragraph}</span>' if comment.paragraph else "–"
+        rows.append([f'<span id="{anchor(comment.id)}" class="record-id">{comment.id}</span>', reviewer, paragraph,
+                     _comment_cell(comment, item.page is None), _response_cell(comment), comment.status.label])
+    illustrative = any(item.feedback.illustrative for item in items)
+    body = table(HEADERS, rows).replace('class="data-table wide"', 'class="data-table wide comment-matrix"', 1)
+    return illustrative_label(illustrative) + body
+
+
+def _comment_cell(comment: FeedbackComment, unplaced: bool) -> str:
+    parts = []
+    if comment.reply_to:
+        parts.append(f'*Reply to <span class="record-id">{comment.reply_to}</span>.*')
+    if unplaced and comment.section:
+        parts.append(f"*Section:* {_inline(comment.section)}")
+    if comment.quoted:
+        parts.append(f"*On:* “{_inline(comment.quoted)}”")
+    parts.append(_inline(comment.comment))
+    if comment.proposed_text:
+        parts.append(f"*Proposed text:* {_inline(comment.proposed_text)}")
+    return "<br>".join(parts)
+
+
+def _response_cell(comment: FeedbackComment) -> str:
+    if comment.response is None:
+        return "*Not yet answered.*"
+    parts = [_inline(comment.response)]
+    if comment.action:
+        parts.append(f"*Action:* {_inline(comment.action)}")
+    return "<br>".join(parts)
+
+
+def _inline(text: str) -> str:
+    """Text from a feedback file, made safe as partner text is (partner_text), on one table row: paragraphs
+    and list items become line breaks, wrapped lines join."""
+    safe = partner_text(text).strip()
+    lines, out = safe.split("\n"), []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            out.append("<br>")
+        elif out and out[-1] != "<br>" and not _starts_item(stripped):
+            out.append(" " + stripped)
+        else:
+            out.append(("<br>" if out and out[-1] != "<br>" else "") + stripped)
+    return "".join(out)
+
+
+def _starts_item(line: str) -> bool:
+    return line[:2] in ("- ", "* ", "+ ") or (line.split(" ", 1)[0].rstrip(".").isdigit() and "." in line[:6])
