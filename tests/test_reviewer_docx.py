@@ -21,6 +21,7 @@ from fontTools.ttLib import TTFont
 
 from conftest import REPO
 from strategy.chapters.markdown import long_date
+from strategy.provenance import docx_places, input_labels
 from strategy.publish.docx import REFERENCE_DOCX, DocxMetadata, render_docx
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -174,6 +175,14 @@ def test_a_contents_field_after_the_rights_page_lists_every_heading_and_word_upd
     assert entries == headings and len(entries) > 50
     bookmarks = {b.get(f"{W}name") for b in body.iter(f"{W}bookmarkStart")}
     assert {h.get(f"{W}anchor") for h in contents.iter(f"{W}hyperlink")} <= bookmarks
+
+
+def test_the_contents_are_no_place_of_an_input_in_the_provenance_report(word, built):
+    """The contents repeat the register's headings ("PI-001 · …"): the report finds each input under its own
+    section, never in the contents, which have none."""
+    places = docx_places("Word version", word.path, input_labels(built.inputs))
+    assert len(places) > 30
+    assert all(place.section for found in places.values() for place in found)
 
 
 def test_captions_are_numbered_by_seq_fields_that_give_the_pdfs_numbers(word, built):
