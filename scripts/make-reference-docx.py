@@ -60,12 +60,13 @@ def run(font: str, points: float, color: str, *extra: str) -> str:
     return f'{fonts(font)}{bold}{italic}<w:color w:val="{color}"/>{size(points)}'
 
 
-def heading(points: float, color: str, before: int, after: int, *extra: str) -> tuple[str, str]:
+def heading(level: int, points: float, color: str, before: int, after: int, *extra: str) -> tuple[str, str]:
     page = "<w:pageBreakBefore/>" if "new page" in extra else ""
     rule = (f'<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="6" w:color="{color}"/></w:pBdr>'
             if "rule" in extra else "")
     paragraph = (f'<w:keepNext/><w:keepLines/>{page}{rule}<w:spacing w:before="{before}" w:after="{after}" '
-                 f'w:line="300" w:lineRule="auto"/><w:jc w:val="left"/>')
+                 f'w:line="300" w:lineRule="auto"/><w:jc w:val="left"/>'
+                 f'<w:outlineLvl w:val="{level - 1}"/>')  # the navigation pane's and contents' level
     return paragraph, run(SANS, points, color, "bold", *("italic" for e in extra if e == "italic"))
 
 
@@ -82,12 +83,12 @@ STYLES: dict[str, tuple[str | None, str | None]] = {
     "Date": ('<w:spacing w:before="0" w:after="2400"/><w:jc w:val="left"/>',
              run(SANS, 11, INK, "bold")),
     # print.css: a chapter opens a page, 22 pt under a rule; h2 14 pt, h3 11.5 pt, h4 10.5 pt, h5-6 italic.
-    "Heading1": heading(22, BLUE, 0, 360, "new page", "rule"),
-    "Heading2": heading(14, BLUE, 360, 120),
-    "Heading3": heading(11.5, NAVY, 260, 80),
-    "Heading4": heading(10.5, NAVY, 220, 60),
-    "Heading5": heading(10, NAVY, 200, 50, "italic"),
-    "Heading6": heading(10, NAVY, 200, 50, "italic"),
+    "Heading1": heading(1, 22, BLUE, 0, 360, "new page", "rule"),
+    "Heading2": heading(2, 14, BLUE, 360, 120),
+    "Heading3": heading(3, 11.5, NAVY, 260, 80),
+    "Heading4": heading(4, 10.5, NAVY, 220, 60),
+    "Heading5": heading(5, 10, NAVY, 200, 50, "italic"),
+    "Heading6": heading(6, 10, NAVY, 200, 50, "italic"),
     "TOCHeading": ('<w:pageBreakBefore/><w:spacing w:before="0" w:after="360"/><w:outlineLvl w:val="9"/>',
                    run(SANS, 22, BLUE, "bold")),
     "BlockText": ('<w:pBdr><w:left w:val="single" w:sz="12" w:space="8" w:color="B9BCCB"/></w:pBdr>'
@@ -238,10 +239,14 @@ def font_table(data: bytes) -> bytes:
 
 def theme(data: bytes) -> bytes:
     """The theme's fonts too, for anything that asks the theme (Word's own styles, new tables)."""
-    return (data.replace(b'<a:latin typeface="Aptos Display" panose="02110004020202020204"/>',
-                         f'<a:latin typeface="{SANS}" panose="020B0502040504020204"/>'.encode())
-                .replace(b'<a:latin typeface="Aptos" panose="02110004020202020204"/>',
-                         f'<a:latin typeface="{SERIF}" panose="02020502060505020204"/>'.encode()))
+    for old, new in ((b'<a:latin typeface="Aptos Display" panose="02110004020202020204"/>',
+                      f'<a:latin typeface="{SANS}" panose="020B0502040504020204"/>'.encode()),
+                     (b'<a:latin typeface="Aptos" panose="02110004020202020204"/>',
+                      f'<a:latin typeface="{SERIF}" panose="02020502060505020204"/>'.encode())):
+        if data.count(old) != 1:
+            raise SystemExit(f"pandoc's theme has changed: {old.decode()} is not in it once; edit this script")
+        data = data.replace(old, new)
+    return data
 
 
 def settings(data: bytes) -> bytes:
