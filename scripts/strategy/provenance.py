@@ -155,6 +155,8 @@ def docx_places(output: str, docx: Path, locate: Mapping[str, str]) -> dict[str,
         if element.tag != f"{_W}p":
             continue
         style = element.find(f"{_W}pPr/{_W}pStyle")
+        if style is not None and style.get(f"{_W}val", "").startswith("TOC"):
+            continue  # the contents field repeats the headings: no place of its own
         text = "".join(t.text or "" for t in element.iter(f"{_W}t"))
         if style is not None and re.fullmatch(r"Heading[1-3]", style.get(f"{_W}val", "")):
             section = " ".join(text.split())

@@ -43,6 +43,9 @@ SECONDS_VARIABLE = "STRATEGY_PANDOC_SECONDS"
 # pandoc's Haskell runtime stops with "Heap exhausted" at its -M heap limit, a clear message; the kernel's
 # address-space limit, set higher, is the backstop (the runtime reserves less when the kernel allows less).
 HEAP_BYTES = 3 * 2**30
+# The styles, page and running head and foot of the Word version (made by scripts/make-reference-docx.py).
+REFERENCE_DOCX = Path(__file__).with_name("reference.docx")
+HEADER_PLACEHOLDER = b"EDITION-AND-DATE"  # the running head's text in REFERENCE_DOCX
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif"}
 NOTE_ID = "docx-note-"
@@ -59,13 +62,15 @@ class DocxMetadata:
     lang: str = "en"
     subject: str = ""
     keywords: tuple[str, ...] = ()
+    header: str = ""  # the running head: "Draft 1 · 20 November 2026 · for partner review"
 
     @classmethod
     def of(cls, publication: Publication) -> DocxMetadata:
         """The metadata strategy.yml gives, as the PDF's title page shows it."""
-        return cls(publication.title, publication.subtitle, publication.author,
-                   f"{publication.edition.label} · {long_date(publication.edition.date)}",
-                   publication.language, publication.subject, tuple(publication.keywords))
+        edition = f"{publication.edition.label} · {long_date(publication.edition.date)}"
+        return cls(publication.title, publication.subtitle, publication.author, edition,
+                   publication.language, publication.subject, tuple(publication.keywords),
+                   edition if publication.edition.final else f"{edition} · for partner review")
 
 
 def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, base_folder: Path,
@@ -82,7 +87,7 @@ def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, bas
     limit = seconds_from_environment(SECONDS_VARIABLE, SECONDS) if seconds is None else seconds
     docx = _run_pandoc(docx_html(document_html, base_folder, allowed_folders), metadata, source_date_epoch,
                        limit, heap_bytes)
-    replace_atomically(output, _finish(docx, source_date_epoch, metadata.keywords))
+    replace_atomically(output, _finish(docx, source_date_epoch, metadata.keywords, metadata.header))
 
 
 def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[Path]) -> str:
@@ -91,7 +96,7 @@ def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[P
     rewriter = _Rewriter(base_folder.resolve(), [folder.resolve() for folder in allowed_folders])
     rewriter.feed(document_html)
     rewriter.close()
-    return _with_column_widths(rewriter.result())
+    return _with_caption_styles(_with_column_widths(rewriter.result()))
 
 
 _TABLE = re.compile(r"(<table\b[^>]*>)(.*?</table>)", re.S)
@@ -129,11 +134,24 @@ def _with_column_widths(document_html: str) -> str:
     return _TABLE.sub(widths, document_html)
 
 
+_TABLE_CAPTION = re.compile(r'<p class="table-caption">(.*?)</p>', re.S)
+
+
+def _with_caption_styles(document_html: str) -> str:
+    """Captions and the rights page in the reference document's styles (pandoc reads `data-custom-style`),
+    each caption's number in a style of its own, for _finish to find it."""
+    document_html = _TABLE_CAPTION.sub(r'<div data-custom-style="Table Caption"><p>\1</p></div>', document_html)
+    document_html = document_html.replace('<section class="rights-page">',
+                                          '<section class="rights-page" data-custom-style="Rights">')
+    return document_html.replace('<span class="caption-label">', '<span data-custom-style="Caption Label">')
+
+
 def _run_pandoc(document_html: str, metadata: DocxMetadata, source_date_epoch: int, seconds: float,
                 heap_bytes: int) -> bytes:
     """pandoc in its sandbox, HTML on stdin and the DOCX on stdout, within the time and memory limits."""
     expected = f"a DOCX that pandoc can write within {seconds:g} seconds and {heap_bytes / 2**30:g} GiB"
-    options = ["--from=html+epub_html_exts", "--to=docx", "--output=-", *_metadata_options(metadata)]
+    options = ["--from=html+epub_html_exts", "--to=docx", "--output=-", *_metadata_options(metadata),
+               *_writer_options()]
     return run_pandoc(options, document_html.encode("utf-8"), file=PRINT_HTML, expected=expected,
                       seconds=seconds, heap_bytes=heap_bytes, source_date_epoch=source_date_epoch, makes="DOCX")
 
@@ -144,13 +162,22 @@ def _metadata_options(metadata: DocxMetadata) -> list[str]:
     return [option for key, value in fields if value for option in ("-M", f"{key}={value}")]
 
 
-def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str]) -> bytes:
+def _writer_options() -> list[str]:
+    """The reference document's styles, page and running head and foot, and a contents field that Word fills
+    in when it opens the file. pandoc's sandbox lets it read the files named on its command line."""
+    return [f"--reference-doc={REFERENCE_DOCX}", "--toc", "--toc-depth=3", "-M", "toc-title=Contents"]
+
+
+def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header: str = "") -> bytes:
     """The same package with what pandoc cannot be told set right, entry order and compression kept.
 
     - the creation and modification dates, and the entries' times: the edition's, not the sandbox's 1970;
     - the keywords: pandoc's docx writer leaves them empty when they come from -M;
     - each picture's inner description: pandoc copies the image's whole data: URI there (Word shows the
-      alt text, which is kept on the drawing), so every chart would be stored twice.
+      alt text, which is kept on the drawing), so every chart would be stored twice;
+    - the running head: the edition, in place of the reference document's placeholder;
+    - the contents, moved after the title and rights page to open the second page, and the caption numbers,
+      made SEQ fields (see _numbered_captions).
     """
     moment = time.gmtime(max(source_date_epoch, 315532800))  # zip cannot store times before 1980
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment).encode()
@@ -166,11 +193,77 @@ def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str]) -> byt
                               lambda m: b"<cp:keywords>" + listed + b"</cp:keywords>", data)
             elif entry.filename == "word/document.xml":
                 data = re.sub(rb'(<pic:cNvPr descr=")data:[^"]*"', rb'\1"', data)
+                data = _numbered_captions(_contents(data))
+            elif entry.filename.startswith("word/header") and entry.filename.endswith(".xml"):
+                data = data.replace(HEADER_PLACEHOLDER, html.escape(header, quote=False).encode())
             info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
             info.compress_type = entry.compress_type
             info.external_attr = entry.external_attr
             target.writestr(info, data)
     return result.getvalue()
+
+
+_CONTENTS = re.compile(rb'<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents" />.*?</w:sdt>',
+                       re.S)
+_CONTENTS_TITLE = re.compile(rb'<w:p><w:pPr><w:pStyle w:val="TOCHeading" />.*?</w:p>', re.S)
+_CONTENTS_FIELD = re.compile(rb'<w:instrText xml:space="preserve">TOC [^<]*</w:instrText>')
+_FIRST_CHAPTER = re.compile(rb'(?:<w:bookmarkStart [^>]*/>\s*)*<w:p><w:pPr><w:pStyle w:val="Heading1" />')
+_HEADING = re.compile(rb'<w:bookmarkStart w:id="\d+" w:name="([^"]+)" />\s*'
+                      rb'<w:p><w:pPr><w:pStyle w:val="Heading([123])" /></w:pPr>(.*?)</w:p>', re.S)
+_TEXT = re.compile(rb'<w:t(?: [^>]*)?>([^<]*)</w:t>')
+_CAPTION_NUMBER = re.compile(rb'<w:r><w:rPr><w:rStyle w:val="CaptionLabel" /></w:rPr>'
+                             rb'<w:t xml:space="preserve">(Table|Figure) ((?:[A-Z]*\d+\.)?)(\d+)</w:t></w:r>')
+
+
+def _contents(document: bytes) -> bytes:
+    """pandoc's contents field, filled in and moved.
+
+    pandoc leaves the field empty for Word to fill in when it opens the file (the field is marked dirty, and
+    settings.xml asks for an update). LibreOffice 7.4 neither updates it nor computes a PAGEREF inside it
+    (it shows what the file holds until Tools > Update), so the field holds a linked entry for each heading
+    to level 3 already. And pandoc puts the contents straight after the title block; a report has them
+    after the rights page, just before the first chapter.
+    """
+    contents = _CONTENTS.search(document)
+    chapter = _FIRST_CHAPTER.search(document, contents.end()) if contents else None
+    field = _CONTENTS_FIELD.search(contents[0]) if contents else None
+    if chapter is None or field is None:
+        return document
+    entries = [_contents_entry(bookmark, level, b"".join(_TEXT.findall(runs)))
+               for bookmark, level, runs in _HEADING.findall(document, contents.end())]
+    if not entries:
+        return document
+    begin = (b'<w:r><w:fldChar w:fldCharType="begin" w:dirty="true" /></w:r><w:r>' + field[0] + b'</w:r>'
+             b'<w:r><w:fldChar w:fldCharType="separate" /></w:r>')
+    entries[0] = entries[0].replace(b"</w:pPr>", b"</w:pPr>" + begin, 1)
+    entries[-1] = entries[-1].replace(b"</w:p>", b'<w:r><w:fldChar w:fldCharType="end" /></w:r></w:p>')
+    title = _CONTENTS_TITLE.search(contents[0])
+    filled = (contents[0][:contents[0].index(b"<w:sdtContent>") + len(b"<w:sdtContent>")]
+              + (title[0] if title else b"") + b"".join(entries) + b"</w:sdtContent></w:sdt>")
+    return (document[:contents.start()] + document[contents.end():chapter.start()] + filled
+            + document[chapter.start():])
+
+
+def _contents_entry(bookmark: bytes, level: bytes, text: bytes) -> bytes:
+    # No page number: only Word can tell it, and it writes the whole field again when it opens the file.
+    return (b'<w:p><w:pPr><w:pStyle w:val="TOC' + level + b'" /></w:pPr><w:hyperlink w:anchor="' + bookmark
+            + b'" w:history="1"><w:r><w:t xml:space="preserve">' + text + b'</w:t></w:r></w:hyperlink></w:p>')
+
+
+def _numbered_captions(document: bytes) -> bytes:
+    """"Table 2.3" as "Table 2." and a SEQ field worth 3 that restarts at each chapter (Heading 1): Word
+    numbers tables and figures itself again, and lists them (References > Insert Table of Figures), while
+    the number it shows stays the PDF's (the print stage numbers them per chapter too)."""
+    def field(match: re.Match) -> bytes:
+        kind, chapter, number = match[1], match[2], match[3]
+        label = b'<w:r><w:rPr><w:rStyle w:val="CaptionLabel" /></w:rPr><w:t xml:space="preserve">%s</w:t></w:r>'
+        # LibreOffice ignores \s (restart at each Heading 1) and numbers through; \r 1 on each chapter's
+        # first caption restarts both.
+        restart = b" \\r 1" if number == b"1" else b""
+        return (label % (kind + b" " + chapter)
+                + b'<w:fldSimple w:instr=" SEQ %s \\* ARABIC \\s 1%s ">' % (kind, restart)
+                + (label % number) + b"</w:fldSimple>")
+    return _CAPTION_NUMBER.sub(field, document)
 
 
 class _Rewriter(HTMLParser):
