@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import docx
@@ -18,7 +19,10 @@ FEEDBACK = Path("inputs/feedback")
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path / "project")
+    """The example without its illustrative feedback: these tests count the comments they import."""
+    root = copy_project(tmp_path / "project")
+    shutil.rmtree(root / FEEDBACK)
+    return root
 
 
 def draft(path: Path) -> Path:

@@ -22,6 +22,7 @@ from .problems import Problem, warning
 
 if TYPE_CHECKING:
     from .inputs import StrategyInputs
+    from .paragraphs import Paragraph
     from .project import Project
 
 GENERATED_PREFIX = "generated/"  # chapters.GENERATED_FOLDER; `check` imports no chapter module up front
@@ -276,14 +277,21 @@ def missing_paragraphs(inputs: "StrategyInputs", label: str, paragraphs: set[str
     return found
 
 
-def edition_paragraphs(project: "Project") -> set[str] | None:
-    """The paragraph numbers the current edition prints, or None when they are not known.
+def edition_paragraphs(project: "Project", inputs: "StrategyInputs") -> list["Paragraph"] | None:
+    """The paragraphs the current edition numbers, as its partners build prints them (the edition reviewers
+    read), with their sections; None when the edition numbers none (strategy.yml's `paragraph_numbers`).
 
-    Paragraph numbers are given to body paragraphs by the per-page numbering step of the print and site
-    renderers; where that step is not part of the pipeline (or an edition turns numbering off), comments are
-    checked by their section only.
-    """
-    return None
+    The chapters are rendered as for print, without their charts and without the rest of the document: about
+    a second, paid only when a comment cites a paragraph or must be placed by the text it quotes."""
+    from .audience import Audience
+    from .chapters import text_chapters
+    from .publish.print_html import edition_paragraphs as printed_paragraphs
+
+    if not project.publication().numbers_paragraphs:
+        return None
+    audience = Audience.PARTNERS
+    return printed_paragraphs(project.mkdocs_yml, project.docs, inputs, audience, project.root,
+                              text_chapters(inputs, audience))
 
 
 def _comments(inputs: "StrategyInputs") -> Iterator[tuple[Feedback, int, FeedbackComment]]:
@@ -302,7 +310,11 @@ def check_feedback(project: "Project", inputs: "StrategyInputs", label: str) -> 
 
         return generated_markdown(inputs)
 
-    return feedback_problems(inputs, edition_outline(project, label), generated, edition_paragraphs(project))
+    cites = any(c.paragraph and c.status is FeedbackStatus.OPEN and f.edition == label
+                for f, _, c in _comments(inputs))
+    paragraphs = edition_paragraphs(project, inputs) if cites else None
+    numbers = None if paragraphs is None else {p.number for p in paragraphs}
+    return feedback_problems(inputs, edition_outline(project, label), generated, numbers)
 
 
 # --- `strategy feedback`: the comments for the authors, in the terminal -------------------------------------

@@ -89,6 +89,12 @@ def _text_chapters(inputs: StrategyInputs, audience: Audience, charts: list[Char
     ]
 
 
+def text_chapters(inputs: StrategyInputs, audience: Audience) -> dict[str, str]:
+    """The generated chapters' Markdown by path, for `audience`, without charts (drawing them is most of the
+    cost): what a build of that audience prints, for whoever needs its words rather than its pictures."""
+    return {c.path: c.markdown for c in _text_chapters(audience_view(inputs, audience), audience, [])}
+
+
 def generated_markdown(inputs: StrategyInputs) -> dict[str, str]:
     """The generated chapters' Markdown by path, without charts (drawing them is most of the cost), for their
     headings: as an internal build and as a partners build make them (a register entry's heading differs),

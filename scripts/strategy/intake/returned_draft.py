@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..inputs.records import Consent, FeedbackChannel, Publication
+from ..paragraphs import Paragraph
 from ..problems import Problem, ProblemsFound, shown
 from .feedback import FeedbackResult, add_feedback
 from .word import open_docx
@@ -31,6 +32,7 @@ PARAGRAPH_NUMBER = re.compile(r"^\s*([0-9]{1,4}(?:\.[0-9]{1,4})?)[\t \u00a0]")
 # pandoc's and Word's heading styles: "Heading1" … "Heading9" (the style ID, not its localised name); a
 # reference DOCX may call them "heading 1" too.
 EDITION_PROPERTY = "edition"  # the custom document property the reviewers' DOCX names its edition in
+SECTION_NUMBER = re.compile(r"^\s*(?:[0-9]+(?:\.[0-9]+)*|[A-Z](?:\.[0-9]+)+)\.?\s+")
 HEADING_STYLE = re.compile(r"^heading ?([1-9])$", re.IGNORECASE)
 
 
@@ -138,7 +140,7 @@ def _places(document: etree._Element) -> dict[str, tuple[str | None, str | None,
         style = paragraph.find("w:pPr/w:pStyle", NS)
         if style is not None and HEADING_STYLE.match(style.get(f"{{{W}}}val") or ""):
             # Headings print their chapter number ("3. Vision for Phase III"): the section is its title.
-            section = re.sub(r"^\s*(?:[0-9]+(?:\.[0-9]+)*|[A-Z])\.?\s+", "", text).strip() or section
+            section = _section_title(text) or section
         number = match[1] if (match := PARAGRAPH_NUMBER.match(text)) else None
         for element in paragraph.iter(f"{{{W}}}commentRangeStart", f"{{{W}}}commentRangeEnd",
                                       f"{{{W}}}commentReference", f"{{{W}}}t", f"{{{W}}}tab"):
@@ -212,9 +214,53 @@ def import_returned_draft(project_root: Path, publication: Publication, path: Pa
     index = {c.word_id: i for i, c in enumerate(written)}
     records = [{"section": c.section, "paragraph": c.paragraph, "quoted": c.anchor, "comment": c.text,
                 "reply_to": index.get(c.reply_to or "")} for c in written]
+    if edition == publication.edition.label:
+        paragraphs = _current_paragraphs(Path(project_root))
+        records = [_placed(record, paragraphs) for record in records]
     result = add_feedback(project_root, publication, reviewer, consent, FeedbackChannel.RETURNED_DRAFT,
                           path.name, records, received=received, edition=edition, source_shown=shown_as)
     return result, ReturnedDraft(len(comments), len(comments) - len(written), edition)
+
+
+def _current_paragraphs(project_root: Path) -> list[Paragraph]:
+    """The current edition's numbered paragraphs; none when its inputs do not pass `strategy check` (the
+    comments are then placed by what the draft itself says) or it numbers no paragraphs."""
+    from ..feedback import edition_paragraphs
+    from ..project import Project, check
+
+    project = Project(project_root)
+    try:
+        return edition_paragraphs(project, check(project)) or []
+    except ProblemsFound:
+        return []
+
+
+def _placed(record: dict, paragraphs: list[Paragraph]) -> dict:
+    """A comment placed in the current edition, by its paragraph number and the text it quotes.
+
+    A numbered paragraph that holds the quoted text is the place, with its section as the edition prints it.
+    Otherwise (a list item or table cell, which carry no number; a number that now belongs to another text)
+    the one paragraph that holds the quoted text is; failing that, the comment stays where the draft put it."""
+    quoted = _words(record["quoted"] or "")
+    numbered = next((p for p in paragraphs if p.number == record["paragraph"]), None)
+    if numbered and (not quoted or quoted in _words(numbered.text)):
+        return {**record, "section": _section_title(numbered.section) or record["section"]}
+    holding = [p for p in paragraphs if quoted in _words(p.text)] if len(quoted) >= 12 else []
+    if len(holding) != 1:
+        return record
+    return {**record, "paragraph": holding[0].number,
+            "section": _section_title(holding[0].section) or record["section"]}
+
+
+def _section_title(heading: str) -> str:
+    """A heading without the number the edition prints before it ("3 Vision for Phase III", "A.1 …")."""
+    return SECTION_NUMBER.sub("", heading).strip()
+
+
+def _words(text: str) -> str:
+    """Text compared as words: spacing and typographic quotes do not count."""
+    text = text.translate(str.maketrans("\u2018\u2019\u201c\u201d\u00a0", "''\"\" "))
+    return " ".join(text.split()).casefold()
 
 
 def _edition_of(parts: Mapping[str, bytes]) -> str | None:

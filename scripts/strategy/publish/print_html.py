@@ -24,7 +24,7 @@ from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
-from ..paragraphs import number_paragraphs
+from ..paragraphs import Paragraph, number_paragraphs, numbered_paragraphs
 from ..problems import Problem, ProblemsFound, display_path
 from ..safe_html import clean_html
 from .outline import PrintChapter
@@ -121,6 +121,19 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
                 f'<div class="front-matter">{front_html}</div><div class="main-matter">{main_html}</div>'
                 "</body></html>\n")
     return _resolve_cross_references(document, captions)
+
+
+def edition_paragraphs(mkdocs_yml: Path, docs_dir: Path, inputs: StrategyInputs, audience: Audience,
+                       project_root: Path, generated: Mapping[str, str]) -> list[Paragraph]:
+    """The numbered paragraphs that a build for `audience` prints, in document order, with their sections:
+    the chapters rendered and numbered as `print_document` does, without the rest of the document.
+    `generated` holds the generated chapters' Markdown for that audience (chapters.text_chapters)."""
+    from .outline import document_outline
+
+    outline, extensions = document_outline(mkdocs_yml)
+    chapters = [c for c in outline if c.role == "chapter"]
+    rendered = render_chapters(chapters, extensions, docs_dir, inputs, audience, project_root, generated)
+    return [paragraph for item in rendered for paragraph in numbered_paragraphs(_numbered(item).html)]
 
 
 def _numbered(item: RenderedChapter) -> RenderedChapter:
