@@ -10,7 +10,7 @@ import docx
 import pytest
 import yaml
 
-from conftest import copy_project, strategy
+from conftest import BuiltExample, copy_project, strategy
 from returned_drafts import Remark, comment_on
 from strategy.inputs.records import Feedback
 
@@ -108,3 +108,47 @@ def test_an_unknown_reviewer_is_named_and_nothing_is_written(project: Path, tmp_
     assert run.returncode == 1
     assert "japon" in run.stderr and "japan" in run.stderr  # the guess
     assert not (project / FEEDBACK).exists()
+
+
+PAIRED = ("The Recommendation is paired with the Social Security (Minimum Standards) Convention, 1952 (No. 102), "
+          "which guides countries towards higher levels of protection.")
+IN_LAW = "are embedded in law; and"  # a list item: it carries no number of its own
+
+
+def test_the_build_s_own_word_draft_comes_back_as_feedback_and_matrix_rows(built: BuiltExample, tmp_path: Path):
+    """The round trip: the Word version the build wrote, commented on in Word, imported, in the matrix."""
+    returned = tmp_path / "returned.docx"
+    comment_on(built.root / "site" / f"{built.publication.pdf_file.removesuffix('.pdf')}.docx", [
+        Remark("paired with the Social Security", "Cite the ratifications of Convention No. 102 since 2016."),
+        Remark("paired with the Social Security", "Seconded.", reply_to=0),
+        Remark(IN_LAW, "Say that law alone has not protected people in crises."),
+    ], returned)
+    project = copy_project(tmp_path / "project")
+    shutil.rmtree(project / FEEDBACK)
+
+    run = strategy("import", "comments", str(returned), "--reviewer", "finland", "--consent", "anonymous",
+                   "--received", "2025-12-10", cwd=project)
+
+    assert run.returncode == 0, run.stderr
+    written = yaml.safe_load((project / FEEDBACK / "finland-draft-1.yaml").read_text())
+    assert written["edition"] == "Draft 1"  # the draft says which edition it is
+    assert written["comments"] == [
+        {"id": "FB-001", "section": "A global commitment to social protection", "paragraph": "1.3",
+         "quoted": PAIRED, "comment": "Cite the ratifications of Convention No. 102 since 2016."},
+        {"id": "FB-002", "section": "A global commitment to social protection", "paragraph": "1.3",
+         "quoted": PAIRED, "comment": "Seconded.", "reply_to": "FB-001"},
+        # A list item carries no number: the comment keeps its section.
+        {"id": "FB-003", "section": "A vision that endures", "quoted": IN_LAW,
+         "comment": "Say that law alone has not protected people in crises."},
+    ]
+
+    chapters = strategy("chapters", cwd=project)
+    assert chapters.returncode == 0, chapters.stderr
+    matrix = (project / "docs" / "generated" / "comment-matrix.md").read_text()
+    rows = [line for line in matrix.splitlines() if line.startswith("| <span id=\"fb-")]
+    assert len(rows) == 3
+    assert "| A development partner government | 1.3 |" in rows[0]  # anonymous: by kind only
+    assert "Cite the ratifications" in rows[0] and "*Not yet answered.*" in rows[0]
+    assert "Reply to" in rows[1] and "Seconded." in rows[1]
+    assert "Say that law alone" in rows[2]
+    assert "Finland" not in matrix

@@ -63,6 +63,9 @@ class DocxMetadata:
     subject: str = ""
     keywords: tuple[str, ...] = ()
     header: str = ""  # the running head: "Draft 1 · 20 November 2026 · for partner review"
+    # The edition's label, a custom document property: a returned draft says which edition its comments are
+    # on (intake/returned_draft.py reads it).
+    edition: str = ""
 
     @classmethod
     def of(cls, publication: Publication) -> DocxMetadata:
@@ -70,7 +73,8 @@ class DocxMetadata:
         edition = f"{publication.edition.label} · {long_date(publication.edition.date)}"
         return cls(publication.title, publication.subtitle, publication.author, edition,
                    publication.language, publication.subject, tuple(publication.keywords),
-                   edition if publication.edition.final else f"{edition} · for partner review")
+                   edition if publication.edition.final else f"{edition} · for partner review",
+                   publication.edition.label)
 
 
 def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, base_folder: Path,
@@ -158,7 +162,8 @@ def _run_pandoc(document_html: str, metadata: DocxMetadata, source_date_epoch: i
 
 def _metadata_options(metadata: DocxMetadata) -> list[str]:
     fields = [("title", metadata.title), ("subtitle", metadata.subtitle), ("author", metadata.author),
-              ("date", metadata.date), ("lang", metadata.lang), ("subject", metadata.subject)]
+              ("date", metadata.date), ("lang", metadata.lang), ("subject", metadata.subject),
+              ("edition", metadata.edition)]
     return [option for key, value in fields if value for option in ("-M", f"{key}={value}")]
 
 
