@@ -3,8 +3,10 @@ for the authors by `strategy feedback`, answered in the comment-response matrix 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pypdf
@@ -12,7 +14,7 @@ import pytest
 
 from conftest import REPO, copy_project, strategy
 from corpus import line_of, replace_in
-from strategy.chapters import Audience, author_text, generate_chapters
+from strategy.chapters import Audience, author_text, generate_chapters, generated_markdown
 from strategy.feedback import (EditionOutline, OutlinePage, edition_outline, feedback_problems, heading_title,
                                markdown_headings, missing_paragraphs)
 from strategy.inputs import load_inputs
@@ -118,7 +120,6 @@ def test_sections_of_generated_chapters_and_comments_on_other_editions_pass(with
     made = []
 
     def generated():
-        from strategy.chapters import generated_markdown
         made.append(1)
         return generated_markdown(inputs)
 
@@ -126,7 +127,6 @@ def test_sections_of_generated_chapters_and_comments_on_other_editions_pass(with
     open_on_generated = lux.comments[1].model_copy(update={"section": "Who contributed"})
     changed = [f.model_copy(update={"comments": [open_on_generated]}) if f.reviewer == "luxembourg" and
                f.edition == "Draft 1" else f for f in inputs.feedback]
-    import dataclasses
     problems = feedback_problems(dataclasses.replace(inputs, feedback=changed), outline, generated, None)
     assert made == [1] and not [p for p in problems if p.severity == "error"]
 
@@ -134,7 +134,6 @@ def test_sections_of_generated_chapters_and_comments_on_other_editions_pass(with
 def test_paragraph_numbers_are_checked_against_the_numbers_the_edition_prints(example_inputs):
     on_paragraph = example_inputs.feedback[0].comments[1].model_copy(update={"paragraph": "6.4"})
     feedback = [example_inputs.feedback[0].model_copy(update={"comments": [on_paragraph]})]
-    import dataclasses
     inputs = dataclasses.replace(example_inputs, feedback=feedback)
     problems = missing_paragraphs(inputs, "Draft 1", {"6.1", "6.2", "6.3"})
     assert [(p.field, p.found) for p in problems] == [("comments[0].paragraph", "'6.4'")]
@@ -232,7 +231,6 @@ def test_the_matrix_is_a_site_page_and_an_annex_of_the_pdf_and_word_version(buil
     annex = "\n".join(texts[start:start + 3])
     for comment_id in ("FB-001", "FB-002", "FB-003", "FB-004", "FB-005", "FB-006"):
         assert comment_id in annex  # IDs never break across lines
-    import zipfile
     with zipfile.ZipFile(built.site / built.publication.docx_file) as archive:
         assert "FB-006" in archive.read("word/document.xml").decode("utf-8")
     report = (built.root / "reports/provenance.md").read_text(encoding="utf-8")
