@@ -34,7 +34,7 @@ from ..chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generat
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
 from ..chapters.markdown import long_date
-from ..feedback import edition_outline
+from ..feedback import COMMENT_MATRIX, edition_outline
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
@@ -159,7 +159,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
                                f"{edition.label}, {long_date(edition.date)}", edition.label, page.title or "",
                                page.canonical_url if config.site_url else (page.url or "./"))
         context["strategy_comment_href"] = comment_href(where, page.title or "")
-        if page.content is not None:
+        # The matrix's headings repeat other pages' sections: a comment belongs on the section, not on them.
+        if page.content is not None and page.file.src_uri != COMMENT_MATRIX:
             page.content = with_comment_links(page.content, lambda section, paragraph: comment_href(
                 where, section, paragraph))
         return context
