@@ -58,7 +58,9 @@ def pdf_text(built) -> str:
 def docx_text(built) -> str:
     with zipfile.ZipFile(built.site / built.publication.docx_file) as package:
         xml = package.read("word/document.xml").decode("utf-8")
-    return plain(" ".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml)))
+    # A paragraph's runs as they read (a caption's number is a field of its own), paragraphs apart.
+    return plain(" ".join("".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", paragraph))
+                          for paragraph in re.findall(r"<w:p[ >].*?</w:p>", xml, re.S)))
 
 
 def site_page(built, page: str) -> str:
