@@ -62,8 +62,10 @@ def _consent_sentence(unnamed: int, withheld: int, audience: Audience) -> str:
                      "their inputs are attributed by kind of partner only")
     if withheld:
         verb = "are shown here marked as withheld" if audience is Audience.INTERNAL else "are counted but not shown"
-        parts.append(f"{number(withheld)} input{'s' if withheld != 1 else ''} were sent on condition that they "
-                     f"not be published and {verb}")
+        one = withheld == 1
+        verb = verb.replace("are ", "is ", 1) if one else verb
+        parts.append(f"{number(withheld)} input{'' if one else 's'} {'was' if one else 'were'} sent on condition "
+                     f"that {'it' if one else 'they'} not be published and {verb}")
     return ("; ".join(parts) + ".") if parts else "Every partner agreed to be named."
 
 
