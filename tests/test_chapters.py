@@ -87,5 +87,7 @@ def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_in
         for tag, attrs in tags:
             assert not any(name.startswith("on") for name, _ in attrs), (tag, attrs)
             assert not any((value or "").startswith(("javascript:", "file:")) for _, value in attrs), (tag, attrs)
-        assert "A heading</h" not in html
+        # Since issue 9 an input's vision may hold headings, demoted under its own (h4 to h6), never h1 to h3.
+        assert not re.search(r"<h[1-3][^>]*>A heading", html)
+        assert chapter.file_name != "partner-inputs.md" or '<h4 class="partner-heading"' in html
     assert '{{ quote("PI-001") }}' not in chapters_text(inputs, Audience.INTERNAL)
