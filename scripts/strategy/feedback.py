@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .inputs.records import Feedback, FeedbackComment, FeedbackStatus
-from .problems import Problem, warning
+from .problems import Problem, ProblemsFound, warning
 
 if TYPE_CHECKING:
     from .inputs import StrategyInputs
@@ -312,7 +312,10 @@ def check_feedback(project: "Project", inputs: "StrategyInputs", label: str) -> 
 
     cites = any(c.paragraph and c.status is FeedbackStatus.OPEN and f.edition == label
                 for f, _, c in _comments(inputs))
-    paragraphs = edition_paragraphs(project, inputs) if cites else None
+    try:
+        paragraphs = edition_paragraphs(project, inputs) if cites else None
+    except ProblemsFound:  # what stops the chapters (a name consent keeps out…) is reported by its own check
+        paragraphs = None
     numbers = None if paragraphs is None else {p.number for p in paragraphs}
     return feedback_problems(inputs, edition_outline(project, label), generated, numbers)
 
