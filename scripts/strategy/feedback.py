@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -277,12 +277,14 @@ def missing_paragraphs(inputs: "StrategyInputs", label: str, paragraphs: set[str
     return found
 
 
-def edition_paragraphs(project: "Project", inputs: "StrategyInputs") -> list["Paragraph"] | None:
+def edition_paragraphs(project: "Project", inputs: "StrategyInputs",
+                       chapters: Collection[str] | None = None) -> list["Paragraph"] | None:
     """The paragraphs the current edition numbers, as its partners build prints them (the edition reviewers
     read), with their sections; None when the edition numbers none (strategy.yml's `paragraph_numbers`).
+    `chapters` ("4", "6") limits the work to those chapters.
 
-    The chapters are rendered as for print, without their charts and without the rest of the document: about
-    a second, paid only when a comment cites a paragraph or must be placed by the text it quotes."""
+    The chapters are rendered as for print, without their charts and without the rest of the document, and
+    only when a comment cites a paragraph or must be placed by the text it quotes."""
     from .audience import Audience
     from .chapters import text_chapters
     from .publish.print_html import edition_paragraphs as printed_paragraphs
@@ -291,7 +293,7 @@ def edition_paragraphs(project: "Project", inputs: "StrategyInputs") -> list["Pa
         return None
     audience = Audience.PARTNERS
     return printed_paragraphs(project.mkdocs_yml, project.docs, inputs, audience, project.root,
-                              text_chapters(inputs, audience))
+                              lambda: text_chapters(inputs, audience), chapters)
 
 
 def _comments(inputs: "StrategyInputs") -> Iterator[tuple[Feedback, int, FeedbackComment]]:
@@ -310,10 +312,11 @@ def check_feedback(project: "Project", inputs: "StrategyInputs", label: str) -> 
 
         return generated_markdown(inputs)
 
-    cites = any(c.paragraph and c.status is FeedbackStatus.OPEN and f.edition == label
-                for f, _, c in _comments(inputs))
+    # Only the chapters whose paragraphs open comments cite are rendered: check stays fast.
+    cited = {c.paragraph.split(".")[0] for f, _, c in _comments(inputs)
+             if c.paragraph and c.status is FeedbackStatus.OPEN and f.edition == label}
     try:
-        paragraphs = edition_paragraphs(project, inputs) if cites else None
+        paragraphs = edition_paragraphs(project, inputs, cited) if cited else None
     except ProblemsFound:  # what stops the chapters (a name consent keeps out…) is reported by its own check
         paragraphs = None
     numbers = None if paragraphs is None else {p.number for p in paragraphs}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,15 +124,19 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
 
 
 def edition_paragraphs(mkdocs_yml: Path, docs_dir: Path, inputs: StrategyInputs, audience: Audience,
-                       project_root: Path, generated: Mapping[str, str]) -> list[Paragraph]:
+                       project_root: Path, generated: Callable[[], Mapping[str, str]],
+                       chapters: Collection[str] | None = None) -> list[Paragraph]:
     """The numbered paragraphs that a build for `audience` prints, in document order, with their sections:
     the chapters rendered and numbered as `print_document` does, without the rest of the document.
-    `generated` holds the generated chapters' Markdown for that audience (chapters.text_chapters)."""
+
+    `chapters` limits the work to the chapters of those numbers ("4"); `generated` gives the generated
+    chapters' Markdown for that audience (chapters.text_chapters), asked for only if one of them is needed."""
     from .outline import document_outline
 
     outline, extensions = document_outline(mkdocs_yml)
-    chapters = [c for c in outline if c.role == "chapter"]
-    rendered = render_chapters(chapters, extensions, docs_dir, inputs, audience, project_root, generated)
+    wanted = [c for c in outline if c.role == "chapter" and (chapters is None or c.number in chapters)]
+    made = generated() if any(c.path.startswith(f"{GENERATED_FOLDER}/") for c in wanted) else {}
+    rendered = render_chapters(wanted, extensions, docs_dir, inputs, audience, project_root, made)
     return [paragraph for item in rendered for paragraph in numbered_paragraphs(_numbered(item).html)]
 
 
