@@ -9,19 +9,9 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import REPO, copy_project, strategy
+from conftest import copy_project, strategy
+from corpus.spreadsheets import HEADER, MAPPING  # the columns of the Microsoft Forms export the mapping reads
 from strategy.inputs.records import PartnerInput
-
-MAPPING = REPO / "examples" / "form-mapping.yaml"
-# The columns of a Microsoft Forms export for the form that examples/form-mapping.yaml describes.
-HEADER = ["ID", "Start time", "Completion time", "Email", "Name", "Which organization do you represent?",
-          "May we quote your answers in the strategy?", "Which thematic areas does your input address?",
-          "What should social protection floors look like in 2030, in your view?",
-          "What has your organization learned from extending social protection?",
-          "If we may quote one sentence of yours, which one?",
-          "What should Phase III do about sustainable and equitable financing?",
-          "What should Phase III do to extend coverage to workers in the informal economy?",
-          "Is there another priority Phase III should take up?"]
 
 
 def response(number: int, organisation: str, consent: str | None = "Yes, you may name our organization",

@@ -14,7 +14,8 @@ from collections import Counter, defaultdict
 from ..feedback import EditionOutline, Placed, placed_comments
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, Feedback, FeedbackComment, FeedbackStatus, PartnerKind
-from .consent import SMALL_CELLS_NOTE, Audience, Cell, attribution, may_show, small_cells, unnamed_partners
+from .consent import (SMALL_CELLS_NOTE, Audience, Cell, attribution, consent_clauses, may_show, small_cells,
+                      unnamed_partners)
 from .markdown import anchor, front_matter, illustrative_label, long_date, md_escape, number, partner_text, table
 
 TITLE = "Comment-response matrix"
@@ -57,15 +58,7 @@ def _opening(inputs: StrategyInputs, current: list[Feedback], audience: Audience
                 "with the drafting team's response and what was changed; replies follow the comment they answer.")
     unnamed = {f.reviewer for f in current} & unnamed_partners(inputs, audience)
     withheld = [c for f in current if f.consent is Consent.WITHHELD for c in f.comments]
-    parts = []
-    if unnamed:
-        parts.append(f"{number(len(unnamed))} reviewer{'s' if len(unnamed) != 1 else ''} asked not to be named, so "
-                     "their comments are attributed by kind of partner only")
-    if withheld:
-        verb = "are listed here marked as withheld" if audience is Audience.INTERNAL else "are counted but not listed"
-        one = len(withheld) == 1
-        parts.append(f"{number(len(withheld))} comment{'' if one else 's'} {'was' if one else 'were'} sent on "
-                     f"condition that {'it' if one else 'they'} not be published and {verb.replace('are', 'is') if one else verb}")
+    parts = consent_clauses(len(unnamed), len(withheld), audience, who="reviewer", what="comment", shown="listed")
     consent = (" " + "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + ".") if parts else ""
     return sentence + consent + elsewhere
 

@@ -6,7 +6,8 @@ from collections import Counter, defaultdict
 
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput, PartnerKind, Region, Timing
-from .consent import SMALL_CELLS_NOTE, Audience, Cell, attribution, may_name, may_show, small_cells, unnamed_partners
+from .consent import (SMALL_CELLS_NOTE, Audience, Cell, attribution, consent_clauses, may_name, may_show,
+                      small_cells, unnamed_partners)
 from .markdown import (PARTNERS, front_matter, long_date, id_list, input_link, md_escape, number, partner_text, priority_link,
                        quote_block, table)
 from .ranking import ranked_priorities
@@ -56,16 +57,7 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
 
 
 def _consent_sentence(unnamed: int, withheld: int, audience: Audience) -> str:
-    parts = []
-    if unnamed:
-        parts.append(f"{number(unnamed)} partner{'s' if unnamed != 1 else ''} asked not to be named, so "
-                     "their inputs are attributed by kind of partner only")
-    if withheld:
-        verb = "are shown here marked as withheld" if audience is Audience.INTERNAL else "are counted but not shown"
-        one = withheld == 1
-        verb = verb.replace("are ", "is ", 1) if one else verb
-        parts.append(f"{number(withheld)} input{'' if one else 's'} {'was' if one else 'were'} sent on condition "
-                     f"that {'it' if one else 'they'} not be published and {verb}")
+    parts = consent_clauses(unnamed, withheld, audience, who="partner", what="input", shown="shown")
     return ("; ".join(parts) + ".") if parts else "Every partner agreed to be named."
 
 
