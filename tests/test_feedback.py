@@ -141,6 +141,19 @@ def test_paragraph_numbers_are_checked_against_the_numbers_the_edition_prints(ex
     assert missing_paragraphs(inputs, "Draft 2", {"1"}) == []  # another edition's numbers are not this one's
 
 
+def test_check_refuses_an_open_comment_on_a_paragraph_the_edition_does_not_print(tmp_path):
+    """End to end: check renders the cited chapter as print does and finds the number missing."""
+    root = copy_project(tmp_path / "paragraph")
+    replace_in(root / LUX, 'paragraph: "6.4"', 'paragraph: "6.94"')
+    run = strategy("check", "--project", str(root))
+    assert run.returncode == 1
+    assert (f"{LUX}:{line_of(root / LUX, 'id: FB-002')}: field 'comments[1].paragraph': expected a paragraph "
+            "number that Draft 1 prints") in run.stderr and "found '6.94'" in run.stderr
+    # A final edition without numbers, or paragraph_numbers: false, has no paragraphs to cite: no error.
+    replace_in(root / "strategy.yml", "comments_email:", "paragraph_numbers: false\ncomments_email:")
+    assert strategy("check", "--project", str(root)).returncode == 0
+
+
 def test_headings_are_read_as_printed():
     assert markdown_headings("---\ntitle: x\n---\n# A *new* [deal](x.md){: .xref }\n```\n# not one\n```\n"
                              "## PI-004 · Côte d\\'Ivoire {#pi-004}\n") == ["A new deal", "PI-004 · Côte d'Ivoire"]
