@@ -153,10 +153,15 @@ def import_comments_command(file: Path, reviewer: str, consent: str | None, edit
         return import_comment_matrix(project, publication, file, str(file), reviewer,
                                      Consent(consent) if consent else None, edition, day)
 
+    from .intake.comment_matrix import Matrix
+    from .intake.returned_draft import ReturnedDraft
+
     result, read = _or_exit(run)
-    if getattr(read, "empty", 0):
-        out.print(f"{read.empty} empty Word comment(s) skipped: they ask nothing.", markup=False)
-    if getattr(read, "unread", None):
+    if isinstance(read, ReturnedDraft):
+        out.print(f"{read.comments} Word comment(s) on {read.edition}"
+                  + (f"; {read.empty} empty, skipped: they ask nothing." if read.empty else "."),
+                  markup=False, soft_wrap=True)
+    if isinstance(read, Matrix) and read.unread:
         out.print(f"Columns not read (no field of a comment takes them): {', '.join(read.unread)}",
                   markup=False, soft_wrap=True)
     added = f"{result.added[0]} to {result.added[-1]}" if len(result.added) > 1 else "".join(result.added)
