@@ -25,6 +25,7 @@ from strategy.chapters import Audience, generate_chapters
 from strategy.chapters.markdown import _SITE_EXTENSIONS
 from strategy.chapters.partner_markdown import partner_markdown
 from strategy.inputs import load_inputs
+from strategy.problems import ProblemsFound
 from strategy.safe_html import clean_html
 
 IMAGES = {"PI-047/coverage.png": "partner-images/PI-047/coverage.png",
@@ -168,11 +169,15 @@ def test_whatever_a_partner_types_renders_only_the_allowed_elements(text):
 def test_the_loader_reads_only_the_png_and_jpeg_files_of_an_inputs_folder(tmp_path):
     root = copy_project(tmp_path / "project")
     corpus.plant_submissions(root)
-    (root / corpus.FOLDER / "PI-047" / "notes.txt").write_text("not an image")
     inputs = load_inputs(root / "inputs", root)
     assert sorted(inputs.partner_images) == ["PI-047/coverage.png", "PI-047/meeting.jpg", "PI-047/stray.png",
                                              "PI-048/secret.png"]
-    assert any("PI-047/notes.txt" in str(w) and "only PNG or JPEG" in str(w) for w in inputs.warnings)
+    (root / corpus.FOLDER / "PI-047" / "notes.txt").write_text("not an image")
+    with pytest.raises(ProblemsFound) as found:
+        load_inputs(root / "inputs", root)
+    assert [str(p) for p in found.value.problems] == [
+        "inputs/partner-inputs/PI-047/notes.txt: expected a PNG or JPEG picture of at most 5 MiB; found a file "
+        "named notes.txt"]
 
 
 def test_only_internal_chapters_hold_the_partners_notes_and_only_shown_images_are_published(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import zipfile
 
 import pdfplumber
@@ -86,6 +87,9 @@ def test_a_build_that_would_lose_visible_inputs_fails_naming_each_one(tmp_path):
     """An author trims the navigation and silences the warning about pages left out of it: the pages are still
     built for the site, but the PDF follows the navigation, so inputs only they mention would vanish from it."""
     root = copy_project(tmp_path / "trimmed")
+    # Trimming renumbers the chapters, so strategy check would rightly refuse the example's comments on
+    # paragraph numbers the edition no longer prints: not what this test is about.
+    shutil.rmtree(root / "inputs" / "feedback")
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     kept = re.sub(r"\n  - Annexes:\n(      - .*\n)+", "\n", text)

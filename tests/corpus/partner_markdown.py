@@ -3,7 +3,7 @@
 Headings, tables, footnotes and images are allowed in an input's vision and country experience; these cases
 try to make them do more. Images come only from the input's own folder (`inputs/partner-inputs/PI-047/`):
 a path out of it, an absolute path, a URL, a data: URI or another input's image shows the alt text. The
-folder holds PNG and JPEG files only: anything else there is named and not read; a folder named after no
+folder holds PNG and JPEG files only: anything else there is a problem that names it; a folder named after no
 input is refused, as before. The build case plants canaries in a withheld input (in its text, in its image's
 bytes and alt text, and in its Word comments) and in every image a hostile reference points at: none may
 reach a partners build, in the site, the PDFs or the Word version.
@@ -138,14 +138,14 @@ CASES = [
     Case("partner-markdown-valid-submission", "partner-markdown", plant_submissions, "valid"),
     Case("partner-markdown-folder-of-no-input", "partner-markdown",
          lambda root: (root / FOLDER / "PI-099").mkdir(), "problem", f"{FOLDER}/PI-099",
-         says="only a folder named after an input"),
+         says="a folder of pictures is named after its input"),
     Case("partner-markdown-svg-in-image-folder", "partner-markdown",
-         _with(lambda folder: (folder / "drawing.svg").write_text("<svg onload='alert(1)'/>")), "warning",
-         f"{FOLDER}/{SHOWN}/drawing.svg", says="only PNG or JPEG images"),
+         _with(lambda folder: (folder / "drawing.svg").write_text("<svg onload='alert(1)'/>")), "problem",
+         f"{FOLDER}/{SHOWN}/drawing.svg", says="a PNG or JPEG picture"),
     Case("partner-markdown-html-named-png", "partner-markdown",
-         _with(lambda folder: (folder / "page.png").write_text("<script>alert(1)</script>")), "warning",
-         f"{FOLDER}/{SHOWN}/page.png", says="not a PNG image"),
-    Case("partner-markdown-symlink-out-of-image-folder", "partner-markdown", _with(_link_to_passwd), "warning",
+         _with(lambda folder: (folder / "page.png").write_text("<script>alert(1)</script>")), "problem",
+         f"{FOLDER}/{SHOWN}/page.png", says="bytes are not a PNG picture"),
+    Case("partner-markdown-symlink-out-of-image-folder", "partner-markdown", _with(_link_to_passwd), "problem",
          f"{FOLDER}/{SHOWN}/passwd.png", says="a symbolic link"),
     Case("partner-markdown-build-keeps-withheld-images-and-notes-out", "partner-markdown-build", plant_submissions,
          "valid", command="build", seconds=300,

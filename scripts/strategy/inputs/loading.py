@@ -404,9 +404,12 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
                                            "nothing"))
         reader.record_at(f"PartnerInput:{record.id}", source, ())
         out.append(record)
+    stems = {Path(e.name).stem for e in entries
+             if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES) and not e.name.startswith(".")}
     for entry in folders:
         path = folder / entry.name
-        if entry.is_symlink() or entry.name not in {i.id for i in out}:
+        # Named after an input's file, valid or not: an imported input left for its author keeps its pictures.
+        if entry.is_symlink() or entry.name not in stems:
             reader.problems.append(Problem(reader.shown(path), None, None,
                                            "partner inputs directly in partner-inputs/, not in a subfolder "
                                            "(a folder of pictures is named after its input: PI-018/)",
