@@ -21,6 +21,7 @@ from strategy.chapters.markdown import long_date
 from strategy.problems import ProblemsFound
 from strategy.publish import docx as docx_module
 from strategy.publish.docx import HEAP_BYTES, DocxMetadata, docx_html, render_docx
+from strategy.publish.reference import reference_docx
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -258,7 +259,9 @@ def test_hostile_html_makes_pandoc_read_nothing_and_fetch_nothing(tmp_path, list
     assert "local file canary absolute remote a link after." in text
     # Straight to pandoc, with nothing taken out first: its sandbox alone keeps the files and the network
     # out. (Without --sandbox, the same pandoc requests /x.png and stores /etc/hostname as word/media.)
-    docx = docx_module._run_pandoc(hostile, DocxMetadata("Hostile"), 0, 60, HEAP_BYTES)
+    reference = tmp_path / "reference.docx"  # as render_docx gives pandoc its styles
+    reference.write_bytes(reference_docx())
+    docx = docx_module._run_pandoc(hostile, DocxMetadata("Hostile"), 0, 60, HEAP_BYTES, reference)
     assert_nothing_read_or_fetched(docx, b"CANARYDOCXFILE5R", listener)
 
 

@@ -21,6 +21,7 @@ import html
 import io
 import os
 import re
+import tempfile
 import time
 import zipfile
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from ..environment import seconds_from_environment
 from ..files import replace_atomically
 from ..pandoc import run_pandoc
 from .fetcher import is_readable_asset
+from .reference import HEADER_PLACEHOLDER, reference_docx
 
 PRINT_HTML = ".build/print.html"
 SECONDS = 120  # the example takes about one second
@@ -43,9 +45,6 @@ SECONDS_VARIABLE = "STRATEGY_PANDOC_SECONDS"
 # pandoc's Haskell runtime stops with "Heap exhausted" at its -M heap limit, a clear message; the kernel's
 # address-space limit, set higher, is the backstop (the runtime reserves less when the kernel allows less).
 HEAP_BYTES = 3 * 2**30
-# The styles, page and running head and foot of the Word version (made by scripts/make-reference-docx.py).
-REFERENCE_DOCX = Path(__file__).with_name("reference.docx")
-HEADER_PLACEHOLDER = b"EDITION-AND-DATE"  # the running head's text in REFERENCE_DOCX
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif"}
 NOTE_ID = "docx-note-"
@@ -89,8 +88,12 @@ def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, bas
     time, `heap_bytes` its heap. Any failure raises ProblemsFound and leaves `output` as it was.
     """
     limit = seconds_from_environment(SECONDS_VARIABLE, SECONDS) if seconds is None else seconds
-    docx = _run_pandoc(docx_html(document_html, base_folder, allowed_folders), metadata, source_date_epoch,
-                       limit, heap_bytes)
+    # pandoc reads its reference document from a file: one made for this run, beside nothing of the user's.
+    with tempfile.TemporaryDirectory(prefix="strategy-docx-") as folder:
+        reference = Path(folder) / "reference.docx"
+        reference.write_bytes(reference_docx())
+        docx = _run_pandoc(docx_html(document_html, base_folder, allowed_folders), metadata, source_date_epoch,
+                           limit, heap_bytes, reference)
     replace_atomically(output, _finish(docx, source_date_epoch, metadata.keywords, metadata.header))
 
 
@@ -151,11 +154,11 @@ def _with_caption_styles(document_html: str) -> str:
 
 
 def _run_pandoc(document_html: str, metadata: DocxMetadata, source_date_epoch: int, seconds: float,
-                heap_bytes: int) -> bytes:
+                heap_bytes: int, reference: Path) -> bytes:
     """pandoc in its sandbox, HTML on stdin and the DOCX on stdout, within the time and memory limits."""
     expected = f"a DOCX that pandoc can write within {seconds:g} seconds and {heap_bytes / 2**30:g} GiB"
     options = ["--from=html+epub_html_exts", "--to=docx", "--output=-", *_metadata_options(metadata),
-               *_writer_options()]
+               *_writer_options(reference)]
     return run_pandoc(options, document_html.encode("utf-8"), file=PRINT_HTML, expected=expected,
                       seconds=seconds, heap_bytes=heap_bytes, source_date_epoch=source_date_epoch, makes="DOCX")
 
@@ -167,10 +170,10 @@ def _metadata_options(metadata: DocxMetadata) -> list[str]:
     return [option for key, value in fields if value for option in ("-M", f"{key}={value}")]
 
 
-def _writer_options() -> list[str]:
+def _writer_options(reference: Path) -> list[str]:
     """The reference document's styles, page and running head and foot, and a contents field that Word fills
     in when it opens the file. pandoc's sandbox lets it read the files named on its command line."""
-    return [f"--reference-doc={REFERENCE_DOCX}", "--toc", "--toc-depth=3", "-M", "toc-title=Contents"]
+    return [f"--reference-doc={reference}", "--toc", "--toc-depth=3", "-M", "toc-title=Contents"]
 
 
 def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header: str = "") -> bytes:
@@ -200,7 +203,7 @@ def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header
                 data = re.sub(rb'(<pic:cNvPr descr=")data:[^"]*"', rb'\1"', data)
                 data = _numbered_captions(_contents(data))
             elif entry.filename.startswith("word/header") and entry.filename.endswith(".xml"):
-                data = data.replace(HEADER_PLACEHOLDER, html.escape(header, quote=False).encode())
+                data = data.replace(HEADER_PLACEHOLDER.encode(), html.escape(header, quote=False).encode())
             info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
             info.compress_type = entry.compress_type
             info.external_attr = entry.external_attr

@@ -1,34 +1,24 @@
-#!/usr/bin/env python3
-"""Write scripts/strategy/publish/reference.docx, the styles of the reviewers' Word version.
+"""The styles of the reviewers' Word version: pandoc's reference document with the PDF's page and type.
 
-The reference document is pandoc's own (`pandoc --print-default-data-file reference.docx`, from the pandoc
-that pypandoc_binary bundles) with the PDF's page and type put in, so that its origin is on record and it can
-be made again: A4 with the PDF's margins, Noto Serif for text and Noto Sans for headings, tables and notes
-(the families of print.css; Word and LibreOffice substitute a serif and a sans serif where they are missing),
-headings, captions and tables in the PDF's sizes and colours, a running head and the page number. The
-running head holds a placeholder that publish/docx.py replaces with the edition of each build.
-
-Run it again after changing it or pandoc's version:
-
-    .venv/bin/python scripts/make-reference-docx.py [--output PATH]
-
-The same pandoc gives the same entries, byte for byte (tests/test_reviewer_docx.py checks the one in the
-repository against a fresh one).
+Made at each build from pandoc's own (`pandoc --print-default-data-file reference.docx`, from the pandoc that
+pypandoc_binary bundles), so nothing generated is kept in the repository and its origin is this code: A4
+with the PDF's margins, Noto Serif for text and Noto Sans for headings, tables and notes (the families of
+print.css; Word and LibreOffice substitute a serif and a sans serif where they are missing), headings,
+captions and tables in the PDF's sizes and colours, a running head and the page number. The running head
+holds a placeholder that publish/docx.py replaces with the edition of each build. The same pandoc gives the
+same bytes.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import subprocess
-import sys
 import zipfile
-from pathlib import Path
+from functools import cache
 
 import pypandoc
 from lxml import etree
 
-OUTPUT = Path(__file__).resolve().parent / "strategy" / "publish" / "reference.docx"
 HEADER_PLACEHOLDER = "EDITION-AND-DATE"  # publish/docx.py writes the edition here
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -297,9 +287,11 @@ EDITS = {"word/styles.xml": styles_xml, "word/fontTable.xml": font_table, "word/
          "word/_rels/document.xml.rels": relationships, "[Content_Types].xml": content_types}
 
 
-def reference_docx(default: bytes) -> bytes:
+@cache  # one pandoc run per process, however many Word versions it writes
+def reference_docx() -> bytes:
     """pandoc's reference document with the edits above; entries in pandoc's order, then the new parts,
     all dated 1980-01-01 so that the same pandoc gives the same bytes."""
+    default = default_reference()
     result = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(default)) as source, zipfile.ZipFile(result, "w") as target:
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
@@ -309,16 +301,3 @@ def reference_docx(default: bytes) -> bytes:
             target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
                             compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return result.getvalue()
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=OUTPUT)
-    output = parser.parse_args(argv).output
-    output.write_bytes(reference_docx(default_reference()))
-    print(f"Wrote {output}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
