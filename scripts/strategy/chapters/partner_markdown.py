@@ -85,11 +85,22 @@ class _Converter:
 
     # Inline ---------------------------------------------------------------------------------------
 
-    def protect(self, text: str) -> str:
-        """Code spans, images and footnote calls become placeholders; the rest is left for `inline`."""
+    def protect(self, text: str) -> list[str]:
+        """The text's lines, with code spans, images and footnote calls as placeholders; the rest is left for
+        `inline`. A call inside a footnote's own text shows as typed: a note that calls itself, or another
+        note, would link the notes in a loop."""
         text = _CODE_SPAN.sub(lambda m: self.keep(_code_span(m.group(2))), text)
-        text = _IMAGE.sub(self._image, text)
-        return _FOOTNOTE_CALL.sub(self._call, text)
+        lines = _IMAGE.sub(self._image, text).split("\n")
+        in_notes = set()
+        i = 0
+        while i < len(lines):
+            if definition := _FOOTNOTE_DEFINITION.match(lines[i]):
+                _, end = self._note_body(definition.group(2), lines, i + 1)
+                in_notes.update(range(i, end))
+                i = end
+            else:
+                i += 1
+        return [line if n in in_notes else _FOOTNOTE_CALL.sub(self._call, line) for n, line in enumerate(lines)]
 
     def _image(self, match: re.Match) -> str:
         alt, ref = _image_parts(match)
@@ -121,7 +132,7 @@ class _Converter:
     # Blocks ---------------------------------------------------------------------------------------
 
     def convert(self, text: str) -> str:
-        lines = self.protect(text).split("\n")
+        lines = self.protect(text)
         top = min((len(m.group(1)) for line in lines if (m := _HEADING.match(line))), default=1)
         out: list[str] = []
         notes: dict[str, list[str]] = {}
