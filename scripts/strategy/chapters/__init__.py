@@ -18,7 +18,7 @@ from ..feedback import EditionOutline
 from ..inputs import StrategyInputs
 from ..problems import ProblemsFound
 from .abbreviations import abbreviations
-from .charts import CHARTS_FOLDER, Chart, results_charts
+from .charts import CHARTS_FOLDER, Chart, results_charts, synthesis_charts
 from .comment_matrix import FILE_NAME as COMMENT_MATRIX, comment_matrix
 from .consent import Audience, audience_view
 from .inputs_received import summary_of_inputs
@@ -67,7 +67,7 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
     comment-response matrix; without it the matrix lists none.
     """
     inputs = audience_view(inputs, audience)
-    charts = results_charts(inputs)
+    charts = results_charts(inputs) + synthesis_charts(inputs, audience)
     chapters = _text_chapters(inputs, audience, charts)
     outline = (outline or EditionOutline("")).with_generated({c.path: c.markdown for c in chapters})
     chapters.append(Chapter(COMMENT_MATRIX, comment_matrix(inputs, audience, outline)))
@@ -80,7 +80,7 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
 
 def _text_chapters(inputs: StrategyInputs, audience: Audience, charts: list[Chart]) -> list[Chapter]:
     return [
-        Chapter("inputs-received.md", summary_of_inputs(inputs, audience)),
+        Chapter("inputs-received.md", summary_of_inputs(inputs, audience, charts)),
         Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
         Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, charts)),
         Chapter("priorities.md", priorities_chapter(inputs, audience)),

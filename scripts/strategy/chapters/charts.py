@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn: `strategy ch
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from .consent import Audience
+
 BLUE, LIGHT = "#1e2dbe", "#b8bde8"  # achieved, target
 # Stacked segments after blue: at least 3:1 against white, told apart with red-green colour blindness.
 ORANGE, GREEN = "#e35d00", "#006b4f"
@@ -84,6 +86,13 @@ def results_charts(inputs: StrategyInputs) -> list[Chart]:
 
 
 _last_drawn: dict = {}
+
+
+def synthesis_charts(inputs: StrategyInputs, audience: "Audience") -> list[Chart]:
+    """The summary of inputs received as pictures: a heat map of thematic areas by kind of partner
+    (`inputs-heat-map.svg`) and the proposed priorities ranked by supporting partners
+    (`priority-support.svg`). (Not drawn yet: returns none.)"""
+    return []
 
 
 def _figure(height: float) -> "Figure":

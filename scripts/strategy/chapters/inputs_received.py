@@ -10,12 +10,13 @@ from .consent import (SMALL_CELLS_NOTE, Audience, Cell, attribution, consent_cla
                       small_cells, unnamed_partners)
 from .markdown import (PARTNERS, front_matter, long_date, id_list, input_link, md_escape, number, partner_text, priority_link,
                        quote_block, table)
+from .charts import Chart
 from .ranking import ranked_priorities
 
 TITLE = "Summary of inputs received"
 
 
-def summary_of_inputs(inputs: StrategyInputs, audience: Audience) -> str:
+def summary_of_inputs(inputs: StrategyInputs, audience: Audience, charts: list[Chart] = ()) -> str:
     items = list(inputs.partner_inputs.values())
     shown = [i for i in items if may_show(i, audience)]
     partners = {i.partner for i in items}

@@ -57,6 +57,13 @@ def id_list(links: Sequence[str], hidden: int = 0, hidden_what: str = "withheld"
     return ", ".join(parts) if parts else "none"
 
 
+def references(links: Sequence[str], hidden: int = 0, hidden_what: str = "withheld") -> str:
+    """The records behind a paragraph as a light reference at its end, not in its prose: " [PI-001, PI-004]".
+    Each ID still links to its record (and so feeds provenance); the brackets are the page's, not Markdown's."""
+    listed = id_list(links, hidden, hidden_what)
+    return f' <span class="references">\\[{listed}\\]</span>' if links or hidden else ""
+
+
 def illustrative_mark() -> str:
     """The visible mark on a table, chart, key message or quote made from illustrative records: a word of
     text (not an icon), so that it reaches the PDF's text and the Word version too."""

@@ -195,9 +195,20 @@ class Partner(Record):
         return self.short_name or self.name
 
 
+class Wording(str, Enum):
+    """Whose words a text is: the partner's own (set as a quotation, in quotation marks, attributed), or an
+    author's summary of what the partner said (set as running text, never as a quotation)."""
+
+    QUOTATION = "quotation"
+    SUMMARY = "summary"
+
+
 class ProposedPriority(Record):
     priority: Slug
     proposal: Text
+    # A proposal is an author's summary unless the input says it is the partner's own words: a summary in the
+    # third person ("Ireland encourages ...") must never be set as a quotation.
+    wording: Wording = Wording.SUMMARY
 
 
 class NoteKind(str, Enum):
