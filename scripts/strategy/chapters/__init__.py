@@ -21,7 +21,7 @@ from .abbreviations import abbreviations
 from .charts import CHARTS_FOLDER, Chart, results_charts, synthesis_charts
 from .comment_matrix import FILE_NAME as COMMENT_MATRIX, comment_matrix
 from .consent import Audience, audience_view
-from .inputs_received import summary_of_inputs
+from .inputs_received import NUMBERS, inputs_in_numbers, summary_of_inputs
 from .meeting_outcomes import meeting_outcomes
 from .partner_markdown import IMAGES_FOLDER, partner_images
 from .partners import list_of_partners
@@ -81,6 +81,7 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
 def _text_chapters(inputs: StrategyInputs, audience: Audience, charts: list[Chart]) -> list[Chapter]:
     return [
         Chapter("inputs-received.md", summary_of_inputs(inputs, audience, charts)),
+        Chapter(NUMBERS, inputs_in_numbers(inputs, audience)),
         Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
         Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, charts)),
         Chapter("priorities.md", priorities_chapter(inputs, audience)),

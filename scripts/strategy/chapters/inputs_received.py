@@ -1,4 +1,6 @@
-"""Summary of inputs received: who sent what, when, on which themes and priorities."""
+"""Summary of inputs received: what partners proposed, theme by theme, where kinds of partner agree and
+where they differ (chapters/synthesis.py writes it); and its annex, the inputs received in numbers: who sent
+what, when, on which themes and priorities."""
 
 from __future__ import annotations
 
@@ -6,37 +8,104 @@ from collections import Counter, defaultdict
 
 from ..inputs import StrategyInputs
 from ..inputs.records import Consent, PartnerInput, PartnerKind, Region, Timing
-from .consent import (SMALL_CELLS_NOTE, Audience, Cell, attribution, consent_clauses, may_name, may_show,
-                      small_cells, unnamed_partners)
-from .markdown import (PARTNERS, front_matter, long_date, id_list, input_link, md_escape, number, partner_text, priority_link,
-                       quote_block, table)
+from .consent import (SMALL_CELLS_NOTE, Audience, Cell, consent_clauses, may_name, may_show, small_cells,
+                      unnamed_partners)
+from .markdown import (PARTNERS, REGISTER, figure, front_matter, id_list, input_link, key_messages, long_date,
+                       md_escape, number, partner_text, priority_link, quote_block, table)
 from .charts import Chart
 from .ranking import ranked_priorities
+from .synthesis import Quote, Synthesis, synthesize
 
 TITLE = "Summary of inputs received"
+NUMBERS_TITLE = "Inputs received in numbers"
+NUMBERS = "inputs-in-numbers.md"  # the annex's file, next to this chapter's
+# The synthesis's pictures (charts.synthesis_charts), shown when drawn, in this order.
+FIGURES = ("inputs-heat-map.svg", "priority-support.svg")
 
 
 def summary_of_inputs(inputs: StrategyInputs, audience: Audience, charts: list[Chart] = ()) -> str:
+    """The synthesis as a chapter: key messages, the picture of the whole, a section per theme, and partners'
+    own words. The counts behind it are the annex `inputs_in_numbers`."""
+    synthesis = synthesize(inputs, audience)
+    out = [front_matter(TITLE, "What partners proposed for Phase III, theme by theme: where they agree and "
+                               "where they differ."),
+           f"# {TITLE}\n"]
+    if synthesis.key_messages:
+        out.append(key_messages(synthesis.key_messages, synthesis.illustrative))
+    out.append(_introduction(inputs, audience) + "\n")
+    out.append(_whole(synthesis, charts))
+    for finding in synthesis.themes:
+        if finding.minor:
+            continue
+        out.append(f"## {md_escape(finding.theme.title)} {{#theme-{finding.theme.id}}}\n")
+        out.extend(f"{paragraph}\n" for paragraph in finding.paragraphs)
+        out.extend(_quote(q, audience) + "\n" for q in finding.quotes)
+    if synthesis.minor_themes:
+        out.append("## Other themes\n")
+        out.append(synthesis.minor_themes + "\n")
+    out.append("## In partners' words\n")
+    out.append(_quotes(synthesis, audience))
+    out.append(f"The partners who may be named are listed in the [list of partners]({PARTNERS}).\n")
+    return "\n".join(out)
+
+
+def _introduction(inputs: StrategyInputs, audience: Audience) -> str:
+    items = list(inputs.partner_inputs.values())
+    partners = {i.partner for i in items}
+    withheld = [i for i in items if i.consent is Consent.WITHHELD]
+    before = [i for i in items if i.timing is Timing.BEFORE_MEETING]
+    during = [i for i in items if i.timing is Timing.DURING_MEETING]
+    first, last = min(i.received for i in items), max(i.received for i in items)
+    return (f"Between {long_date(first)} and {long_date(last)}, **{number(len(partners))} partners** sent "
+            f"**{number(len(items))} inputs** for the Phase III strategy: {number(len(before))} before the "
+            f"partners meeting of {long_date(inputs.meeting.date)} and {number(len(during))} during it. "
+            + _consent_sentence(len(unnamed_partners(inputs, audience)), len(withheld), audience)
+            + " This chapter sets out what they proposed, theme by theme: who raised each theme, the priorities "
+            "proposed under it, where kinds of partner agree and where they differ, in partners' own words where "
+            "they allow it. The inputs behind each paragraph are listed in brackets at its end; each leads to its "
+            f"entry in the [register of partner inputs]({REGISTER}). The counts are in the annex "
+            f"[{NUMBERS_TITLE}]({NUMBERS}).")
+
+
+def _whole(synthesis: Synthesis, charts: list[Chart]) -> str:
+    by_name = {c.file_name: c for c in charts}
+    figures = [figure(by_name[name], f"fig-{name.removesuffix('.svg')}") for name in FIGURES if name in by_name]
+    if not synthesis.overview and not figures:
+        return ""
+    return "\n".join(["## A picture of the whole\n", *([synthesis.overview + "\n"] if synthesis.overview else []),
+                      *figures])
+
+
+def _quote(quote: Quote, audience: Audience) -> str:
+    who = md_escape(quote.attribution)
+    return quote_block(partner_text(quote.text), f"{who} ({input_link(quote.input)})",
+                       illustrative=quote.input.illustrative)
+
+
+def _quotes(synthesis: Synthesis, audience: Audience) -> str:
+    """The synthesis's representative quotes: one per kind of partner, none already quoted above."""
+    if not synthesis.quotes:
+        return "No other input offered a quotable sentence.\n"
+    return "\n\n".join(_quote(q, audience) for q in synthesis.quotes) + "\n"
+
+
+def inputs_in_numbers(inputs: StrategyInputs, audience: Audience) -> str:
+    """The annex: the count tables the summary of inputs received is written from."""
     items = list(inputs.partner_inputs.values())
     shown = [i for i in items if may_show(i, audience)]
     partners = {i.partner for i in items}
     withheld = [i for i in items if i.consent is Consent.WITHHELD]
     unnamed = unnamed_partners(inputs, audience)
-    before = [i for i in items if i.timing is Timing.BEFORE_MEETING]
-    during = [i for i in items if i.timing is Timing.DURING_MEETING]
-    first, last = min(i.received for i in items), max(i.received for i in items)
-
-    out = [front_matter(TITLE, "Who sent inputs for the Phase III strategy, when, and what they proposed."),
-           f"# {TITLE}\n"]
+    out = [front_matter(NUMBERS_TITLE, "Who sent inputs for the Phase III strategy, when, and what they proposed, "
+                                       "counted."),
+           f"# {NUMBERS_TITLE}\n"]
     out.append(
-        f"Between {long_date(first)} and {long_date(last)}, **{number(len(partners))} partners** sent "
-        f"**{number(len(items))} inputs** for the Phase III strategy: {number(len(before))} before the "
-        f"partners meeting of {long_date(inputs.meeting.date)} and {number(len(during))} during it. "
+        f"These tables count the **{number(len(items))} inputs** that **{number(len(partners))} partners** sent "
+        f"for the Phase III strategy; the [{TITLE.lower()}](inputs-received.md) says what they proposed. "
         + _consent_sentence(len(unnamed), len(withheld), audience)
         + " Each input has an ID, such as " + (input_link(shown[0]) if shown else "PI-001")
         + ", that leads to its entry in the register of partner inputs.\n"
     )
-
     out.append("## Who contributed\n")
     out.append(_by_kind(inputs, items, audience) + "\n")
     out.append("## When and how inputs came in\n")
@@ -51,9 +120,6 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience, charts: list[C
     out.append("Each proposal in an input was coded against the candidate priorities. A priority's support is the "
                "number of distinct partners that proposed it.\n")
     out.append(_priorities(inputs, audience) + "\n")
-    out.append("## In partners' words\n")
-    out.append(_quotes(inputs, shown, audience))
-    out.append(f"The partners who may be named are listed in the [list of partners]({PARTNERS}).\n")
     return "\n".join(out)
 
 
@@ -146,22 +212,3 @@ def _priorities(inputs: StrategyInputs, audience: Audience) -> str:
     return table(["Rank", "Priority", "Partners", "Input IDs"], rows, numeric=(0, 2),
                  caption="Proposed priorities for Phase III, by partner support", table_id="tbl-priorities",
                  illustrative=any(i.illustrative for s in ranked_priorities(inputs) for i in s.inputs))
-
-
-def _quotes(inputs: StrategyInputs, shown: list[PartnerInput], audience: Audience) -> str:
-    """One quote per kind of partner, the first by ID that has a key quote."""
-    chosen: dict[PartnerKind, PartnerInput] = {}
-    for item in shown:
-        kind = inputs.partner_of(item).kind
-        if item.key_quote and kind not in chosen:
-            chosen[kind] = item
-    if not chosen:
-        return "No input offered a quotable sentence.\n"
-    blocks = []
-    for kind in PartnerKind:
-        item = chosen.get(kind)
-        if item:
-            who = md_escape(attribution(item, inputs.partner_of(item), audience))
-            blocks.append(quote_block(partner_text(item.key_quote), f"{who} ({input_link(item)})",
-                                      illustrative=item.illustrative))
-    return "\n\n".join(blocks) + "\n"

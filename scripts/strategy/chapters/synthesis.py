@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from ..inputs import StrategyInputs
 from ..inputs.records import PartnerInput, PartnerKind, Priority, ThematicArea, Wording
+from ..consent import OTHER
 from .consent import (MINIMUM_CELL, Audience, Cell, attribution, audience_view, capitalise, may_show,
                       small_cells, unnamed_partners)
 from .markdown import PRIORITIES, input_link, md_escape, number, references
@@ -168,16 +169,16 @@ class _Facts:
         self.by_kind = {k: group for k, group in self.by_kind.items() if group}
         # Outside internal builds, partners that may not be named (internal builds name everyone).
         self.unnamed = unnamed_partners(inputs, audience)
-        self.readable = {k for k, group in self.by_kind.items() if self._readable(group)}
+        # The kinds the count table by kind shows on a row of their own (small cells merged, consent.small_cells):
+        # a sentence names no other kind, so that no sentence tells what that table keeps together.
+        rows, _ = small_cells([Cell(k.value, {i.partner for i in group}, group) for k, group in self.by_kind.items()],
+                              self.unnamed)
+        self.named_kinds = {PartnerKind(c.label) for c in rows if c.label != OTHER}
+        # The kinds whose shares a sentence may give: named, and with enough inputs to be the kind's view.
+        self.readable = {k for k in self.named_kinds if len(self.by_kind[k]) >= MIN_KIND_INPUTS}
 
     def kind(self, item: PartnerInput) -> PartnerKind:
         return self.inputs.partner_of(item).kind
-
-    def _readable(self, group: list[PartnerInput]) -> bool:
-        """Whether a sentence may give this kind's shares: enough inputs to be the kind's view, and a group
-        that names no unnamed partner down to fewer than MINIMUM_CELL (as the count table by kind)."""
-        partners = {i.partner for i in group}
-        return len(group) >= MIN_KIND_INPUTS and (len(partners) >= MINIMUM_CELL or not partners & self.unnamed)
 
     def shares(self, items: Iterable[PartnerInput]) -> list[KindShare]:
         """For each kind that sent inputs, how many of its inputs are among `items`."""
@@ -328,27 +329,30 @@ def _who(facts: _Facts, finding: ThemeFinding, position: int) -> str:
 
 def _breakdown(facts: _Facts, items: list[PartnerInput]) -> str:
     """"five priority-country governments, four development partner governments and three other partners":
-    kinds as the count tables would show them (small cells merged), most partners first; "" when every kind
-    had to be merged, since "three other partners" would say nothing."""
-    cells = []
+    kinds as the count tables would show them, most partners first. Kinds that the table by kind merges are
+    "other partners" here too, and so are small cells (consent.small_cells); "" when every kind is merged,
+    since "three other partners" would say nothing."""
+    cells, hidden = [], Cell(OTHER, set(), [])
     for kind in PartnerKind:
-        partners = {i.partner for i in items if facts.kind(i) is kind}
-        if partners:
-            cells.append(Cell(kind.value, partners, [i for i in items if facts.kind(i) is kind]))
+        group = [i for i in items if facts.kind(i) is kind]
+        if group:
+            cell = Cell(kind.value, {i.partner for i in group}, group)
+            if kind in facts.named_kinds:
+                cells.append(cell)
+            else:
+                hidden.partners |= cell.partners
+                hidden.items += group
     cells.sort(key=lambda c: -len(c.partners))  # stable: the kinds' order among equals
-    shown, merged = small_cells(cells, facts.unnamed)
-    if len(shown) == 1 and merged:
+    shown, _ = small_cells(cells + ([hidden] if hidden.items else []), facts.unnamed)
+    rows = [c for c in shown if c.label != OTHER]
+    other = {p for c in shown if c.label == OTHER for p in c.partners}
+    if not rows:
         return ""
-    if len(shown) == 1:
-        only = PartnerKind(shown[0].label)
-        return f"all of them {_kind(only, len(shown[0].partners))}"
-    parts = []
-    for cell in shown:
-        n = len(cell.partners)
-        if merged and cell is shown[-1]:
-            parts.append(f"{_count(n)} other {_plural('partner', n)}")
-        else:
-            parts.append(f"{_count(n)} {_kind(PartnerKind(cell.label), n)}")
+    if not other and len(rows) == 1:
+        return f"all of them {_kind(PartnerKind(rows[0].label), len(rows[0].partners))}"
+    parts = [f"{_count(len(c.partners))} {_kind(PartnerKind(c.label), len(c.partners))}" for c in rows]
+    if other:
+        parts.append(f"{_count(len(other))} other {_plural('partner', len(other))}")
     return _and(parts)
 
 
