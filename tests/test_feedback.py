@@ -173,7 +173,7 @@ def test_the_matrix_follows_document_order_with_replies_under_their_comment(with
     headings = re.findall(r"^##+ (.+)$", text, re.M)
     assert headings == ["Vision for Phase III", "From floors to comprehensive systems",
                         "Principles for the third phase", "Way forward", "A proposed results framework for 2030",
-                        "Resource mobilization and partnerships", "Summary of inputs received", "Who contributed"]
+                        "Resource mobilization and partnerships", "Inputs received in numbers", "Who contributed"]
     assert "*Reply to <span class=\"record-id\">FB-004</span>.*" in text
     # Counts at the top: every comment on Draft 1, the withheld one too; Draft 0's only in a sentence.
     assert "| Open | 2 |" in text and "| Noted | 2 |" in text and "| **Total** | **7** |" in text

@@ -27,7 +27,7 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience, charts: list[C
     """The synthesis as a chapter: key messages, the picture of the whole, a section per theme, and partners'
     own words. The counts behind it are the annex `inputs_in_numbers`."""
     synthesis = synthesize(inputs, audience)
-    out = [front_matter(TITLE, "What partners proposed for Phase III, theme by theme: where they agree and "
+    out = [front_matter(TITLE, "What partners proposed for Phase III, theme by theme, where they agree and "
                                "where they differ."),
            f"# {TITLE}\n"]
     if synthesis.key_messages:

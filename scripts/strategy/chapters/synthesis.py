@@ -171,9 +171,9 @@ class _Facts:
         self.unnamed = unnamed_partners(inputs, audience)
         # The kinds the count table by kind shows on a row of their own (small cells merged, consent.small_cells):
         # a sentence names no other kind, so that no sentence tells what that table keeps together.
-        rows, _ = small_cells([Cell(k.value, {i.partner for i in group}, group) for k, group in self.by_kind.items()],
+        rows, _ = small_cells([Cell(k.label, {i.partner for i in group}, group) for k, group in self.by_kind.items()],
                               self.unnamed)
-        self.named_kinds = {PartnerKind(c.label) for c in rows if c.label != OTHER}
+        self.named_kinds = {k for k in self.by_kind if k.label in {c.label for c in rows if c.label != OTHER}}
         # The kinds whose shares a sentence may give: named, and with enough inputs to be the kind's view.
         self.readable = {k for k in self.named_kinds if len(self.by_kind[k]) >= MIN_KIND_INPUTS}
 
