@@ -78,7 +78,8 @@ def made(example_inputs):
         _input(3, "w3", named, ["informal", "health"], ["inf"],
                proposals={"inf": (SUMMARY_PROPOSAL, Wording.SUMMARY)}),
         _input(4, "f1", named, ["financing"], ["fin"], key_quote="Budgets decide what rights mean."),
-        _input(5, "f2", anonymous, ["financing"], ["fin"], key_quote="Quartzbank Development Fund says: cost every promise."),
+        _input(5, "f2", anonymous, ["financing"], ["fin"],
+               key_quote="Quartzbank Development Fund says: cost every promise."),
         _input(6, "f3", anonymous, ["financing"], ["fin"]),
         _input(7, "d1", named, ["health", "financing"], ["hea", "fin"], key_quote="Health first."),
         _input(8, "d2", named, ["health"], ["hea"]),
@@ -89,7 +90,8 @@ def made(example_inputs):
         _input(13, "e1", anonymous, ["pensions", "informal"], ["inf"]),
         _input(14, "c1", withheld, ["financing"], ["fin"], key_quote=WITHHELD_QUOTE,
                proposals={"fin": (WITHHELD_PROPOSAL, Wording.QUOTATION)}),
-        _input(15, "a1", anonymous, ["pensions"], ["hea"], key_quote="Nu Institute of Studies found that pensions work."),
+        _input(15, "a1", anonymous, ["pensions"], ["hea"],
+               key_quote="Nu Institute of Studies found that pensions work."),
     ]
     themes = [ThematicArea(id="financing", title="Financing", group="Means"),
               ThematicArea(id="informal", title="Informal economy", group="People"),
@@ -102,7 +104,8 @@ def made(example_inputs):
     # The example's sessions name its own priorities and partners: here they name none.
     sessions = [s.model_copy(update={"priorities": [], "themes": []}) for s in example_inputs.meeting.sessions]
     return dataclasses.replace(
-        example_inputs, meeting=example_inputs.meeting.model_copy(update={"sessions": sessions}), partners={p.id: p for p in partners}, partner_inputs={i.id: i for i in items},
+        example_inputs, meeting=example_inputs.meeting.model_copy(update={"sessions": sessions}),
+        partners={p.id: p for p in partners}, partner_inputs={i.id: i for i in items},
         thematic_areas={t.id: t for t in themes}, priorities={p.id: p for p in priorities}, feedback=[],
         partner_images={})
 

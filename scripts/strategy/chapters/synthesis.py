@@ -145,8 +145,8 @@ def synthesize(inputs: StrategyInputs, audience: Audience) -> Synthesis:
     major = [t for t in themes if not t.minor]
     themes = [_written(facts, t, major.index(t) if t in major else -1, used) for t in themes]
     ranking = ranked_priorities(inputs)
-    contrasts = sorted(filter(None, (_contrast(facts, s.priority.title, s.inputs, "propose") for s in ranking if s.inputs)),
-                       key=lambda c: (-c.gap, c.subject))
+    contrasts = [_contrast(facts, s.priority.title, s.inputs, "propose") for s in ranking if s.inputs]
+    contrasts = sorted(filter(None, contrasts), key=lambda c: (-c.gap, c.subject))
     emphases = _emphases(facts, ranking)
     quotes = _representative_quotes(facts, ranking, used)
     messages = _key_messages(facts, themes, ranking, contrasts, emphases)
@@ -268,8 +268,13 @@ def _kind(kind: PartnerKind, n: int = 2) -> str:
 
 
 def _and(parts: Sequence[str]) -> str:
+    """"a, b and c"; "a; b, c and d" when an item holds a comma of its own (a title such as "Social
+    protection, climate change and just transition"), so that the list still reads as a list."""
     parts = list(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+    if len(parts) < 2:
+        return "".join(parts)
+    separator = "; " if len(parts) > 2 and any("," in p for p in parts) else ", "
+    return separator.join(parts[:-1]) + " and " + parts[-1]
 
 
 def _in_their(share: KindShare) -> str:
@@ -320,7 +325,8 @@ def _who(facts: _Facts, finding: ThemeFinding, position: int) -> str:
         return (f"The theme partners raise most is {title}: {_count(n)} of the {_count(total)} partners do so, in "
                 f"{inputs}{f' ({kinds})' if kinds else ''}.")
     if position % 3 == 1:
-        return f"Of the {_count(total)} partners, {_count(n)} raise {title}, in {inputs}{f': {kinds}' if kinds else ''}."
+        return f"Of the {_count(total)} partners, {_count(n)} raise {title}, in {inputs}" + (
+            f": {kinds}." if kinds else ".")
     if position % 3 == 2:
         who = f"; the {_count(n)} partners behind them are {kinds}" if kinds else f" from {_count(n)} partners"
         return f"Partners raise {title} in {inputs}{who}."
@@ -467,8 +473,8 @@ def _minor_themes(facts: _Facts, themes: list[ThemeFinding]) -> str:
     unraised = [a for a in facts.inputs.thematic_areas.values() if all(a.id != t.theme.id for t in themes)]
     sentences = []
     if minor:
-        named = _and([f"{_title(t.theme.title)} ({_count(len(t.partners))}{_partners(len(t.partners)) if n == 0 else ''})"
-                      for n, t in enumerate(minor)])
+        named = _and([f"{_title(t.theme.title)} ({_count(len(t.partners))}"
+                      f"{_partners(len(t.partners)) if n == 0 else ''})" for n, t in enumerate(minor)])
         sentences.append(f"Few partners raise the remaining themes: {named}.")
     if unraised:
         sentences.append(f"No input raises {_and([_title(a.title) for a in unraised])}.")
@@ -513,7 +519,7 @@ def _key_messages(facts: _Facts, themes: list[ThemeFinding], ranking: list[Prior
         c = widest[0]
         messages.append(f"Kinds of partner differ most on {_title(c.subject)}: {_kind(c.strong.kind)} {c.verb} it "
                         f"{_in_their(c.strong)}, {_kind(c.weak.kind)} {_in_their(c.weak)}.")
-    if len(messages) < 5 and (few := [t for t in themes if t.minor]):
+    if len(messages) < 5 and (few := sorted((t for t in themes if t.minor), key=lambda t: len(t.partners))):
         messages.append(f"Few partners raise {_and([_title(t.theme.title) for t in few[:3]])}.")
     if len(messages) < 3 and themes:
         t = themes[0]
