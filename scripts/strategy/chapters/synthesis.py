@@ -387,11 +387,14 @@ def _agreement(finding: ThemeFinding, position: int) -> str:
     sentences = []
     if finding.converging:
         kinds = _and([_kind(s.kind) for s in finding.converging])
-        opening = "Kinds of partner converge on it" if position % 2 == 0 else "Agreement is broad"
-        sentences.append(f"{opening}: {kinds} each raise it in at least half of their inputs.")
+        opening = ("Kinds of partner converge on it", "Agreement is broad", "It brings kinds of partner together")
+        sentences.append(f"{opening[position % 3]}: {kinds} each raise it in at least half of their inputs.")
     if c := finding.contrast:
         if finding.converging and c.strong in finding.converging:
-            sentences.append(f"Not every kind follows: {_kind(c.weak.kind)} raise it {_in_their(c.weak)}.")
+            weak, share = _kind(c.weak.kind), _in_their(c.weak)
+            sentences.append([f"Not every kind follows: {weak} raise it {share}.",
+                              f"{capitalise(weak)} stand apart: they raise it {share}.",
+                              f"The exception: {weak} raise it {share}."][position % 3])
         else:
             sentences.append(f"{capitalise(_differ(c))}.")
     return " ".join(sentences)
