@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from .audience import Audience
 from .inputs.loading import Origin
-from .inputs.records import Consent, Partner, PartnerInput, ProposedPriority, Speaker
+from .inputs.records import Consent, Partner, PartnerInput, Speaker
 from .names import Mention, NameFinder, fold, partner_variants, variant_key
 from .problems import Problem, ProblemsFound, display_path, warning
 
@@ -176,7 +176,8 @@ def _redacted(item: PartnerInput, audience: Audience, finder: NameFinder, inputs
                                        "priorities": [p.model_copy(update={"proposal": WITHHELD_TEXT})
                                                       for p in item.priorities]})
     update = {f: redact(getattr(item, f), finder, inputs) for f in PARTNER_TEXT_FIELDS if getattr(item, f)}
-    update["priorities"] = [ProposedPriority(priority=p.priority, proposal=redact(p.proposal, finder, inputs))
+    # A copy, not a new record: the proposal keeps its wording (quotation or summary).
+    update["priorities"] = [p.model_copy(update={"proposal": redact(p.proposal, finder, inputs)})
                             for p in item.priorities]
     update["notes"] = []  # the partner's Word comments and tracked changes: for internal builds only
     return item.model_copy(update=update)
