@@ -9,7 +9,7 @@ from ..inputs.consistency import third_person_opening
 from ..inputs.records import PartnerInput, PartnerKind, ProposedPriority, Wording
 from ..names import NameFinder, partner_variants
 from .consent import MINIMUM_CELL, Audience, attribution, may_show
-from .markdown import (front_matter, input_link, key_messages, md_escape, number, partner_text, priority_link,
+from .markdown import (front_matter, illustrative_mark, input_link, key_messages, md_escape, number, partner_text, priority_link,
                        quote_block, references, session_link)
 from .ranking import PrioritySupport, ranked_priorities
 
@@ -71,7 +71,8 @@ def _summary(item: PartnerInput, proposal: ProposedPriority, who: str, names: Na
     with its kind instead, which the view's variants hold as the partner's name)."""
     text = partner_text(proposal.proposal)
     label = "" if third_person_opening(proposal.proposal, names) else f"**{who}:** "
-    return f"- {label}{text}{references([input_link(item)])}"
+    mark = f" {illustrative_mark()}" if item.illustrative else ""
+    return f"- {label}{text}{references([input_link(item)])}{mark}"
 
 
 def _pressing(inputs: StrategyInputs, support: PrioritySupport) -> list[PartnerKind]:
