@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..inputs import StrategyInputs
 import re
 
+from ..inputs import StrategyInputs
 from ..inputs.records import PartnerInput, Session, Speaker
 from .consent import Audience, attribution, may_name, may_show
 from .markdown import (anchor, front_matter, illustrative_mark, input_link, key_messages, long_date, md_escape,
@@ -63,10 +63,11 @@ def _inputs_made(inputs: StrategyInputs, made_here: list[PartnerInput], audience
     """Who made inputs in the session, as consent allows, with the inputs as references."""
     visible = [i for i in made_here if may_show(i, audience)]
     hidden = len(made_here) - len(visible)
-    # "A UN agency" opens a sentence; further on in the list it reads "a UN agency".
-    who = [md_escape(attribution(i, inputs.partner_of(i), audience) if n == 0 or may_name(i, audience)
-                     else lower_first(attribution(i, inputs.partner_of(i), audience)))
-           for n, i in enumerate(visible)]
+    who = []
+    for n, item in enumerate(visible):
+        said = attribution(item, inputs.partner_of(item), audience)
+        # "A UN agency" opens the list; further on it reads "a UN agency".
+        who.append(md_escape(said if n == 0 or may_name(item, audience) else lower_first(said)))
     if hidden:
         who.append(f"{number(hidden)} withheld")
     listed = ", ".join(who[:-1]) + (" and " if len(who) > 1 else "") + who[-1]
