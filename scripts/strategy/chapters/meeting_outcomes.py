@@ -68,11 +68,11 @@ def _inputs_made(inputs: StrategyInputs, made_here: list[PartnerInput], audience
         said = attribution(item, inputs.partner_of(item), audience)
         # "A UN agency" opens the list; further on it reads "a UN agency".
         who.append(md_escape(said if n == 0 or may_name(item, audience) else lower_first(said)))
-    if hidden:
-        who.append(f"{number(hidden)} withheld")
+    if hidden:  # said here, so not again in the references
+        who.append(f"{number(hidden)} withheld input{'s' if hidden != 1 else ''}")
     listed = ", ".join(who[:-1]) + (" and " if len(who) > 1 else "") + who[-1]
     return (f"**Partner inputs made in this session:** {listed}."
-            f"{references([input_link(i) for i in visible], hidden)}\n")
+            f"{references([input_link(i) for i in visible])}\n")
 
 
 # "Representative of Côte d'Ivoire": a placeholder for a partner's speaker, not a person's name.
