@@ -176,7 +176,7 @@ def _redacted(item: PartnerInput, audience: Audience, finder: NameFinder, inputs
                                        "priorities": [p.model_copy(update={"proposal": WITHHELD_TEXT})
                                                       for p in item.priorities]})
     update = {f: redact(getattr(item, f), finder, inputs) for f in PARTNER_TEXT_FIELDS if getattr(item, f)}
-    # A copy, not a new record: the proposal keeps its wording (a quotation stays one).
+    # A copy, not a new record: the proposal keeps its wording (quotation or summary).
     update["priorities"] = [p.model_copy(update={"proposal": redact(p.proposal, finder, inputs)})
                             for p in item.priorities]
     update["notes"] = []  # the partner's Word comments and tracked changes: for internal builds only

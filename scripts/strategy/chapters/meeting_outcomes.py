@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from ..inputs import StrategyInputs
-from ..inputs.records import Speaker
-from .consent import Audience, may_show
-from .markdown import (anchor, front_matter, illustrative_mark, key_messages, long_date, id_list, input_link,
-                       md_escape, priority_link)
+from ..inputs.records import PartnerInput, Session, Speaker
+from .consent import Audience, attribution, may_name, may_show
+from .markdown import (anchor, front_matter, illustrative_mark, input_link, key_messages, long_date, md_escape,
+                       number, priority_link, references, session_link)
+from .priorities import lower_first
+from .ranking import ranked_priorities
 
 TITLE = "Outcomes of the partners meeting"
 
@@ -15,9 +19,8 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
     meeting = inputs.meeting
     out = [front_matter(TITLE, "Objectives, sessions, speakers, key messages and outcomes of the partners meeting."),
            f"# {TITLE}\n"]
-    messages = _messages(inputs, audience)
-    # The last message states the objectives, which are real; the others count the (invented) sessions.
-    out.append(key_messages(messages, illustrative=[meeting.illustrative] * (len(messages) - 1) + [False]))
+    # Every message rests on what the sessions discussed and concluded: invented in the bundled example.
+    out.append(key_messages(_messages(inputs), illustrative=meeting.illustrative))
     # What is real (from the meeting's own source) and what is invented, said where the reader meets it.
     note = f" Source: {md_escape(meeting.source.rstrip('.'))}." if meeting.source else ""
     if meeting.illustrative:
@@ -52,33 +55,68 @@ def meeting_outcomes(inputs: StrategyInputs, audience: Audience) -> str:
             out.append(f"**Priorities for Phase III this session supports:** {', '.join(links)}.\n")
         made_here = [i for i in inputs.partner_inputs.values() if i.session == session.id]
         if made_here:
-            visible = [input_link(i) for i in made_here if may_show(i, audience)]
-            out.append(f"**Partner inputs made in this session:** "
-                       f"{id_list(visible, len(made_here) - len(visible))}.\n")
+            out.append(_inputs_made(inputs, made_here, audience))
     return "\n".join(out)
 
 
+def _inputs_made(inputs: StrategyInputs, made_here: list[PartnerInput], audience: Audience) -> str:
+    """Who made inputs in the session, as consent allows, with the inputs as references."""
+    visible = [i for i in made_here if may_show(i, audience)]
+    hidden = len(made_here) - len(visible)
+    who = []
+    for n, item in enumerate(visible):
+        said = attribution(item, inputs.partner_of(item), audience)
+        # "A UN agency" opens the list; further on it reads "a UN agency".
+        who.append(md_escape(said if n == 0 or may_name(item, audience) else lower_first(said)))
+    if hidden:  # said here, so not again in the references
+        who.append(f"{number(hidden)} withheld input{'s' if hidden != 1 else ''}")
+    listed = ", ".join(who[:-1]) + (" and " if len(who) > 1 else "") + who[-1]
+    return (f"**Partner inputs made in this session:** {listed}."
+            f"{references([input_link(i) for i in visible])}\n")
+
+
+# "Representative of Côte d'Ivoire": a placeholder for a partner's speaker, not a person's name.
+_PLACEHOLDER = re.compile(r"representative of\b", re.IGNORECASE)
+
+
 def _person(speaker: Speaker) -> str:
-    # A speaker for an unnamed partner comes without an organisation (consent.audience_view).
-    parts = [speaker.name, speaker.role, *([speaker.organisation] if speaker.organisation else [])]
-    return ", ".join(md_escape(p) for p in parts)
+    """A speaker's line, each thing said once: a placeholder name gives way to the organisation that says
+    who the speaker represents, and a representative's role that only repeats the rest ("Government
+    representative" beside "Government of Togo", "Workers' representative" beside "Representative of a
+    workers' organization") is left out. A speaker for an unnamed partner comes without an organisation
+    (consent.audience_view)."""
+    name = None if _PLACEHOLDER.match(speaker.name) and speaker.organisation else speaker.name
+    others = _words(" ".join(filter(None, (name, speaker.organisation))))
+    role = None if _words(speaker.role) - {"representative"} <= others else speaker.role
+    return ", ".join(md_escape(p) for p in (name, role, speaker.organisation) if p)
 
 
-def _messages(inputs: StrategyInputs, audience: Audience) -> list[str]:
-    meeting = inputs.meeting
-    speakers = sum(len(s.speakers) + (1 if s.chair else 0) for s in meeting.sessions)
-    during = [i for i in inputs.partner_inputs.values() if i.session]
-    counts: dict[str, int] = {}
-    for session in meeting.sessions:
-        for priority in session.priorities:
-            counts[priority] = counts.get(priority, 0) + 1
-    messages = [f"{len(meeting.sessions)} sessions heard {speakers} chairs and speakers and "
-                f"{len(during)} partner interventions."]
-    if counts:
-        top = max(sorted(counts), key=counts.get)
-        messages.append(f"The priority discussed in most sessions was "
-                        f"{md_escape(inputs.priorities[top].title.lower())} ({counts[top]} of "
-                        f"{len(meeting.sessions)}).")
-    messages.append(f"Its {len(meeting.objectives)} objectives ran from taking stock of Phase II to identifying "
-                    "key priorities for Phase III.")
+def _words(text: str) -> set[str]:
+    return {w.strip("'’").casefold() for w in re.findall(r"[\w'’-]+", text)}
+
+
+def _messages(inputs: StrategyInputs) -> list[str]:
+    """What the sessions discussed most and concluded: the priority on most sessions' agendas, then the first
+    outcome of each of the three sessions that took up the most priorities."""
+    sessions = inputs.meeting.sessions
+    ranking = [s for s in ranked_priorities(inputs) if s.sessions]
+    messages = []
+    if ranking:
+        # The ranking by partners breaks ties between priorities discussed in as many sessions.
+        by_sessions = sorted(ranking, key=lambda s: -len(s.sessions))
+        first = by_sessions[0]
+        line = (f"{priority_link(first.priority.id, first.priority.title)} was on the agenda of more sessions "
+                f"than any other priority ({number(len(first.sessions))} of {number(len(sessions))})")
+        if len(by_sessions) > 1 and len(by_sessions[1].sessions) > 1:
+            second = by_sessions[1]
+            line += (f", followed by {priority_link(second.priority.id, lower_first(second.priority.title))} "
+                     f"({number(len(second.sessions))})")
+        messages.append(line + ".")
+    concluding = sorted(sessions, key=lambda s: -len(s.priorities))[:3]
+    messages += [_concluded(s) for s in sessions if s in concluding]
     return messages
+
+
+def _concluded(session: Session) -> str:
+    outcome = session.outcomes[0].rstrip(".")
+    return f"{md_escape(outcome)} (*{md_escape(session.title)}*).{references([session_link(session.id)])}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..inputs import StrategyInputs
-from ..inputs.records import CountryResult, Region
+from ..inputs.records import CountryResult, HeadlineFigure, Region
 from .consent import Audience
 from .charts import Chart
-from .markdown import figure, front_matter, key_messages, md_escape, millions, number, percent, table
+from .markdown import figure, front_matter, key_messages, long_date, md_escape, millions, number, percent, table
 
 TITLE = "Phase II results"
 
@@ -65,8 +65,7 @@ def phase_ii_results(inputs: StrategyInputs, audience: Audience, charts: list[Ch
     out.extend(figures.values())
 
     out.append("## Results by country\n")
-    out.append("Each row is one priority country; its code (in brackets) is the key used in "
-               "`inputs/results/countries.csv`.\n")
+    out.append("Each row is one priority country, with its three-letter country code in brackets.\n")
     for region in Region:
         group = by_region.get(region)
         if not group:
@@ -115,20 +114,55 @@ def _messages(inputs: StrategyInputs) -> list[tuple[str, bool]]:
     short = [p for p in summary.people if p.achieved < p.target]
     split_invented = bool(summary.illustrative_note)
     rows_invented = any(r.illustrative for r in inputs.country_results)
-    headline = inputs.headline.figure("people") if inputs.headline else None
-    messages = [
-        (f"Phase II contributed to {number(changes.achieved)} institutional changes, "
-         f"{percent(changes.achieved, changes.target)} of its target of {number(changes.target)}.", False),
-        (f"Legal and effective coverage increased for {md_escape(headline.text)}"
-         + (f", against {md_escape(headline.target_text)}." if headline.target_text else "."), False)
-        if headline else
-        (f"Coverage was extended to {millions(people)} people, {percent(people, target)} of the "
-         f"{millions(target)} targeted.", split_invented),
-    ]
+    messages = [_changes_message(inputs), _people_message(inputs, split_invented)]
     if top:
-        messages.append((f"{top.label} accounted for the most institutional changes ({number(by_region[top])}).",
-                         rows_invented))
+        messages.append((f"{top.label} accounted for the most institutional changes ({number(by_region[top])} of "
+                         f"{number(sum(by_region.values()))}).", rows_invented))
     if short:
-        names = " and ".join(p.dimension.label.lower() for p in short)
-        messages.append((f"Targets were not reached for {names}: the gap Phase III inherits.", split_invented))
+        gaps = " and ".join(f"{p.dimension.label.lower()} ({percent(p.achieved, p.target)} of the "
+                            f"{millions(p.target)} targeted)" for p in short)
+        messages.append((f"Targets were not reached for {gaps}: the gap Phase III inherits.", split_invented))
     return messages
+
+
+def _changes_message(inputs: StrategyInputs) -> tuple[str, bool]:
+    """Institutional changes against their target, as the headline record states them (real), or from the
+    results summary."""
+    changes = inputs.results.institutional_changes
+    figure = inputs.headline.figure("institutional-changes") if inputs.headline else None
+    stated = md_escape(figure.text) if figure else f"{number(changes.achieved)} institutional changes"
+    period = f" in {md_escape(figure.period)}" if figure and figure.period else ""
+    target = (md_escape(figure.target_text) if figure and figure.target_text
+              else f"a target of {number(changes.target)}")
+    verdict = "went beyond its target" if changes.achieved >= changes.target else "fell short of its target"
+    return (f"Phase II {verdict} for institutional changes: {stated}{period}, against {target} "
+            f"({percent(changes.achieved, changes.target)}){_update(inputs, figure)}.", False)
+
+
+def _people_message(inputs: StrategyInputs, split_invented: bool) -> tuple[str, bool]:
+    """People covered against the target: the headline record's words (real) where there is one."""
+    summary = inputs.results
+    figure = inputs.headline.figure("people") if inputs.headline else None
+    if figure is None:
+        people = sum(p.achieved for p in summary.people)
+        target = sum(p.target for p in summary.people)
+        return (f"Coverage was extended to {millions(people)} people, {percent(people, target)} of the "
+                f"{millions(target)} targeted.", split_invented)
+    against = ""
+    if figure.target_text:
+        # "more than 50 million" against 60 million: short of the target, whatever lies beyond the bound.
+        short = figure.value is not None and figure.target is not None and figure.value < figure.target
+        against = f", {'short of' if short else 'against'} {md_escape(figure.target_text)}"
+    period = f" in {md_escape(figure.period)}" if figure.period else ""
+    return (f"Legal and effective coverage increased for {md_escape(figure.text)}{period}{against}"
+            f"{_update(inputs, figure)}.", False)
+
+
+def _update(inputs: StrategyInputs, figure: HeadlineFigure | None) -> str:
+    """The figure's latest dated update, with its source: "; by 29 October 2025, nearly 56 million people"."""
+    if figure is None or not figure.updates:
+        return ""
+    update = max(figure.updates, key=lambda u: u.as_of)
+    source = inputs.headline.source_of(update.source)
+    cited = f" (source: {md_escape(source.title)})" if source else ""
+    return f"; by {long_date(update.as_of)}, {md_escape(update.text)}{cited}"

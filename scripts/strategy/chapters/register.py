@@ -38,7 +38,8 @@ def _entry(inputs: StrategyInputs, item: PartnerInput, audience: Audience) -> st
     lines = [f"## {item.id} · {heading} {{#{anchor(item.id)}}}\n", illustrative_label(item.illustrative)]
     origin = inputs.origins.get(f"PartnerInput:{item.id}")
     if origin and audience is Audience.INTERNAL:
-        lines.append(f"*Source: `{origin}`*\n")
+        # For the authors who look at the Markdown; never a repository path in the reader's text.
+        lines.append(f"<!-- source: {origin} -->\n")
     if item.consent is Consent.WITHHELD:
         lines.append('<p class="withheld-note"><strong>Withheld:</strong> the partner asked that this input not '
                      "be published. It appears only in internal builds.</p>\n")

@@ -9,10 +9,12 @@ drift" that copying between spreadsheets causes).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from ..problems import Problem
+from ..names import NameFinder, fold, partner_variants
+from ..problems import Problem, warning
 from . import records as r
 from .sources import SourceData, dotted
 
@@ -141,3 +143,63 @@ def _check_results(c: _Checker, inputs: "StrategyInputs") -> None:
     dimensions = [p.dimension for p in summary.people]
     if len(set(dimensions)) != len(dimensions):
         c.problem("ResultsSummary", ("people",), "each coverage dimension once", "a repeated dimension")
+
+
+# Verbs an author uses to report what a partner said ("Ireland encourages ..."): after "It" or "The partner",
+# only these count, since a partner's own sentence may well open with "It is ...".
+_REPORTING_VERBS = frozenset("""
+    adds advocates agrees argues asks believes calls considers emphasises emphasizes encourages expects explains
+    favours favors highlights hopes insists intends invites notes offers plans pledges points prefers proposes
+    recalls recommends requests says sees seeks states stresses suggests supports underlines urges wants warns
+    welcomes wishes would will added argued asked called emphasised emphasized encouraged explained noted
+    proposed recommended requested said stressed suggested supported urged wanted warned welcomed
+    """.split())
+_PRONOUN_OPENING = re.compile(r"(?:it|the\s+partner)\s+(\w+)", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"[ \t]+([a-z]+)\b")
+_LEADING = re.compile(r"^[\s\"'“‘«*_]+")  # quotation marks and emphasis before the first word
+_ARTICLE = re.compile(r"the\s+", re.IGNORECASE)
+
+
+def wording_warnings(inputs: "StrategyInputs", where: Where) -> list[Problem]:
+    """A warning for each text set as the partner's own words (its key_quote, a proposal whose wording is
+    `quotation`) that reads as an author's summary in the third person: it opens with the partner's name (or
+    short name, an alias) followed by a verb, or with "It" or "The partner" followed by a reporting verb. The
+    build would set such a text as a quotation; the author should mark it `wording: summary` or quote the
+    partner."""
+    variants = partner_variants(inputs)
+    found: list[Problem] = []
+    for item in inputs.partner_inputs.values():
+        finder = NameFinder(variants.get(item.partner, ()))
+        source, base = where[f"PartnerInput:{item.id}"]
+        for path, text in _quoted_texts(item):
+            if opening := third_person_opening(text, finder):
+                found.append(warning(source.file, source.line_of(base + path), dotted(path),
+                                     "the partner's own words in a text marked as a quotation (a summary in the "
+                                     "third person takes `wording: summary`)", f"'{opening}'"))
+    return found
+
+
+def _quoted_texts(item: "r.PartnerInput") -> Iterator[tuple[tuple, str]]:
+    if item.key_quote:
+        yield ("key_quote",), item.key_quote
+    for index, proposed in enumerate(item.priorities):
+        if proposed.wording is r.Wording.QUOTATION:
+            yield ("priorities", index, "proposal"), proposed.proposal
+
+
+def third_person_opening(text: str, finder: NameFinder) -> str | None:
+    """The opening words ("Ireland encourages") if the text reads as a third-person summary, else None."""
+    text = _LEADING.sub("", text, count=1)
+    if pronoun := _PRONOUN_OPENING.match(text):
+        return pronoun.group(0) if pronoun.group(1).casefold() in _REPORTING_VERBS else None
+    # "The ITUC calls": the article may stand before the name, or be part of it ("The Netherlands").
+    for start in (0, *((m.end(),) if (m := _ARTICLE.match(text)) else ())):
+        mention = next(iter(finder.find(text[start:])), None)
+        if mention is None or mention.start != 0:
+            continue
+        verb = _NEXT_WORD.match(text, start + mention.end)
+        # A lowercase word ending in -s or -ed after the name is a verb ("Japan suggests", "INPS proposed"),
+        # and so is any reporting verb ("Belgium would").
+        if verb and (verb.group(1) in _REPORTING_VERBS or verb.group(1).endswith(("s", "ed"))):
+            return text[:verb.end()]
+    return None

@@ -179,7 +179,7 @@ class _Reader:
 def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInputs:
     """Read and validate every input; raise ProblemsFound listing all problems."""
     from ..facts import summary_agrees
-    from .consistency import check_consistency
+    from .consistency import check_consistency, wording_warnings
 
     folder = Path(folder)
     reader = _Reader(folder, project_root or folder.parent)
@@ -230,6 +230,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         feedback=feedback,
     )
     problems = check_consistency(inputs, reader.where)
+    inputs.warnings.extend(wording_warnings(inputs, reader.where))
     if headline:
         problems += summary_agrees(headline, summary, summary_source)
     if problems:
