@@ -27,7 +27,8 @@ NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
 @pytest.fixture(scope="module")
 def charts(example_inputs: StrategyInputs) -> dict[str, Chart]:
     view = audience_view(example_inputs, Audience.PARTNERS)
-    return {chart.file_name: chart for chart in results_charts(example_inputs) + synthesis_charts(view, Audience.PARTNERS)}
+    drawn = results_charts(example_inputs) + synthesis_charts(view, Audience.PARTNERS)
+    return {chart.file_name: chart for chart in drawn}
 
 
 RESULTS = ["results-targets.svg", "results-regions.svg", "results-people.svg"]
@@ -160,7 +161,8 @@ def _records(example: StrategyInputs, illustrative: bool = False) -> StrategyInp
     """Four development partner governments' inputs from three partners, one workers' organization, and two
     academic partners of whom one asked not to be named (so that kind is too small to show outside internal
     builds). Shares: financing 3/4 of the governments' inputs, 1/1 of the workers', 1/2 of academia's."""
-    partners = {p.id: p for p in [_partner("d1", PartnerKind.DONOR_GOVERNMENT), _partner("d2", PartnerKind.DONOR_GOVERNMENT),
+    partners = {p.id: p for p in [_partner("d1", PartnerKind.DONOR_GOVERNMENT),
+                                  _partner("d2", PartnerKind.DONOR_GOVERNMENT),
                                   _partner("d3", PartnerKind.DONOR_GOVERNMENT),
                                   _partner("w1", PartnerKind.WORKERS_ORGANISATION),
                                   _partner("a1", PartnerKind.ACADEMIA), _partner("a2", PartnerKind.ACADEMIA)]}

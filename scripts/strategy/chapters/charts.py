@@ -42,6 +42,8 @@ RC = {
     "text.color": INK, "axes.labelcolor": INK, "axes.edgecolor": MUTED, "axes.linewidth": 0.6,
     "axes.spines.top": False, "axes.spines.right": False, "xtick.color": MUTED, "ytick.color": INK,
     "xtick.labelcolor": INK, "xtick.major.width": 0.6, "ytick.major.size": 0, "legend.frameon": False,
+    # Labels are the team's text ("US$ 2 billion"): a dollar sign is a dollar sign, never TeX math.
+    "text.parse_math": False,
 }
 # Without these the SVG gets a metadata block with a timestamp, the Matplotlib version and outside URLs.
 METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
@@ -103,7 +105,9 @@ def synthesis_charts(inputs: StrategyInputs, audience: Audience) -> list[Chart]:
         import matplotlib
 
         with matplotlib.rc_context(RC):
-            _last_synthesis.update(shown=shown, charts=[_heat_map(heat), _priority_support(support)])
+            # No heat map without inputs (loading refuses an inputs folder without any, but a view may be empty).
+            _last_synthesis.update(shown=shown, charts=[*([_heat_map(heat)] if heat.themes else []),
+                                                        _priority_support(support)])
     return list(_last_synthesis["charts"])
 
 
@@ -199,8 +203,8 @@ def _heat_map(data: _HeatMapData) -> Chart:
     fig.legend(handles=[Patch(facecolor=colour, edgecolor=MUTED, linewidth=0.4, label=label)
                         for _, label, colour in HEAT_STEPS],
                loc="outside lower left", ncols=len(HEAT_STEPS), handlelength=1.4, columnspacing=1.2,
-               title="Share of the kind's inputs that raised the theme (inputs from the kind in brackets)", title_fontsize=7, fontsize=7,
-               alignment="left")
+               title="Share of the kind's inputs that raised the theme (inputs from the kind in brackets)",
+               title_fontsize=7, fontsize=7, alignment="left")
     illustrative = _stamp(fig, data.illustrative)
     title = "Thematic areas raised by each kind of partner (share of inputs)"
     alt = _heat_map_alt(data, shares)
@@ -251,7 +255,8 @@ def _priority_support(data: _SupportData) -> Chart:
 
 
 def _wrap(text: str, width: int) -> str:
-    return textwrap.fill(text, width, break_on_hyphens=True)
+    """A label on at most three lines (the full text is in the data table and the alt text)."""
+    return "\n".join(textwrap.wrap(text, width, max_lines=3, placeholder=" …"))
 
 
 def _text_on(background: str) -> str:
