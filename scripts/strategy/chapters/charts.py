@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
-from ..consent import OTHER, SMALL_CELLS_NOTE, Audience, Cell, small_cells, unnamed_partners
+from ..consent import OTHER, SMALL_CELLS_NOTE, Audience, Cell, capitalise, small_cells, unnamed_partners
 from ..inputs import StrategyInputs
 from ..inputs.records import CountryResult, CoverageDimension, PartnerKind, Region
 from .markdown import millions, number, percent
@@ -118,17 +118,17 @@ _last_synthesis: dict = {}
 # Steps are bins of the rounded percentage printed in the cell, so a cell's colour and its number agree.
 HEAT_STEPS = [(0, "0%", "#f2f3fc"), (1, "1–19%", "#bfc4ed"), (20, "20–39%", "#8e96df"),
               (40, "40–59%", "#5d68d0"), (60, "60–79%", "#2d3bc2"), (80, "80–100%", "#131d7e")]
-OTHER_KINDS = "Other kinds of partner"
+OTHER_KINDS, OTHER_THEMES = "Other kinds of partner", "Other thematic areas"
 
 
 @dataclass(frozen=True)
 class _HeatMapData:
-    themes: list[str]  # raised by at least one input, most raised (by partners) first
-    kinds: list[str]  # kinds of partner that sent inputs, small ones merged outside internal builds
+    themes: list[str]  # raised by at least one input, most raised (by partners) first; small ones merged last
+    kinds: list[str]  # kinds of partner that sent inputs; small ones merged last (outside internal builds)
     inputs_by_kind: list[int]
     raised: list[list[int]]  # raised[theme][kind]: that kind's inputs that raised the theme
     unraised: list[str]  # thematic areas no input raised
-    merged: bool
+    merged: list[str]  # the merged rows' and columns' labels, outside internal builds
     illustrative: bool
 
     def share(self, theme: int, kind: int) -> int:
@@ -146,21 +146,25 @@ class _SupportData:
 
 def _heat_map_data(inputs: StrategyInputs, audience: Audience) -> _HeatMapData:
     """Every input counts, withheld ones too (as in the count tables). Outside internal builds a kind of
-    partner that would narrow an unnamed partner down to one or two is merged, as the table of kinds does."""
+    partner, or a thematic area, that would narrow an unnamed partner down to one or two is merged, as the
+    tables of kinds and of thematic areas beside the chart do: the picture tells no more than they do."""
     items = list(inputs.partner_inputs.values())
-    cells = [Cell(kind.label, {i.partner for i in group}, group) for kind in PartnerKind
+    kinds = [Cell(kind.label, {i.partner for i in group}, group) for kind in PartnerKind
              if (group := [i for i in items if inputs.partner_of(i).kind is kind])]
-    merged = False
-    if audience is not Audience.INTERNAL:
-        cells, merged = small_cells(cells, unnamed_partners(inputs, audience))
     raised = {t: [i for i in items if t in i.themes] for t in inputs.thematic_areas}
     order = sorted((t for t in raised if raised[t]),
                    key=lambda t: (-len({i.partner for i in raised[t]}), inputs.thematic_areas[t].title))
+    themes = [Cell(inputs.thematic_areas[t].title, {i.partner for i in raised[t]}, raised[t]) for t in order]
+    merged = []
+    if audience is not Audience.INTERNAL:
+        unnamed = unnamed_partners(inputs, audience)
+        (kinds, kinds_merged), (themes, themes_merged) = small_cells(kinds, unnamed), small_cells(themes, unnamed)
+        merged = [label for label, done in ((OTHER_KINDS, kinds_merged), (OTHER_THEMES, themes_merged)) if done]
     return _HeatMapData(
-        [inputs.thematic_areas[t].title for t in order],
-        [OTHER_KINDS if cell.label == OTHER else cell.label for cell in cells],
-        [len(cell.items) for cell in cells],
-        [[sum(t in i.themes for i in cell.items) for cell in cells] for t in order],
+        [OTHER_THEMES if theme.label == OTHER else theme.label for theme in themes],
+        [OTHER_KINDS if kind.label == OTHER else kind.label for kind in kinds],
+        [len(kind.items) for kind in kinds],
+        [[len({i.id for i in kind.items} & {i.id for i in theme.items}) for kind in kinds] for theme in themes],
         [area.title for t, area in inputs.thematic_areas.items() if not raised[t]],
         merged, any(i.illustrative for i in items))
 
@@ -231,9 +235,10 @@ def _heat_map_alt(data: _HeatMapData, shares: list[list[int]]) -> str:
     if data.unraised:
         parts.append("No input raised " + ", ".join(data.unraised) + ".")
     if data.merged:
-        # The note is written for a table's rows; here the merged kinds are a column.
-        parts.append(SMALL_CELLS_NOTE.replace("Rows counting", "Kinds of partner counting")
-                     .replace(f"*{OTHER}*", OTHER_KINDS))
+        # The note is written for a table's rows; here the merged rows or columns have their own names.
+        what = " and ".join(label.removeprefix("Other ") for label in data.merged)
+        parts.append(SMALL_CELLS_NOTE.replace("Rows counting", f"{capitalise(what)} counting")
+                     .replace(f"*{OTHER}*", " and ".join(data.merged)))
     return " ".join(parts)
 
 
