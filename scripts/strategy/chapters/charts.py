@@ -195,6 +195,8 @@ def _heat_map(data: _HeatMapData) -> Chart:
                     color=_text_on(colour))
     ax.set_xlim(0, columns)
     ax.set_ylim(rows, 0)
+    if columns < 6:  # a few kinds would stretch each cell across several centimetres: keep them compact, left
+        ax.set_aspect(0.45, adjustable="box", anchor="W")
     ax.xaxis.tick_top()
     # Eight kinds' names do not fit side by side across 16 cm: slanted, each on at most two lines.
     ax.set_xticks([k + 0.5 for k in range(columns)],
