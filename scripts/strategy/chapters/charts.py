@@ -223,9 +223,8 @@ def _heat_map(data: _HeatMapData) -> Chart:
 
 def _heat_map_alt(data: _HeatMapData, shares: list[list[int]]) -> str:
     total = sum(data.inputs_by_kind)
-    parts = [f"Heat map of the {number(total)} inputs received: for each of the {number(len(data.themes))} "
-             f"thematic areas they raised (rows, most raised first) and each of {number(len(data.kinds))} kinds "
-             "of partner (columns), the share of that kind's inputs that raised the theme."]
+    parts = [f"Heat map of the {number(total)} inputs received: for each thematic area they raised (rows, most "
+             "raised first) and each kind of partner (columns), the share of that kind's inputs that raised it."]
     most = []
     for k, kind in enumerate(data.kinds):
         top = max((row[k] for row in shares), default=0)
