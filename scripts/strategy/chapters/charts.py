@@ -8,6 +8,7 @@ Each chart also carries its data as a table, for readers who cannot see it.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
@@ -19,15 +20,16 @@ from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
+from ..consent import OTHER, SMALL_CELLS_NOTE, Audience, Cell, capitalise, small_cells, unnamed_partners
 from ..inputs import StrategyInputs
-from ..inputs.records import CountryResult, CoverageDimension, Region
+from ..inputs.records import CountryResult, CoverageDimension, PartnerKind, Region
 from .markdown import millions, number, percent
+from .ranking import ranked_priorities
 
 if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn: `strategy check` and macros need none of it
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .consent import Audience
 
 BLUE, LIGHT = "#1e2dbe", "#b8bde8"  # achieved, target
 # Stacked segments after blue: at least 3:1 against white, told apart with red-green colour blindness.
@@ -40,6 +42,8 @@ RC = {
     "text.color": INK, "axes.labelcolor": INK, "axes.edgecolor": MUTED, "axes.linewidth": 0.6,
     "axes.spines.top": False, "axes.spines.right": False, "xtick.color": MUTED, "ytick.color": INK,
     "xtick.labelcolor": INK, "xtick.major.width": 0.6, "ytick.major.size": 0, "legend.frameon": False,
+    # Labels are the team's text ("US$ 2 billion"): a dollar sign is a dollar sign, never TeX math.
+    "text.parse_math": False,
 }
 # Without these the SVG gets a metadata block with a timestamp, the Matplotlib version and outside URLs.
 METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
@@ -88,11 +92,189 @@ def results_charts(inputs: StrategyInputs) -> list[Chart]:
 _last_drawn: dict = {}
 
 
-def synthesis_charts(inputs: StrategyInputs, audience: "Audience") -> list[Chart]:
+def synthesis_charts(inputs: StrategyInputs, audience: Audience) -> list[Chart]:
     """The summary of inputs received as pictures: a heat map of thematic areas by kind of partner
-    (`inputs-heat-map.svg`) and the proposed priorities ranked by supporting partners
-    (`priority-support.svg`). (Not drawn yet: returns none.)"""
-    return []
+    (`inputs-heat-map.svg`) and the candidate priorities ranked by supporting partners (`priority-support.svg`).
+
+    `inputs` is the audience's view of the records. Like the results charts, they are drawn again only when
+    what they show changes (the numbers are cheap to count; drawing is not).
+    """
+    heat, support = _heat_map_data(inputs, audience), _support_data(inputs)
+    shown = json.dumps([dataclasses.asdict(heat), dataclasses.asdict(support)], sort_keys=True)
+    if _last_synthesis.get("shown") != shown:
+        import matplotlib
+
+        with matplotlib.rc_context(RC):
+            # No heat map without inputs (loading refuses an inputs folder without any, but a view may be empty).
+            _last_synthesis.update(shown=shown, charts=[*([_heat_map(heat)] if heat.themes else []),
+                                                        _priority_support(support)])
+    return list(_last_synthesis["charts"])
+
+
+_last_synthesis: dict = {}
+
+# The heat map's colour scale: one hue (the house blue), six steps evenly spaced in lightness (CIE L* 96, 80,
+# 64, 48, 33, 18), so that the steps stay apart in greyscale and for every kind of colour blindness.
+# Steps are bins of the rounded percentage printed in the cell, so a cell's colour and its number agree.
+HEAT_STEPS = [(0, "0%", "#f2f3fc"), (1, "1–19%", "#bfc4ed"), (20, "20–39%", "#8e96df"),
+              (40, "40–59%", "#5d68d0"), (60, "60–79%", "#2d3bc2"), (80, "80–100%", "#131d7e")]
+OTHER_KINDS, OTHER_THEMES = "Other kinds of partner", "Other thematic areas"
+
+
+@dataclass(frozen=True)
+class _HeatMapData:
+    themes: list[str]  # raised by at least one input, most raised (by partners) first; small ones merged last
+    kinds: list[str]  # kinds of partner that sent inputs; small ones merged last (outside internal builds)
+    inputs_by_kind: list[int]
+    raised: list[list[int]]  # raised[theme][kind]: that kind's inputs that raised the theme
+    unraised: list[str]  # thematic areas no input raised
+    merged: list[str]  # the merged rows' and columns' labels, outside internal builds
+    illustrative: bool
+
+    def share(self, theme: int, kind: int) -> int:
+        """The share as the whole percentage printed in the cell."""
+        return round(100 * self.raised[theme][kind] / self.inputs_by_kind[kind])
+
+
+@dataclass(frozen=True)
+class _SupportData:
+    priorities: list[str]  # ranked: most supporting partners first
+    partners: list[int]
+    inputs: list[int]
+    illustrative: bool
+
+
+def _heat_map_data(inputs: StrategyInputs, audience: Audience) -> _HeatMapData:
+    """Every input counts, withheld ones too (as in the count tables). Outside internal builds a kind of
+    partner, or a thematic area, that would narrow an unnamed partner down to one or two is merged, as the
+    tables of kinds and of thematic areas beside the chart do: the picture tells no more than they do."""
+    items = list(inputs.partner_inputs.values())
+    kinds = [Cell(kind.label, {i.partner for i in group}, group) for kind in PartnerKind
+             if (group := [i for i in items if inputs.partner_of(i).kind is kind])]
+    raised = {t: [i for i in items if t in i.themes] for t in inputs.thematic_areas}
+    order = sorted((t for t in raised if raised[t]),
+                   key=lambda t: (-len({i.partner for i in raised[t]}), inputs.thematic_areas[t].title))
+    themes = [Cell(inputs.thematic_areas[t].title, {i.partner for i in raised[t]}, raised[t]) for t in order]
+    merged = []
+    if audience is not Audience.INTERNAL:
+        unnamed = unnamed_partners(inputs, audience)
+        (kinds, kinds_merged), (themes, themes_merged) = small_cells(kinds, unnamed), small_cells(themes, unnamed)
+        merged = [label for label, done in ((OTHER_KINDS, kinds_merged), (OTHER_THEMES, themes_merged)) if done]
+    return _HeatMapData(
+        [OTHER_THEMES if theme.label == OTHER else theme.label for theme in themes],
+        [OTHER_KINDS if kind.label == OTHER else kind.label for kind in kinds],
+        [len(kind.items) for kind in kinds],
+        [[len({i.id for i in kind.items} & {i.id for i in theme.items}) for kind in kinds] for theme in themes],
+        [area.title for t, area in inputs.thematic_areas.items() if not raised[t]],
+        merged, any(i.illustrative for i in items))
+
+
+def _support_data(inputs: StrategyInputs) -> _SupportData:
+    ranked = ranked_priorities(inputs)
+    return _SupportData([s.priority.title for s in ranked], [len(s.partners) for s in ranked],
+                        [len(s.inputs) for s in ranked], any(i.illustrative for i in inputs.partner_inputs.values()))
+
+
+def _heat_map(data: _HeatMapData) -> Chart:
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    rows, columns = len(data.themes), len(data.kinds)
+    fig = _figure((5 + 0.72 * rows) * CM)
+    ax = fig.subplots()
+    shares = [[data.share(t, k) for k in range(columns)] for t in range(rows)]
+    bounds = [step for step, _, _ in HEAT_STEPS] + [101]
+    colours = [colour for _, _, colour in HEAT_STEPS]
+    # Cells as vector shapes (imshow would embed a bitmap in the SVG), white lines between them.
+    ax.pcolormesh(shares, cmap=ListedColormap(colours), norm=BoundaryNorm(bounds, len(colours)),
+                  edgecolors="white", linewidth=1.2)
+    for t in range(rows):
+        for k in range(columns):
+            colour = colours[sum(shares[t][k] >= b for b in bounds[1:-1])]
+            ax.text(k + 0.5, t + 0.5, f"{shares[t][k]}%", ha="center", va="center", fontsize=7.5,
+                    color=_text_on(colour))
+    ax.set_xlim(0, columns)
+    ax.set_ylim(rows, 0)
+    if columns < 6:  # a few kinds would stretch each cell across several centimetres: keep them compact, left
+        ax.set_aspect(0.45, adjustable="box", anchor="W")
+    ax.xaxis.tick_top()
+    # Eight kinds' names do not fit side by side across 16 cm: slanted, each on at most two lines.
+    ax.set_xticks([k + 0.5 for k in range(columns)],
+                  [f"{_wrap(kind, 24)} ({number(n)})" for kind, n in zip(data.kinds, data.inputs_by_kind)],
+                  rotation=45, ha="left", va="bottom", rotation_mode="anchor", fontsize=7, linespacing=1.05)
+    ax.set_yticks([t + 0.5 for t in range(rows)], [_wrap(theme, 36) for theme in data.themes], linespacing=1.1)
+    ax.tick_params(length=0, pad=3)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.legend(handles=[Patch(facecolor=colour, edgecolor=MUTED, linewidth=0.4, label=label)
+                        for _, label, colour in HEAT_STEPS],
+               loc="outside lower left", ncols=len(HEAT_STEPS), handlelength=1.4, columnspacing=1.2,
+               title="Share of the kind's inputs that raised the theme (inputs from the kind in brackets)",
+               title_fontsize=7, fontsize=7, alignment="left")
+    illustrative = _stamp(fig, data.illustrative)
+    title = "Thematic areas raised by each kind of partner (share of inputs)"
+    alt = _heat_map_alt(data, shares)
+    headers = ["Thematic area", *(f"{kind} ({number(n)} input{'s' if n != 1 else ''})"
+                                  for kind, n in zip(data.kinds, data.inputs_by_kind))]
+    data_rows = [[theme, *(f"{share}%" for share in row)] for theme, row in zip(data.themes, shares)]
+    return Chart("inputs-heat-map.svg", _svg(fig, title, alt), title, alt, headers, data_rows, _png(fig),
+                 illustrative)
+
+
+def _heat_map_alt(data: _HeatMapData, shares: list[list[int]]) -> str:
+    total = sum(data.inputs_by_kind)
+    parts = [f"Heat map of the {number(total)} inputs received: for each thematic area they raised (rows, most "
+             "raised first) and each kind of partner (columns), the share of that kind's inputs that raised it."]
+    most = []
+    for k, kind in enumerate(data.kinds):
+        top = max((row[k] for row in shares), default=0)
+        themes = [theme for theme, row in zip(data.themes, shares) if row[k] == top]
+        named = " and ".join(themes[:3]) + (f" and {number(len(themes) - 3)} more" if len(themes) > 3 else "")
+        most.append(f"{kind}: {named} ({top}%)")
+    if most:
+        parts.append("The themes each kind raised most: " + "; ".join(most) + ".")
+    if data.unraised:
+        parts.append("No input raised " + ", ".join(data.unraised) + ".")
+    if data.merged:
+        # The note is written for a table's rows; here the merged rows or columns have their own names.
+        what = " and ".join(label.removeprefix("Other ") for label in data.merged)
+        parts.append(SMALL_CELLS_NOTE.replace("Rows counting", f"{capitalise(what)} counting")
+                     .replace(f"*{OTHER}*", " and ".join(data.merged)))
+    return " ".join(parts)
+
+
+def _priority_support(data: _SupportData) -> Chart:
+    fig = _figure((2.2 + 0.95 * len(data.priorities)) * CM)
+    ax = fig.subplots()
+    bars = ax.barh(range(len(data.priorities)), data.partners, height=0.6, color=BLUE)
+    ax.bar_label(bars, labels=[number(n) for n in data.partners], padding=3)
+    _category_axis(ax, [_wrap(title, 40) for title in data.priorities], max(data.partners, default=0), integer=True)
+    ax.set_xlabel("Partners that proposed the priority (number)", loc="left")  # the right corner has the stamp
+    illustrative = _stamp(fig, data.illustrative)
+    title = "Candidate priorities for Phase III by number of supporting partners"
+    alt = (f"Bar chart of the {number(len(data.priorities))} candidate priorities for Phase III, ranked by the "
+           "number of partners that proposed each: "
+           + "; ".join(f"{p} {number(n)}" for p, n in zip(data.priorities, data.partners)) + ".")
+    rows = [[p, number(n), number(i)] for p, n, i in zip(data.priorities, data.partners, data.inputs)]
+    return Chart("priority-support.svg", _svg(fig, title, alt), title, alt,
+                 ["Priority", "Supporting partners", "Inputs"], rows, _png(fig), illustrative)
+
+
+def _wrap(text: str, width: int) -> str:
+    """A label on at most three lines (the full text is in the data table and the alt text)."""
+    return "\n".join(textwrap.wrap(text, width, max_lines=3, placeholder=" …"))
+
+
+def _text_on(background: str) -> str:
+    """INK or white, whichever contrasts more with the background (WCAG relative luminance)."""
+    from matplotlib.colors import to_rgb
+
+    def luminance(colour: str) -> float:
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    cell = luminance(background)
+    return "white" if 1.05 / (cell + 0.05) > (cell + 0.05) / (luminance(INK) + 0.05) else INK
 
 
 def _figure(height: float) -> "Figure":
