@@ -215,16 +215,19 @@ def _list_of(kind: str, title: str, captions: list[Caption]) -> str:
             f'<h1 class="toc-title">{title}</h1><ol>{items}</ol></nav>')
 
 
-_XREF = re.compile(r'<a (?=[^>]*\bclass="xref")[^>]*\bhref="#([^"]+)"[^>]*>(.*?)</a>', re.S)
+# A "the" just before the link goes with the words it replaces: "the [table below]" prints "Table 2.3".
+_XREF = re.compile(r'(\b[Tt]he\s+)?<a (?=[^>]*\bclass="xref")[^>]*\bhref="#([^"]+)"[^>]*>(.*?)</a>', re.S)
 
 
 def _resolve_cross_references(document: str, captions: list[Caption]) -> str:
-    """`[words](page.md#tbl-x){: .xref }` prints as "table 2.3, page 27" (the stylesheet adds the page)."""
-    labels = {c.id: c.label[0].lower() + c.label[1:] for c in captions}
+    """`[the words](page.md#tbl-x){: .xref }` prints as "Table 2.3 (page 27)", which reads as part of the
+    sentence ("Table 2.3 (page 27) compares them"); the stylesheet adds the page."""
+    labels = {c.id: c.label for c in captions}
 
     def replace(match: re.Match) -> str:
-        label = labels.get(match.group(1))
-        words = html.escape(label) if label else match.group(2)
-        return f'<a class="xref" href="#{match.group(1)}">{words}</a>'
+        label = labels.get(match.group(2))
+        if label is None:
+            return match.group(0)
+        return f'<a class="xref" href="#{match.group(2)}">{html.escape(label)}</a>'
 
     return _XREF.sub(replace, document)
