@@ -14,10 +14,12 @@ takes its extensions from there) and the check of partner text (chapters/markdow
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 
 import markdown
+from markdown.extensions.toc import render_inner_html, strip_tags
 
 # A cell this long or shorter may keep to one line ("Côte d'Ivoire (CIV)", "Europe and Central Asia").
 SHORT_CELL = 24
@@ -29,8 +31,6 @@ SHORT_CLASS = "short"
 
 _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
 _MARKER = re.compile(r"\(([a-z]{1,4})\)[ \u00a0]+")
-# Python-Markdown keeps raw HTML as placeholders in the tree until the end: not text a reader sees.
-_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
 
 
 class Typeset(markdown.Extension):
@@ -49,7 +49,13 @@ class _Typeset(markdown.treeprocessors.Treeprocessor):
             if element.tag == "ul":
                 lettered(element)
             elif element.tag == "table":
-                mark_short_columns(element)
+                mark_short_columns(element, self.md)
+
+
+def reader_text(element: etree.Element, md: markdown.Markdown) -> str:
+    """An element's text as the reader sees it. Python-Markdown keeps raw HTML and the typographic quotes
+    of smarty as placeholders in the tree until the end; they are put back here (tags dropped)."""
+    return html.unescape(strip_tags(render_inner_html(element, md))).strip()
 
 
 def _opening(item: etree.Element) -> tuple[etree.Element, str]:
@@ -81,13 +87,13 @@ def lettered(element: etree.Element) -> None:
     element.set("class", " ".join([*element.get("class", "").split(), LETTERED_CLASS]))
 
 
-def mark_short_columns(table: etree.Element) -> None:
+def mark_short_columns(table: etree.Element, md: markdown.Markdown) -> None:
     """The class `short` on every cell of the columns that may keep to one line."""
     rows = [row for row in table.iter("tr")]
     longest: dict[int, int] = {}
     for row in rows:
         for column, cell in enumerate(c for c in row if c.tag in ("th", "td")):
-            length = len(" ".join(_PLACEHOLDER.sub("", "".join(cell.itertext())).split()))
+            length = len(" ".join(reader_text(cell, md).split()))
             longest[column] = max(longest.get(column, 0), length)
     chosen, used = set(), 0
     for column, length in sorted(longest.items(), key=lambda pair: pair[1]):
@@ -101,3 +107,15 @@ def mark_short_columns(table: etree.Element) -> None:
         for column, cell in enumerate(c for c in row if c.tag in ("th", "td")):
             if column in chosen:
                 cell.set("class", " ".join([*cell.get("class", "").split(), SHORT_CLASS]))
+
+
+def smart_text(text: str) -> str:
+    """Plain text (a title, a rights statement from strategy.yml, a glossary expansion) with the typographic
+    quotes, apostrophes and dashes that Markdown's smarty gives the pages: "the ILO's name" -> "the ILO’s
+    name". Text that Markdown would read as more than one paragraph of text is returned as it is."""
+    md = markdown.Markdown(extensions=["smarty"])
+    escaped = re.sub(r"([\\`*_\[\]{}#|<>&!])", lambda m: f"&#{ord(m.group())};", text)
+    rendered = md.convert(escaped)
+    if not (rendered.startswith("<p>") and rendered.endswith("</p>")) or "<" in rendered[3:-4]:
+        return text
+    return html.unescape(rendered[3:-4])

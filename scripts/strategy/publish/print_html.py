@@ -27,6 +27,7 @@ from ..inputs.records import Publication
 from ..paragraphs import Paragraph, number_paragraphs, numbered_paragraphs
 from ..problems import Problem, ProblemsFound, display_path
 from ..safe_html import clean_html
+from ..typeset import smart_text
 from .outline import PrintChapter
 from .print_markup import Caption, Heading, PrintMarkup, print_url
 
@@ -171,12 +172,12 @@ def _page_of_lines(kind: str, lines: list[tuple[str, str]], heading: str | None 
     parts = []
     for name, text in lines:
         tag = "h1" if name == heading else "p"
-        parts.append(f'<{tag} class="{kind}-{name}">{html.escape(text)}</{tag}>')
+        parts.append(f'<{tag} class="{kind}-{name}">{html.escape(smart_text(text))}</{tag}>')
     return f'<section class="{kind}">{"".join(parts)}</section>'
 
 
 def _rights_page(p: Publication) -> str:
-    e = html.escape
+    e = lambda text: html.escape(smart_text(text))  # noqa: E731 (typographic quotes, as in the chapters)
     r = p.rights
     return ('<section class="rights-page">'
             f'<p>© {e(r.holder)} {r.year}<br>{e(p.edition.label)}, {e(long_date(p.edition.date))}</p>'
