@@ -119,3 +119,21 @@ def smart_text(text: str) -> str:
     if not (rendered.startswith("<p>") and rendered.endswith("</p>")) or "<" in rendered[3:-4]:
         return text
     return html.unescape(rendered[3:-4])
+
+
+_CAPTION = re.compile(r'(<p class="table-caption">)|(<figcaption>)')
+
+
+def number_captions(page_html: str, label: str) -> str:
+    """The site's captions numbered as the print edition numbers them (publish/print_markup.py): "Table 2.1",
+    "Figure A1.2", per chapter (`label`: "2", "A1"; "" for a front page), tables and figures apart, so that a
+    reviewer reading the site cites the number the PDF and the Word version print."""
+    prefix = f"{label}." if label else ""
+    counts = {"table": 0, "figure": 0}
+
+    def number(match: re.Match) -> str:
+        kind = "table" if match.group(1) else "figure"
+        counts[kind] += 1
+        return f'{match.group()}<span class="caption-label">{kind.capitalize()} {prefix}{counts[kind]}</span> '
+
+    return _CAPTION.sub(number, page_html)
