@@ -50,7 +50,7 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
 
     known = _known(inputs)
     found: dict[str, tuple[str, int]] = {}
-    for page in _published(root, pages):
+    for page in published_pages(root, pages):
         for term, line in acronyms(page.read_text(encoding="utf-8")):
             if term not in known:
                 found.setdefault(term, (display_path(page, root), line))
@@ -81,7 +81,7 @@ def acronyms(markdown: str) -> Iterator[tuple[str, int]]:
                 yield term, number
 
 
-def _published(root: Path, pages: Iterable[Path]) -> list[Path]:
+def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
     """The pages the site publishes: mkdocs.yml's `exclude_docs` (gitignore patterns) leaves some out."""
     import pathspec
     import yaml

@@ -1,5 +1,6 @@
 """What a publications officer would return (issue 10, part 2): acronyms missing from the abbreviations list,
-wherever the text that reaches the reader holds them, and kinds of partner the schema does not know."""
+wherever the text that reaches the reader holds them, a table that would print without number or caption,
+and kinds of partner the schema does not know."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ def _unknown_kind(root: Path) -> None:
     replace_in(root / "inputs/partners.yaml", "kind: international-organisation", "kind: association")
 
 
+def _uncaptioned_table(root: Path) -> None:
+    replace_in(root / VISION, "## A vision that endures\n",
+               "## A vision that endures\n\n| Principle | Meaning |\n|---|---|\n| Inclusion | Everyone |\n")
+
+
 def _roman_and_ids(root: Path) -> None:
     """Roman numerals, record IDs and document symbols are no acronyms: no warning, nothing to add."""
     replace_in(root / VISION, "## A vision that endures\n",
@@ -50,5 +56,7 @@ CASES = [
     Case("polish-partner-kind-unknown", "partner-kinds", _unknown_kind, "problem", "inputs/partners.yaml",
          _line("inputs/partners.yaml", "kind: international-organisation"), "kind",
          says="regional-organisation"),
+    Case("polish-author-table-without-caption", "captions", _uncaptioned_table, "warning", VISION,
+         _line(VISION, "## A vision that endures") + 2, says="a table without a caption"),
     Case("polish-roman-numerals-and-ids-are-no-acronyms", "acronyms", _roman_and_ids, "valid"),
 ]
