@@ -101,6 +101,11 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     found += fact_problems(project.root, publication, inputs.headline)
     found += comments_address_problems(project.root, publication, audience)
     found += check_feedback(project, inputs, publication.edition.label)
+    from .acronyms import acronym_problems, published_pages
+    from .captions import uncaptioned_tables
+
+    found += acronym_problems(project.root, folder, inputs, publication, audience, project.author_pages())
+    found += uncaptioned_tables(project.root, publication, published_pages(project.root, project.author_pages()))
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)

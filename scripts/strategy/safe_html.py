@@ -7,7 +7,8 @@ Markdown has rendered it: whatever is not on the lists below is dropped, and no 
 style sheet, frame, form or dangerous URL survives, whichever way it got in.
 
 The lists hold what our Markdown extensions (mkdocs.yml: abbr, admonition, attr_list, def_list,
-footnotes, md_in_html, tables, toc with permalinks, pymdownx.details and superfences) and our generated
+footnotes, md_in_html, smarty, tables, toc with permalinks, pymdownx.details and superfences,
+strategy.typeset) and our generated
 chapters emit, checked against the tag and attribute inventory of a full build, plus a few harmless
 inline tags that authors write by hand. Nothing more: anything added here can reach partners' browsers
 and the PDF renderer.
@@ -50,7 +51,8 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "*": frozenset({"class", "id", "title", "role"}),
     "a": frozenset({"href"}),
     "img": frozenset({"src", "alt", "width", "height"}),
-    "ol": frozenset({"start"}),  # Markdown writes it for a list that does not start at 1
+    # start: Markdown writes it for a list that does not start at 1; type: a lettered list (typeset.py).
+    "ol": frozenset({"start", "type"}),
     "details": frozenset({"open"}),  # pymdownx.details: `???+`
     # Markdown tables align columns with an inline style; STYLE_PROPERTIES keeps only the alignment.
     "th": frozenset({"colspan", "rowspan", "style"}),

@@ -6,6 +6,7 @@ import html
 import re
 
 from ..inputs import StrategyInputs
+from ..typeset import smart_text
 from ..inputs.records import GlossaryEntry
 from .consent import Audience, kept_out
 from .markdown import front_matter
@@ -20,7 +21,7 @@ def abbreviations(inputs: StrategyInputs, audience: Audience, used_in: str) -> s
     for entry in _shown(inputs, audience):
         if not _uses(used_in, entry.term):
             continue
-        out.append(f"<dt>{html.escape(entry.term)}</dt>\n<dd>{html.escape(entry.expansion)}</dd>")
+        out.append(f"<dt>{html.escape(entry.term)}</dt>\n<dd>{html.escape(smart_text(entry.expansion))}</dd>")
     out.append("</dl>\n")
     return "\n".join(out)
 

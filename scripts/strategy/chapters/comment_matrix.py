@@ -99,21 +99,25 @@ def _sections(inputs: StrategyInputs, audience: Audience, outline: EditionOutlin
     for item in placed:
         groups[(item.page, item.heading)].append(item)
     out, chapter = [], -1
-    for (page, heading), items in groups.items():  # placed_comments keeps document order
+    for number, ((page, heading), items) in enumerate(groups.items(), start=1):  # in document order
+        where = UNPLACED if page is None else outline.pages[page].title
         if page is None:
             out.append(f"## {UNPLACED}\n")
         elif page != chapter:
             out.append(f"## {md_escape(outline.pages[page].title)}\n")
         chapter = page
         if page is not None and heading is not None:
-            title = outline.pages[page].headings[heading]
+            title = where = outline.pages[page].headings[heading]
             if heading > 0 or title != outline.pages[page].title:  # a chapter's own heading is its title
                 out.append(f"### {md_escape(title)}\n")
-        out.append(_matrix_table(inputs, audience, items) + "\n")
+        # Numbered and listed like every other table of the document.
+        caption = UNPLACED if page is None else f"Comments and responses: {md_escape(where)}"
+        out.append(_matrix_table(inputs, audience, items, caption, f"tbl-matrix-{number}") + "\n")
     return "\n".join(out)
 
 
-def _matrix_table(inputs: StrategyInputs, audience: Audience, items: list[Placed]) -> str:
+def _matrix_table(inputs: StrategyInputs, audience: Audience, items: list[Placed], caption: str,
+                  table_id: str) -> str:
     """One section's comments. Columns wrap (print.css gives them fixed shares of the width), IDs and
     paragraph numbers never break."""
     rows = []
@@ -124,7 +128,8 @@ def _matrix_table(inputs: StrategyInputs, audience: Audience, items: list[Placed
         rows.append([f'<span id="{anchor(comment.id)}" class="record-id">{comment.id}</span>', reviewer, paragraph,
                      _comment_cell(comment, item.page is None), _response_cell(comment), comment.status.label])
     illustrative = any(item.feedback.illustrative for item in items)
-    body = table(HEADERS, rows).replace('class="data-table wide"', 'class="data-table wide comment-matrix"', 1)
+    body = table(HEADERS, rows, caption=caption, table_id=table_id).replace(
+        'class="data-table wide"', 'class="data-table wide comment-matrix"', 1)
     return illustrative_label(illustrative) + body
 
 

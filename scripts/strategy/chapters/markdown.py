@@ -243,8 +243,8 @@ def _site_markdown():
 
 
 # The extensions of mkdocs.yml that act on a page's text, so that the check above sees what the site sees.
-_SITE_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables",
-                    "pymdownx.details", "pymdownx.superfences"]
+_SITE_EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "smarty", "tables",
+                    "pymdownx.details", "pymdownx.superfences", "strategy.typeset"]
 
 
 def md_escape(text: str) -> str:

@@ -26,6 +26,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..problems import Problem, ProblemsFound, display_path
+from ..typeset import LETTERED_CLASS, SHORT_CLASS
 from .consent import Audience, may_show
 from .markdown import (_BIDI_CONTROLS, _CODE_SPAN, _CONTROL, _INLINE_SYNTAX, _LIST_MARKER, _code_span,
                        _neutral_line, _plain,
@@ -270,7 +271,8 @@ def _renders_as_allowed(markdown_text: str, prefix: str, srcs: set[str]) -> bool
 
 def _allowed(tag: str, attrs: dict[str, str | None], prefix: str, srcs: set[str]) -> bool:
     allowed = {"h4": {"id", "class"}, "h5": {"id", "class"}, "h6": {"id", "class"}, "img": {"src", "alt"},
-               "th": {"style"}, "td": {"style"}, "ol": {"start"}, "div": {"class"}, "a": {"class", "href", "title"},
+               "th": {"style", "class"}, "td": {"style", "class"}, "ol": {"start", "type", "class"}, "div": {"class"},
+               "a": {"class", "href", "title"},
                "li": {"id"}, "sup": {"id"}}.get(tag, set())
     if tag not in _ALLOWED_TAGS or not set(attrs) <= allowed:
         return False
@@ -283,6 +285,11 @@ def _allowed(tag: str, attrs: dict[str, str | None], prefix: str, srcs: set[str]
         return attrs.get("class") in ("footnote-ref", "footnote-backref") and bool(attrs.get("href"))
     if tag == "div":
         return attrs.get("class") == "footnote"
+    # typeset.py: short table columns keep to one line, "(a)" lists are lettered.
+    if tag in ("th", "td") and attrs.get("class", SHORT_CLASS) != SHORT_CLASS:
+        return False
+    if tag == "ol" and (attrs.get("class", LETTERED_CLASS) != LETTERED_CLASS or attrs.get("type", "a") not in ("a", "i")):
+        return False
     if tag in ("th", "td") and "style" in attrs:
         return bool(_ALIGNMENT.fullmatch(attrs["style"] or ""))
     return tag not in ("h4", "h5", "h6") or attrs.get("class") == "partner-heading"

@@ -88,6 +88,11 @@ class PartnerKind(str, Enum):
     FINANCIAL_INSTITUTION = "financial-institution"
     CIVIL_SOCIETY = "civil-society"
     ACADEMIA = "academia"
+    # Neither a government nor of the UN system: an organization of States of one region (the European Union,
+    # the African Union), and an international organization of other members (ISSA, of social security
+    # institutions). Each kind's meaning is in inputs/README.md.
+    REGIONAL_ORGANISATION = "regional-organisation"
+    INTERNATIONAL_ORGANISATION = "international-organisation"
 
     @property
     def label(self) -> str:
@@ -101,6 +106,8 @@ class PartnerKind(str, Enum):
             "financial-institution": "International financial institutions",
             "civil-society": "Civil society organizations",
             "academia": "Academia and research",
+            "regional-organisation": "Regional organizations",
+            "international-organisation": "Other international organizations",
         }[self.value]
 
     @property
@@ -115,6 +122,8 @@ class PartnerKind(str, Enum):
             "financial-institution": "an international financial institution",
             "civil-society": "a civil society organization",
             "academia": "an academic institution",
+            "regional-organisation": "a regional organization",
+            "international-organisation": "an international organization",
         }[self.value]
 
 

@@ -108,7 +108,7 @@ def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[P
 
 _TABLE = re.compile(r"(<table\b[^>]*>)(.*?</table>)", re.S)
 _ROW = re.compile(r"<tr\b.*?</tr>", re.S)
-_CELL = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", re.S)
+_CELL = re.compile(r"<t[hd]\b([^>]*)>(.*?)</t[hd]>", re.S)
 
 
 def _with_column_widths(document_html: str) -> str:
@@ -120,11 +120,12 @@ def _with_column_widths(document_html: str) -> str:
     def widths(match: re.Match) -> str:
         longest: list[float] = []
         for row in _ROW.findall(match[2]):
-            for column, cell in enumerate(_CELL.findall(row)):
+            for column, (attributes, cell) in enumerate(_CELL.findall(row)):
                 text = html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
                 # Room for the longest word (a number must never break) and some of a long text, which
-                # may wrap over a few lines.
-                word = max((len(w) for w in text.split()), default=0)
+                # may wrap over a few lines; a short value (typeset.py) keeps to one line.
+                word = len(text) if re.search(r'class="[^"]*\bshort\b', attributes) else max(
+                    (len(w) for w in text.split()), default=0)
                 size = max(word + 2, min(len(text), 30) * 0.6, 4)
                 if column < len(longest):
                     longest[column] = max(longest[column], size)
@@ -202,6 +203,8 @@ def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header
             elif entry.filename == "word/document.xml":
                 data = re.sub(rb'(<pic:cNvPr descr=")data:[^"]*"', rb'\1"', data)
                 data = _numbered_captions(_contents(data))
+            elif entry.filename == "word/numbering.xml":
+                data = _bracketed_letters(data)
             elif entry.filename.startswith("word/header") and entry.filename.endswith(".xml"):
                 data = data.replace(HEADER_PLACEHOLDER.encode(), html.escape(header, quote=False).encode())
             info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
@@ -209,6 +212,15 @@ def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header
             info.external_attr = entry.external_attr
             target.writestr(info, data)
     return result.getvalue()
+
+
+_LETTER_LEVEL = re.compile(rb'(<w:numFmt w:val="(?:lowerLetter|lowerRoman)" /><w:lvlText w:val=")%(\d)\.(" />)')
+
+
+def _bracketed_letters(numbering: bytes) -> bytes:
+    """Lettered lists numbered "(a)", as the site and the PDF print them (typeset.py), not pandoc's "a.".
+    Only lettered lists have letters: Markdown's own ordered lists are numbered 1, 2, 3."""
+    return _LETTER_LEVEL.sub(rb"\1(%\2)\3", numbering)
 
 
 _CONTENTS = re.compile(rb'<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents" />.*?</w:sdt>',

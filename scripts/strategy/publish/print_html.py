@@ -27,6 +27,7 @@ from ..inputs.records import Publication
 from ..paragraphs import Paragraph, number_paragraphs, numbered_paragraphs
 from ..problems import Problem, ProblemsFound, display_path
 from ..safe_html import clean_html
+from ..typeset import smart_text
 from .outline import PrintChapter
 from .print_markup import Caption, Heading, PrintMarkup, print_url
 
@@ -171,12 +172,12 @@ def _page_of_lines(kind: str, lines: list[tuple[str, str]], heading: str | None 
     parts = []
     for name, text in lines:
         tag = "h1" if name == heading else "p"
-        parts.append(f'<{tag} class="{kind}-{name}">{html.escape(text)}</{tag}>')
+        parts.append(f'<{tag} class="{kind}-{name}">{html.escape(smart_text(text))}</{tag}>')
     return f'<section class="{kind}">{"".join(parts)}</section>'
 
 
 def _rights_page(p: Publication) -> str:
-    e = html.escape
+    e = lambda text: html.escape(smart_text(text))  # noqa: E731 (typographic quotes, as in the chapters)
     r = p.rights
     return ('<section class="rights-page">'
             f'<p>© {e(r.holder)} {r.year}<br>{e(p.edition.label)}, {e(long_date(p.edition.date))}</p>'
@@ -215,16 +216,19 @@ def _list_of(kind: str, title: str, captions: list[Caption]) -> str:
             f'<h1 class="toc-title">{title}</h1><ol>{items}</ol></nav>')
 
 
-_XREF = re.compile(r'<a (?=[^>]*\bclass="xref")[^>]*\bhref="#([^"]+)"[^>]*>(.*?)</a>', re.S)
+# A "the" just before the link goes with the words it replaces: "the [table below]" prints "Table 2.3".
+_XREF = re.compile(r'(\b[Tt]he\s+)?<a (?=[^>]*\bclass="xref")[^>]*\bhref="#([^"]+)"[^>]*>(.*?)</a>', re.S)
 
 
 def _resolve_cross_references(document: str, captions: list[Caption]) -> str:
-    """`[words](page.md#tbl-x){: .xref }` prints as "table 2.3, page 27" (the stylesheet adds the page)."""
-    labels = {c.id: c.label[0].lower() + c.label[1:] for c in captions}
+    """`[the words](page.md#tbl-x){: .xref }` prints as "Table 2.3 (page 27)", which reads as part of the
+    sentence ("Table 2.3 (page 27) compares them"); the stylesheet adds the page."""
+    labels = {c.id: c.label for c in captions}
 
     def replace(match: re.Match) -> str:
-        label = labels.get(match.group(1))
-        words = html.escape(label) if label else match.group(2)
-        return f'<a class="xref" href="#{match.group(1)}">{words}</a>'
+        label = labels.get(match.group(2))
+        if label is None:
+            return match.group(0)
+        return f'<a class="xref" href="#{match.group(2)}">{html.escape(label)}</a>'
 
     return _XREF.sub(replace, document)

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 
+from ..typeset import reader_text
 from .outline import PrintChapter
 
 # Between a chapter's slug and an id of its own: "ch-partner-inputs--pi-004". Slugs hold no "--".
@@ -109,7 +110,7 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
                 element.set("src", self._image(element.get("src")))
         for element in root.iter():
             if element.tag in ("h1", "h2") and element.get("id"):
-                text = "".join(element.itertext()).strip()
+                text = reader_text(element, self.md)
                 self.ext.found.headings.append(Heading(int(element.tag[1]), element.get("id"), text))
         self._number_heading(root)
 
@@ -181,7 +182,7 @@ class _Reshape(markdown.treeprocessors.Treeprocessor):
                 continue
             counts[kind] += 1
             label = f"{kind.capitalize()} {prefix}{counts[kind]}"
-            text = "".join(caption.itertext()).strip()
+            text = reader_text(caption, self.md)
             number = etree.Element("span", {"class": "caption-label"})
             number.text = label
             number.tail = " " + (caption.text or "").lstrip()

@@ -42,6 +42,7 @@ from ..paragraphs import CommentContext, comment_href, number_paragraphs, with_c
 from ..problems import ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
+from ..typeset import number_captions
 
 log = logging.getLogger("mkdocs.plugins.strategy")
 
@@ -83,6 +84,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
         # Paragraphs are numbered by the chapter numbers of the PDF, which come from the same nav.
         self.chapter_numbers = {c.path: c.number for c in chapters_of_nav(config.nav or []) if c.role == "chapter"}
+        self.caption_labels = {c.path: c.label for c in chapters_of_nav(config.nav or [])}  # "2", "A1"
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -144,7 +146,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
         # leaves no script or handler. The search plugin indexes the page after this event.
-        html = clean_html(html)
+        html = number_captions(clean_html(html), self.caption_labels.get(page.file.src_uri, ""))
         if self.publication.numbers_paragraphs:  # after the allow-list, which has no data-paragraph
             html = number_paragraphs(html, self.chapter_numbers.get(page.file.src_uri, ""))
         return html

@@ -1,0 +1,123 @@
+"""Every acronym the reader meets is in the abbreviations list (inputs/glossary.yaml).
+
+`strategy check` reads the author pages and the generated chapters as the audience's build makes them, finds
+each acronym (two capitals or more: "ILO", "SDGs", "C102", "R&D") and names every one the glossary does not
+spell out, with the file and line where it is written: for a generated chapter, the line of the inputs it
+comes from, else the chapter itself. Not acronyms: roman numerals ("Phase III"), record IDs ("PI-004",
+"FB-001") and the country codes of inputs/countries.csv, which tables print beside the country's name.
+
+A draft may go with one missing (a warning); a final edition may not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .audience import Audience
+from .problems import Problem, display_path, warning
+
+if TYPE_CHECKING:
+    from .inputs import StrategyInputs
+    from .inputs.records import Publication
+
+# A capital, then capitals, digits or "&"; an "s" (plural) or "'s" may follow. Two capitals at least (below).
+# Not after "/": a document symbol ("A/RES/70/1") is no acronym.
+_ACRONYM = re.compile(r"(?<![\w&/])([A-Z][A-Z0-9&]*[A-Z0-9])(?:s|['’]s)?(?![\w&])")
+_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_RECORD_ID = re.compile(r"\b[A-Z]{1,3}-\d+\b")
+# What Markdown and HTML hold that a reader does not read as text; each is blanked, its line breaks kept.
+_NOT_TEXT = re.compile("|".join([
+    r"\A---\n.*?\n---\n",  # front matter
+    r"<!--.*?-->",
+    r"^(?:`{3,}|~{3,}).*?^(?:`{3,}|~{3,})",  # fenced code
+    r"`[^`\n]+`",
+    r"<[^<>\n]*>",  # a tag and its attributes
+    r"\]\([^()\n]*\)",  # a link's address
+    r"\{[^{}\n]*\}",  # attribute lists and macros
+    r"^\*\[[^\]\n]*\]:.*$",  # abbreviation definitions
+    r"https?://\S+",
+    r"&#?\w+;",
+]), re.S | re.M)
+
+
+def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", publication: "Publication",
+                     audience: Audience, pages: Iterable[Path]) -> list[Problem]:
+    """The acronyms of the author pages and generated chapters that inputs/glossary.yaml does not list."""
+    from .chapters import GENERATED_FOLDER, text_chapters
+
+    known = _known(inputs)
+    found: dict[str, tuple[str, int]] = {}
+    for page in published_pages(root, pages):
+        for term, line in acronyms(page.read_text(encoding="utf-8")):
+            if term not in known:
+                found.setdefault(term, (display_path(page, root), line))
+    sources = _input_lines(root, inputs_folder)
+    for path, markdown in text_chapters(inputs, audience).items():
+        for term, line in acronyms(markdown):
+            if term not in known and term not in found:
+                found[term] = _source(term, sources) or (f"docs/{path}" if path.startswith(GENERATED_FOLDER)
+                                                          else path, line)
+    final = publication.edition.final
+    problems = []
+    for term, (file, line) in sorted(found.items(), key=lambda item: (item[1], item[0])):
+        expected = ("an entry for every acronym the text uses in inputs/glossary.yaml (term and expansion), "
+                    "which makes the list of abbreviations")
+        made = Problem(file, line, None, expected, f"{term}, not in the glossary")
+        problems.append(made if final else warning(made.file, made.line, None, expected, made.found))
+    return problems
+
+
+def acronyms(markdown: str) -> Iterator[tuple[str, int]]:
+    """Each acronym of a Markdown text with its line (1-based), in order."""
+    text = _NOT_TEXT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), markdown)
+    text = _RECORD_ID.sub(lambda m: " " * len(m.group()), text)
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in _ACRONYM.finditer(line):
+            term = match.group(1)
+            if sum(c.isupper() for c in term) >= 2 and not _ROMAN.fullmatch(term):
+                yield term, number
+
+
+def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
+    """The pages the site publishes: mkdocs.yml's `exclude_docs` (gitignore patterns) leaves some out."""
+    import pathspec
+    import yaml
+
+    from .publish.outline import _IgnoreTagsLoader
+
+    try:
+        config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_IgnoreTagsLoader) or {}
+    except (OSError, yaml.YAMLError):
+        config = {}  # the site's build names a broken mkdocs.yml itself
+    excluded = config.get("exclude_docs") if isinstance(config, dict) else None
+    spec = pathspec.GitIgnoreSpec.from_lines(excluded.splitlines() if isinstance(excluded, str) else [])
+    docs = root / "docs"
+    return [p for p in pages if not (p.is_relative_to(docs) and spec.match_file(p.relative_to(docs).as_posix()))]
+
+
+def _known(inputs: "StrategyInputs") -> set[str]:
+    """The glossary's terms, each word of a term ("COTU" of "COTU (K)"), and the country codes."""
+    known = set(inputs.countries)
+    for entry in inputs.glossary:
+        known.add(entry.term)
+        known.update(re.findall(r"[\w&]+", entry.term))
+    return known
+
+
+def _input_lines(root: Path, folder: Path) -> list[tuple[str, int, str]]:
+    """Every line of the inputs' text files, where a generated chapter's words come from."""
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".yaml", ".yml", ".csv") and path.is_file():
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            out += [(display_path(path, root), n, text) for n, text in enumerate(lines, start=1)]
+    return out
+
+
+def _source(term: str, sources: list[tuple[str, int, str]]) -> tuple[str, int] | None:
+    pattern = re.compile(rf"(?<![\w&]){re.escape(term)}(?![\w&])")
+    return next(((file, line) for file, line, text in sources
+                 if not text.lstrip().startswith("#") and pattern.search(text)), None)
