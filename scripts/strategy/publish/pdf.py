@@ -1,9 +1,10 @@
 """Stage 4: print HTML -> PDF with WeasyPrint, reading only the project's assets.
 
 Two editions come from one print HTML: the reading edition (tagged, PDF/UA-1,
-chapters on a new page) and the archive edition (PDF/A-3a, chapters on a
-right-hand page as in the printed book). Both carry page labels that match
-the printed numbers: lower-roman front matter, arabic from the first chapter.
+chapters on a new page) and the archive edition (PDF/A-3a and PDF/UA-1, title
+page and chapters on a right-hand page as in the printed book). Both carry
+page labels that match the printed numbers: lower-roman front matter, arabic
+from the first chapter, and a /Scope on every table header cell.
 """
 
 from __future__ import annotations
