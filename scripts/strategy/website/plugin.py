@@ -174,12 +174,11 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if page.meta.get("generated"):
             return markdown + self.abbreviations
         source = Path(page.file.abs_src_path)
-        before = len(self.problems)
         expanded = self._load(lambda: expand_macros(
             markdown, self.inputs, self.audience, file=display_path(source, self.root),
             page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown)))
         if expanded is None:  # serving: this page's own problems, on this page only
-            self.page_problems[page.file.src_uri], self.problems = self.problems[before:], self.problems[:before]
+            self.page_problems[page.file.src_uri], self.problems = self.problems, []
             return ""
         return expanded + self.abbreviations
 
@@ -231,6 +230,9 @@ PREVIEW_STOPPED_BANNER = {"edition": "Preview", "date": "stopped: see the proble
                           "audience": "", "pdf_file": "", "docx_file": "", "comments_email": None, "short_title": ""}
 
 
+PROBLEMS_SHOWN = 200
+
+
 def problems_page(problems: list[Problem]) -> str:
     """The page the preview shows while the inputs have problems: each with its file, line and field, what
     was expected and what was found. Every value is escaped: a found value is the author's own text."""
@@ -238,7 +240,10 @@ def problems_page(problems: list[Problem]) -> str:
     unique = ProblemsFound(problems).problems  # sorted by file and line, duplicates and warnings left out
     rows = "".join(
         f"<tr><td><code>{e(p.file)}</code></td><td>{p.line or ''}</td><td>{e(p.field or '')}</td>"
-        f"<td>{e(p.expected)}</td><td>{e(p.found or '')}</td></tr>" for p in unique)
+        f"<td>{e(p.expected)}</td><td>{e(p.found or '')}</td></tr>" for p in unique[:PROBLEMS_SHOWN])
+    if len(unique) > PROBLEMS_SHOWN:  # a file of thousands of broken lines: the first ones say enough
+        rows += (f'<tr><td colspan="5">and {len(unique) - PROBLEMS_SHOWN:,} more, which '
+                 "<code>strategy check</code> lists</td></tr>")
     count = f"{len(unique)} problem{'s' * (len(unique) != 1)}"
     return (f'<div class="admonition failure strategy-problems" role="alert">'
             f'<p class="admonition-title">The preview cannot show this page: {count} in the files below</p>'
