@@ -158,6 +158,19 @@ def test_blank_left_hand_page_before_a_chapter_is_allowed(tmp_path):
     assert checks(weasy(tmp_path, odd, "odd.pdf")) == [("blank-page", 3)]
 
 
+def test_blank_back_of_a_cover_is_allowed(tmp_path):
+    cover = ("<section style='page: cover; break-after: page'><p style='font: bold 24pt TestSans; color: white'>"
+             "Strategy</p></section>")
+    style = "<style>@page cover { background: #1e2dbe; @bottom-center { content: none; } }</style>"
+    body = f"{style}{cover}<p style='break-before: right'>Title page</p>{TEXT}"
+    with_cover = weasy(tmp_path, body)
+    assert len(pikepdf.open(with_cover).pages) == 3
+    assert audit_pdf(with_cover) == []
+    # Without a cover, page 2 left blank is a mistake.
+    no_cover = body.replace(cover, f"{TEXT}<div style='break-after: page'></div>")
+    assert checks(weasy(tmp_path, no_cover, "no-cover.pdf")) == [("blank-page", 2)]
+
+
 FLUSH_RIGHT = "<span style='float: right'>{}</span>"
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pdfplumber
 import pikepdf
 import pytest
 from pypdf import PdfReader
 
 from conftest import REPO, copy_project, strategy
+from strategy.publish import audit
 from strategy.publish.pdf import READING, render_pdf
 
 
@@ -112,6 +114,32 @@ def test_archive_edition_opens_every_chapter_on_a_right_hand_page(built, archive
         text = page.extract_text().lstrip()
         if re.match(r"^(\d+ |Annex \d+)", text) and index >= labels.index("1"):
             assert index % 2 == 0, f"a chapter opens on a left-hand page ({index + 1})"
+
+
+def test_archive_edition_sets_title_page_on_a_right_hand_page_and_copyright_on_its_back(built, archive):
+    """Page 1 is the cover, page 2 its blank back, page 3 (a right-hand page) the title page, page 4 the
+    copyright page on the title page's back."""
+    texts = [re.sub(r"\s+", " ", page.extract_text()) for page in archive.pages]
+    publication = built.publication
+    assert publication.title in texts[0] and texts[1].strip() == ""
+    assert publication.title in texts[2] and f"{publication.edition.label} ·" in texts[2]
+    assert publication.rights.licence in texts[3] and "Required citation" in texts[3]
+    assert not any("Required citation" in text for text in texts[:3] + texts[4:])
+
+
+def test_archive_edition_blank_pages_carry_no_number_and_no_running_head(built):
+    """Every page without body text is a left-hand page with no text at all: neither its number nor the
+    running head. The layout audit's reading of the page tells body text from running heads and feet."""
+    path = built.site / built.publication.archive_pdf_file
+    with pikepdf.open(path) as pdf, pdfplumber.open(path) as plumb:
+        pages = audit._pages(plumb, [page.label for page in pdf.pages], audit._tagged(pdf))
+    blank = [page for page in pages if not page.lines and not page.plumb.images and not page.full_bleed]
+    assert len(blank) >= 3, "the archive edition should leave pages blank before right-hand openings"
+    front = [page for page in blank if not page.label.isdigit()]
+    assert front and len(front) < len(blank), "blank pages both in the front matter and in the main matter"
+    for page in blank:
+        assert page.number % 2 == 0, f"page {page.number} (label {page.label}) is a blank right-hand page"
+        assert page.plumb.extract_text().strip() == "", f"blank page {page.number} (label {page.label}) has text"
 
 
 def test_draft_watermark_is_no_text(texts):

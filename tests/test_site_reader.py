@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import socket
 import subprocess
 import sys
@@ -111,6 +112,41 @@ def test_serve_refreshes_a_generated_page_when_an_input_changes(tmp_path):
         record[field] = "A sentence added while serving. " + record[field]
         path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
         _wait_for(url, lambda body: "A sentence added while serving" in body, server)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_serve_shows_a_broken_input_as_an_error_page_until_it_is_fixed(tmp_path):
+    """`mkdocs serve` keeps serving: every page names the file, line and field of the problem (the found
+    value escaped), and the pages come back when the file is fixed; `mkdocs build` still fails."""
+    root = copy_project(tmp_path / "project")
+    path = root / "inputs" / "partner-inputs" / "PI-001.yaml"
+    good = path.read_text(encoding="utf-8")
+    line = next(i for i, text in enumerate(good.splitlines(), 1) if text.startswith("received:"))
+    broken = good.replace("\nreceived: ", "\nreceived: <b>someday</b> ", 1)
+    path.write_text(broken, encoding="utf-8")
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root, capture_output=True, text=True,
+                           timeout=300)
+    assert built.returncode == 1 and f"PI-001.yaml:{line}: field 'received'" in built.stderr, built.stderr
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+                              cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/generated/partner-inputs/"
+    try:
+        for attempt in ("first build", "rebuild"):
+            page = _wait_for(url, lambda body: "strategy-problems" in body, server, 180)
+            row = re.search(r"<tr><td><code>inputs/partner-inputs/PI-001\.yaml</code></td><td>(\d+)</td>"
+                            r"<td>received</td><td>a date[^<]*</td><td>([^<]*)</td></tr>", page)
+            assert row and int(row[1]) == line, (attempt, page[-3000:])
+            assert "&lt;b&gt;someday&lt;/b&gt;" in row[2] and "<b>someday" not in page
+            assert "comes back by itself" in page and "livereload" in page  # the browser reloads on a rebuild
+            home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode("utf-8")
+            assert "PI-001.yaml" in home and "strategy-problems" in home
+            path.write_text(good, encoding="utf-8")
+            fixed = _wait_for(url, lambda body: "strategy-problems" not in body and "PI-001" in body, server, 180)
+            assert 'id="pi-001"' in fixed
+            path.write_text(broken, encoding="utf-8")
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -229,7 +229,7 @@ def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
     import pikepdf
 
     from .publish.audit import audit_pdf
-    from .publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variant
+    from .publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variants
 
     if not pdfs:
         publication = _or_exit(lambda: Project(project).publication())
@@ -240,7 +240,7 @@ def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
     failed = False
     for pdf in pdfs:
         try:
-            variant = declared_variant(pdf)
+            variants = declared_variants(pdf)
         except pikepdf.PdfError as unreadable:
             err.print(f"{pdf}: expected a PDF; found a file that cannot be read as one ({unreadable})",
                       style="red", markup=False, soft_wrap=True)
@@ -248,16 +248,17 @@ def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
             continue
         with err.status(f"Auditing {pdf}…"):
             layout = _or_exit(lambda: audit_pdf(pdf))
-            rules = _or_exit(lambda: check_conformance(pdf, variant) if variant else [])
+            rules = _or_exit(lambda: list(dict.fromkeys(f for v in variants for f in check_conformance(pdf, v))))
         broken = [f for f in rules if f.check not in KNOWN_WEASYPRINT_LIMITATIONS]
         known = [f for f in rules if f.check in KNOWN_WEASYPRINT_LIMITATIONS]
         for finding in [*layout, *broken]:
             out.print(str(finding), markup=False, soft_wrap=True)
-        claim = f"{variant.upper()} rules that can be checked by machine" if variant else "no PDF/UA or PDF/A claim"
+        claim = (f"{' and '.join(v.upper() for v in variants)} rules that can be checked by machine" if variants
+                 else "no PDF/UA or PDF/A claim")
         out.print(f"{pdf}: {len(layout)} layout problem(s); {claim}: {len(broken)} broken", markup=False,
                   soft_wrap=True)
         for check in sorted({f.check for f in known}):
-            pages = sum(1 for f in known if f.check == check)
+            pages = len({f.page for f in known if f.check == check})
             out.print(f"  known WeasyPrint limitation, not counted ({pages} page(s)): "
                       f"{KNOWN_WEASYPRINT_LIMITATIONS[check]}", markup=False, soft_wrap=True)
         failed |= bool(layout or broken)

@@ -267,6 +267,8 @@ def _blank_pages(pages: list[_Page]) -> Iterator[Finding]:
         after = pages[page.number] if page.number < len(pages) else None
         if page.number % 2 == 0 and after is not None and _opens_chapter(after):
             continue  # a left-hand page left blank so that a chapter opens on a right-hand page
+        if page.number == 2 and pages[0].full_bleed:
+            continue  # the back of a printed cover, left blank as in a book
         yield page.finding("blank-page", "the page is blank" + " apart from its running head or foot" * page.running)
 
 

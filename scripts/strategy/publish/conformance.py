@@ -86,14 +86,13 @@ def check_conformance(pdf_path: Path, variant: str) -> list[ConformanceFinding]:
     return sorted(findings, key=lambda f: (f.page or 0, f.check, f.message))
 
 
-def declared_variant(pdf_path: Path) -> str | None:
-    """The variant the PDF claims in its XMP metadata ("pdf/ua-1", "pdf/a-3a"), or None."""
+def declared_variants(pdf_path: Path) -> list[str]:
+    """The variants the PDF claims in its XMP metadata, of "pdf/ua-1" and "pdf/a-3a": none, one or both (the
+    archive edition is PDF/A-3a and PDF/UA-1)."""
     with pikepdf.open(pdf_path) as pdf, pdf.open_metadata() as metadata:
-        if metadata.get("pdfuaid:part") == "1":
-            return "pdf/ua-1"
-        if metadata.get("pdfaid:part") == "3" and str(metadata.get("pdfaid:conformance", "")).upper() == "A":
-            return "pdf/a-3a"
-    return None
+        ua = metadata.get("pdfuaid:part") == "1"
+        pdfa = metadata.get("pdfaid:part") == "3" and str(metadata.get("pdfaid:conformance", "")).upper() == "A"
+    return ["pdf/a-3a"] * pdfa + ["pdf/ua-1"] * ua
 
 
 # ---------- Reading the document ----------
@@ -519,6 +518,16 @@ def _headings(doc: _Document) -> Iterator[ConformanceFinding]:
         if level > before + 1:
             yield doc.finding(page, "heading-levels", "Matterhorn 14-003",
                               f"an H{level} follows an H{before}: heading levels skipped")
+    for element in doc.structure.elements:
+        if HEADING.fullmatch(element.role) and not _marks_content(element):
+            yield doc.finding(element.page, "heading-empty", "consistency check, no verified clause",
+                              f"an {element.role} marks no content: screen readers list it as a blank heading")
+
+
+def _marks_content(element: _Element) -> bool:
+    """Whether the element, or an element inside it, holds marked content (an MCID) of a page."""
+    return any(isinstance(k, int) or (isinstance(k, Dictionary) and k.get("/Type") == "/MCR")
+               for k in _as_list(element.obj.get("/K"))) or any(_marks_content(k) for k in element.kids)
 
 
 TABLE_CHILDREN = {"Table": {"TR", "THead", "TBody", "TFoot", "Caption"},
@@ -529,7 +538,8 @@ TABLE_PARENTS = {"THead": {"Table"}, "TBody": {"Table"}, "TFoot": {"Table"},
 
 def _tables(doc: _Document) -> Iterator[ConformanceFinding]:
     """Table elements nest as ISO 32000-1 Table 337 says (Matterhorn 09-004); TH cells have a Scope when the
-    table does not tie its cells to their headers with Headers and IDs (Matterhorn 15-003)."""
+    table does not tie its cells to their headers with Headers and IDs (Matterhorn 15-003), and, by this
+    project's rule, when it does as well."""
     for element in doc.structure.elements:
         role = element.role
         problems = []
@@ -568,13 +578,15 @@ def _header_scope(doc: _Document, table: _Element) -> Iterator[ConformanceFindin
         any("/Headers" in a for a in _attributes(c.obj)) and
         all(_text(h) in ids for a in _attributes(c.obj) for h in _as_list(a.get("/Headers")))
         for c in cells if c.role == "TD")
-    if organised:
-        return
     scopeless = [c for c in headers if not any("/Scope" in a for a in _attributes(c.obj))]
-    if scopeless:
+    if scopeless and not organised:
         yield doc.finding(scopeless[0].page, "th-scope", "Matterhorn 15-003",
                           f"a table not organised with Headers and IDs has {_plural(len(scopeless), 'TH cell')} "
                           "without a /Scope attribute")
+    elif scopeless:  # PDF/UA-1 accepts Headers and IDs alone, but some checkers (pdfua) and readers see only Scope
+        yield doc.finding(scopeless[0].page, "th-scope-too", "project rule: both ways of Matterhorn 15-003",
+                          f"a table organised with Headers and IDs has {_plural(len(scopeless), 'TH cell')} "
+                          "without a /Scope attribute as well")
 
 
 def _annotations_ua(doc: _Document) -> Iterator[ConformanceFinding]:

@@ -1,9 +1,10 @@
 """Stage 4: print HTML -> PDF with WeasyPrint, reading only the project's assets.
 
 Two editions come from one print HTML: the reading edition (tagged, PDF/UA-1,
-chapters on a new page) and the archive edition (PDF/A-3a, chapters on a
-right-hand page as in the printed book). Both carry page labels that match
-the printed numbers: lower-roman front matter, arabic from the first chapter.
+chapters on a new page) and the archive edition (PDF/A-3a and PDF/UA-1, title
+page and chapters on a right-hand page as in the printed book). Both carry
+page labels that match the printed numbers: lower-roman front matter, arabic
+from the first chapter, and a /Scope on every table header cell.
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ class PdfEdition:
     name: str
     variant: str
     extra_css: str = ""
+    also_ua: bool = False  # a PDF/A file that declares PDF/UA-1 as well (its tags are the reading edition's)
 
 
 READING = PdfEdition("reading", "pdf/ua-1")
-# The book as printed: every chapter opens on a right-hand page.
+# The book as printed: the title page and every chapter open on a right-hand page, the copyright page is
+# on the title page's back (the cover's back is left blank). As accessible as the reading edition.
 ARCHIVE = PdfEdition("archive", "pdf/a-3a",
-                     "section.chapter, nav.toc, nav.list-of { break-before: right; }")
+                     "section.title-page, section.chapter, nav.toc, nav.list-of { break-before: right; }"
+                     " section.rights-page { break-before: left; }", also_ua=True)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
     if problems := off_the_page(document.pages, main_start, dict(locate or {}), output.name):
         raise ProblemsFound(problems)
     document.write_pdf(str(output), pdf_variant=edition.variant, pdf_tags=True,
-                       finisher=lambda doc, pdf: _page_labels(pdf, main_start))
+                       finisher=lambda doc, pdf: _finish(pdf, main_start, edition))
     return RenderedPdf(len(document.pages), _places(document.pages, main_start, dict(locate or {})))
 
 
@@ -185,6 +189,54 @@ def _roman(number: int) -> str:
             out += letters
             number -= value
     return out
+
+
+def _finish(pdf: pydyf.PDF, main_start: int, edition: PdfEdition) -> None:
+    _page_labels(pdf, main_start)
+    _header_scopes(pdf)
+    if edition.also_ua:
+        _declare_pdf_ua(pdf)
+
+
+# PDF/A accepts XMP properties outside its own schemas only when the metadata describes them: this is the
+# description of pdfuaid:part that ISO 14289-1 (PDF/UA-1) gives for files that are PDF/A as well.
+PDF_UA_IN_PDF_A = b"""<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" \
+pdfuaid:part="1" /><rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">\
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix><pdfaSchema:schema>PDF/UA identification schema</pdfaSchema:schema>\
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource"><pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>PDF/UA version identifier</pdfaProperty:description><pdfaProperty:name>part</pdfaProperty:name>\
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType></rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag>\
+</pdfaExtension:schemas></rdf:Description>"""
+
+
+def _declare_pdf_ua(pdf: pydyf.PDF) -> None:
+    """Add the PDF/UA-1 identifier to the XMP metadata WeasyPrint wrote for a PDF/A variant."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    xmp = b"".join(metadata.stream)
+    assert xmp.count(b"</rdf:RDF>") == 1, "WeasyPrint's XMP packet has one rdf:RDF"
+    metadata.stream = [xmp.replace(b"</rdf:RDF>", PDF_UA_IN_PDF_A + b"</rdf:RDF>")]
+
+
+def _header_scopes(pdf: pydyf.PDF) -> None:
+    """Every table header cell (TH) gets a /Scope beside the /ID that WeasyPrint's data cells name in their
+    /Headers: PDF/UA-1 accepts either way, but some checkers (pdfua) and screen readers read only Scope.
+    A TH that the data cells of its own row name heads that row (HTML scope="row"); any other, its column."""
+    objects = pdf.objects
+
+    def kids(element: pydyf.Dictionary) -> list[pydyf.Dictionary]:
+        # Structure kids are references (b"12 0 R"), marked-content ids (int) or dictionaries.
+        return [objects[int(kid.split()[0])] for kid in element.get("K", []) if isinstance(kid, bytes)]
+
+    for row in (o for o in objects if isinstance(o, pydyf.Dictionary) and o.get("S") == "/TR"):
+        cells = kids(row)
+        named = {getattr(header, "string", header) for cell in cells if cell.get("S") == "/TD"
+                 for header in cell.get("A", {}).get("Headers", [])}
+        for cell in (c for c in cells if c.get("S") == "/TH"):
+            scope = "/Row" if getattr(cell.get("ID"), "string", None) in named else "/Column"
+            cell.setdefault("A", pydyf.Dictionary({"O": "/Table"}))["Scope"] = scope
 
 
 def _page_labels(pdf: pydyf.PDF, main_start: int) -> None:

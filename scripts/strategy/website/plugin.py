@@ -8,7 +8,8 @@ for another audience); it expands author macros on each page; it passes each
 page's HTML through the allow-list of safe_html; it puts the edition into the
 theme's context for the draft banner and, for a draft, keeps search engines out
 (robots.txt here, a robots meta tag in the theme); and under `mkdocs serve` it
-watches the inputs.
+watches the inputs and, while an input is broken, shows its problems in place
+of every page (`mkdocs build` fails instead).
 
 `strategy build` hands it the records and chapters it made (`Preset`), so the
 site and the print edition show the same text, read once.
@@ -16,6 +17,7 @@ site and the print edition show the same text, read once.
 
 from __future__ import annotations
 
+import html
 import logging
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -39,7 +41,7 @@ from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
 from ..paragraphs import CommentContext, comment_href, number_paragraphs, with_comment_links
-from ..problems import ProblemsFound, display_path
+from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
 from ..typeset import number_captions
@@ -68,6 +70,11 @@ class StrategyPluginConfig(base.Config):
 class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     preset: Preset | None = None
     command: str | None = None  # "build", "serve", "gh-deploy"; None when `strategy build` runs MkDocs
+    # Under `mkdocs serve`: the problems that stop this build, shown on every page instead of its text (a
+    # failed build would leave the browser waiting, with the problems only in the terminal)...
+    problems: list[Problem]
+    # ... and those of one page only (its macros), by the page's path in docs/.
+    page_problems: dict[str, list[Problem]]
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -76,10 +83,15 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent
         self.audience = Audience(self.config.audience)
-        self.publication = self.preset.publication if self.preset else _or_fail(
+        self.problems, self.page_problems = [], {}
+        self.publication = self.preset.publication if self.preset else self._load(
             lambda: load_publication(self.root / self.config.publication, self.root))
-        self.inputs_folder = self.root / self.publication.inputs_folder
-        config.extra["strategy"] = banner_context(self.publication, self.audience)
+        if self.publication is None:  # serving, with strategy.yml broken: the banner says so
+            self.inputs_folder = None
+            config.extra["strategy"] = PREVIEW_STOPPED_BANNER
+        else:
+            self.inputs_folder = self.root / self.publication.inputs_folder
+            config.extra["strategy"] = banner_context(self.publication, self.audience)
         from ..publish.outline import chapters_of_nav
 
         # Paragraphs are numbered by the chapter numbers of the PDF, which come from the same nav.
@@ -93,20 +105,38 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
         # Before MkDocs walks docs/: it would follow a symlinked folder round a loop, and copy what a link
         # leads to into the site.
-        if problems := docs_problems(Project(self.root), self.inputs_folder):
+        # Even when serving: MkDocs must not walk such a docs/ at all.
+        if problems := docs_problems(Project(self.root), self.inputs_folder or self.root / "inputs"):
             raise PluginError(ProblemsFound(problems).report())
+        self.inputs, self.chapters, self.abbreviations = None, [], ""
         if self.preset:
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
-        else:
-            self.inputs = _or_fail(lambda: load_inputs(self.inputs_folder, self.root))
+        elif self.publication is not None:
+            self.inputs = self._load(lambda: load_inputs(self.inputs_folder, self.root))
             # As `strategy build`: no illustrative data or placeholder in a final edition, and an address for
             # the comments of a partners build.
-            _or_fail(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
-            project = Project(self.root)
-            self.chapters = _or_fail(lambda: generate_chapters(
-                self.inputs, self.audience, author_text(project.author_pages()),
-                edition_outline(project, self.publication.edition.label)))
-        self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
+            if self.inputs is not None:
+                self._load(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
+                project = Project(self.root)
+                self.chapters = self._load(lambda: generate_chapters(
+                    self.inputs, self.audience, author_text(project.author_pages()),
+                    edition_outline(project, self.publication.edition.label))) or []
+        if self.problems:
+            log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
+                     ProblemsFound(self.problems).report())
+        else:
+            self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
+
+    def _load(self, action):
+        """The result of a step that reads the inputs. If they have problems: when serving, None, and the
+        problems kept for the pages to show; otherwise the build stops with them."""
+        try:
+            return action()
+        except ProblemsFound as found:
+            if self.command != "serve":
+                raise PluginError(found.report()) from None
+            self.problems += found.problems
+            return None
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """The generated chapters from memory. Whatever docs/generated holds on disk (written by `strategy
@@ -115,7 +145,13 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             files.remove(file)
         for chapter in self.chapters:
             files.append(File.generated(config, chapter.path, content=chapter.content))
-        if not self.publication.edition.final:
+        if self.problems:  # a page for each generated chapter in the nav, to show the problems on
+            from ..publish.outline import chapters_of_nav
+
+            for path in {c.path for c in chapters_of_nav(config.nav or [])} - {c.path for c in self.chapters}:
+                if path.startswith(f"{GENERATED_FOLDER}/"):
+                    files.append(File.generated(config, path, content=""))
+        if self.publication is not None and not self.publication.edition.final:
             if author_robots := files.get_file_from_path(ROBOTS_TXT):
                 files.remove(author_robots)
             files.append(File.generated(config, ROBOTS_TXT, content=DRAFT_ROBOTS))
@@ -130,20 +166,27 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             self.lock.close()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
-        server.watch(str(self.inputs_folder))
+        server.watch(str(self.inputs_folder or self.root / "inputs"))
         server.watch(str(self.root / self.config.publication))
         return server
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.problems:
+            return ""  # the problems take the page's place (on_page_content); nothing of it to link or check
         if page.meta.get("generated"):
             return markdown + self.abbreviations
         source = Path(page.file.abs_src_path)
-        return _or_fail(lambda: expand_macros(
+        expanded = self._load(lambda: expand_macros(
             markdown, self.inputs, self.audience, file=display_path(source, self.root),
-            page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown))
-        ) + self.abbreviations
+            page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown)))
+        if expanded is None:  # serving: this page's own problems, on this page only
+            self.page_problems[page.file.src_uri], self.problems = self.problems, []
+            return ""
+        return expanded + self.abbreviations
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if problems := self.problems or self.page_problems.get(page.file.src_uri):
+            return problems_page(problems)
         # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
         # leaves no script or handler. The search plugin indexes the page after this event.
         html = number_captions(clean_html(html), self.caption_labels.get(page.file.src_uri, ""))
@@ -154,7 +197,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" in every result
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
         """Comment links on the page's sections and numbered paragraphs, and the banner's "Send comments"."""
-        if not self.publication.comments_email:
+        if self.publication is None or not self.publication.comments_email or self.problems \
+                or page.file.src_uri in self.page_problems:
             return context
         edition = self.publication.edition
         where = CommentContext(self.publication.comments_email, self.publication.short_title,
@@ -181,6 +225,34 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
         "comments_email": publication.comments_email,
         "short_title": publication.short_title,
     }
+
+
+# What the banner shows while strategy.yml, which names the edition, cannot be read.
+PREVIEW_STOPPED_BANNER = {"edition": "Preview", "date": "stopped: see the problems below", "final": False,
+                          "audience": "", "pdf_file": "", "docx_file": "", "comments_email": None, "short_title": ""}
+
+
+PROBLEMS_SHOWN = 200
+
+
+def problems_page(problems: list[Problem]) -> str:
+    """The page the preview shows while the inputs have problems: each with its file, line and field, what
+    was expected and what was found. Every value is escaped: a found value is the author's own text."""
+    e = html.escape
+    unique = ProblemsFound(problems).problems  # sorted by file and line, duplicates and warnings left out
+    rows = "".join(
+        f"<tr><td><code>{e(p.file)}</code></td><td>{p.line or ''}</td><td>{e(p.field or '')}</td>"
+        f"<td>{e(p.expected)}</td><td>{e(p.found or '')}</td></tr>" for p in unique[:PROBLEMS_SHOWN])
+    if len(unique) > PROBLEMS_SHOWN:  # a file of thousands of broken lines: the first ones say enough
+        rows += (f'<tr><td colspan="5">and {len(unique) - PROBLEMS_SHOWN:,} more, which '
+                 "<code>strategy check</code> lists</td></tr>")
+    count = f"{len(unique)} problem{'s' * (len(unique) != 1)}"
+    return (f'<div class="admonition failure strategy-problems" role="alert">'
+            f'<p class="admonition-title">The preview cannot show this page: {count} in the files below</p>'
+            "<p>Fix the files and save them: this page comes back by itself as soon as they are right. The "
+            "terminal where <code>mkdocs serve</code> runs lists the same problems.</p></div>"
+            "<table><thead><tr><th>File</th><th>Line</th><th>Field</th><th>Expected</th><th>Found</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInputs, audience: Audience) -> None:
