@@ -221,7 +221,7 @@ def test_serve_refreshes_a_generated_page_when_an_input_changes(tmp_path):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/generated/partner-inputs/"
+    url = f"http://127.0.0.1:{port}/generated/partner-inputs.html"
     try:
         first = _wait_for(url, lambda body: "PI-001" in body, server)
         assert "A sentence added while serving" not in first
