@@ -187,10 +187,10 @@ def test_no_variant_of_an_unnamed_partners_name_reaches_an_outside_build(canarie
     assert run.returncode == 0, run.stderr
     haystack = every_byte(canaries / "site")
     assert [c for c in NAME_CANARIES if c.encode() in haystack] == []
-    register = (canaries / "site" / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
+    register = (canaries / "site" / "generated" / "partner-inputs.html").read_text(encoding="utf-8")
     assert "As a development partner government, a development partner government" in register
     assert "Representative of a development partner government" in haystack.decode("utf-8", "replace")
-    received = (canaries / "site" / "generated" / "inputs-in-numbers" / "index.html").read_text(encoding="utf-8")
+    received = (canaries / "site" / "generated" / "inputs-in-numbers.html").read_text(encoding="utf-8")
     assert "merged into <em>Other</em>" in received
 
 

@@ -64,7 +64,7 @@ def docx_text(built) -> str:
 
 
 def site_page(built, page: str) -> str:
-    return (built.site / page / "index.html").read_text(encoding="utf-8")
+    return (built.site / f"{page}.html").read_text(encoding="utf-8")
 
 
 # --- the meeting's concept note ----------------------------------------------------------------------------

@@ -235,7 +235,7 @@ def test_strategy_feedback_lists_open_comments_by_section_with_file_and_line():
 
 
 def test_the_matrix_is_a_site_page_and_an_annex_of_the_pdf_and_word_version(built):
-    page = (built.site / "generated/comment-matrix/index.html").read_text(encoding="utf-8")
+    page = (built.site / "generated/comment-matrix.html").read_text(encoding="utf-8")
     assert 'id="fb-002"' in page and "Resource mobilization and partnerships" in page
     reader = pypdf.PdfReader(built.pdf)
     texts = [p.extract_text() for p in reader.pages]

@@ -94,7 +94,7 @@ def test_chapters_written_for_insiders_during_a_build_are_never_published(tmp_pa
                             text=True, timeout=300)
     assert mkdocs.returncode == 0, mkdocs.stderr
     assert CANARY.encode() not in every_byte(root / "site")
-    assert (root / "site" / "generated" / "partner-inputs" / "index.html").is_file()
+    assert (root / "site" / "generated" / "partner-inputs.html").is_file()
 
 
 def test_links_in_author_pages_never_point_at_the_build_machine(tmp_path):
@@ -133,7 +133,7 @@ def test_links_in_author_pages_never_point_at_the_build_machine(tmp_path):
     for page in site.rglob("*.html"):
         for tag, attrs in start_tags(page.read_text(encoding="utf-8")):
             assert not any((value or "").strip().lower().startswith("file:") for _, value in attrs), (page, tag)
-    assert (site / "notes.txt").is_file() and "the password file" in (site / "vision" / "index.html").read_text()
+    assert (site / "notes.txt").is_file() and "the password file" in (site / "vision.html").read_text()
     assert AUTHOR_LINKS  # the links the corpus case adds are the ones checked here
 
 

@@ -119,10 +119,10 @@ def test_site_pdfs_and_word_version_number_the_same_paragraphs_alike(built):
 
 
 def test_front_matter_annexes_lists_quotes_and_boxes_carry_no_number(built):
-    for page in ("index.html", "executive-summary/index.html", "foreword/index.html",
-                 "generated/partner-inputs/index.html", "references/index.html"):
+    for page in ("index.html", "executive-summary.html", "foreword.html",
+                 "generated/partner-inputs.html", "references.html"):
         assert "data-paragraph" not in (built.site / page).read_text(encoding="utf-8"), page
-    root = lxml.html.parse(str(built.site / "context/index.html")).getroot()
+    root = lxml.html.parse(str(built.site / "context.html")).getroot()
     for where in ("li", "blockquote", "div[contains(@class, 'admonition')]", "td", "div[@class='footnote']"):
         assert not root.xpath(f"//{where}//*[@data-paragraph]"), where
 
@@ -154,7 +154,7 @@ def test_a_setting_turns_the_numbers_off_everywhere(built, tmp_path):
         html = page.read_text(encoding="utf-8")
         assert "data-paragraph" not in html and "paragraph-number" not in html, page
         assert "Comment on paragraph" not in html
-    assert "Comment on section" in (root / "site/context/index.html").read_text(encoding="utf-8")
+    assert "Comment on section" in (root / "site/context.html").read_text(encoding="utf-8")
     publication = built.publication
     assert pdf_margin_numbers(root / "site" / publication.pdf_file) == {}
     assert docx_numbered(root / "site" / publication.docx_file) == {}
@@ -184,7 +184,7 @@ def comment_links(page: Path) -> dict[str, str]:
 
 def test_a_paragraphs_comment_link_opens_the_e_mail_that_places_the_comment(built):
     publication = built.publication
-    links = comment_links(built.site / "context/index.html")
+    links = comment_links(built.site / "context.html")
     href = links["Comment on paragraph 1.2"]
     parts = urlsplit(href)
     assert parts.scheme == "mailto" and unquote(parts.path) == publication.comments_email
@@ -202,7 +202,7 @@ def test_a_paragraphs_comment_link_opens_the_e_mail_that_places_the_comment(buil
     assert section["subject"] == [f"{publication.short_title}, Draft 1: section “Where the world stands”"]
     assert "Paragraph:" not in section["body"][0]
     # The banner's link says the same of the whole page.
-    banner = lxml.html.parse(str(built.site / "context/index.html")).getroot().xpath(
+    banner = lxml.html.parse(str(built.site / "context.html")).getroot().xpath(
         "//a[@class='strategy-banner__comment']/@href")
     assert parse_qs(urlsplit(banner[0]).query)["subject"] == [f"{publication.short_title}, Draft 1: section “Context”"]
 
@@ -227,7 +227,7 @@ def test_every_comment_link_is_short_enough_and_survives_the_allow_list(built):
 
 def test_tab_reaches_a_paragraphs_comment_link_and_shows_it(built, served_site, browser):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(served_site + "/context/")
+    page.goto(served_site + "/context.html")
     link = page.locator('a[aria-label="Comment on paragraph 1.2"]')
     assert link.evaluate("a => getComputedStyle(a).opacity") == "0"  # hidden until hovered or focused
     page.locator("#para-1\\.1").click(position={"x": 5, "y": 5})  # the keyboard starts in paragraph 1.1

@@ -219,7 +219,7 @@ def builds(tmp_path_factory) -> dict[str, Path]:
 
 
 def _entry(root: Path, start: str, end: str) -> str:
-    page = (root / "site" / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
+    page = (root / "site" / "generated" / "partner-inputs.html").read_text(encoding="utf-8")
     return page[page.index(f'id="{start}"'):page.index(f'id="{end}"')]
 
 
@@ -234,7 +234,7 @@ def test_the_site_shows_the_submission_as_written(builds):
     for src in re.findall(r'<img alt="[^"]+" src="([^"]+)"', entry):
         assert (root / "site" / "generated" / "partner-inputs" / src).resolve().is_file()
     assert len(re.findall("<img", entry)) == 2
-    page = (root / "site" / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
+    page = (root / "site" / "generated" / "partner-inputs.html").read_text(encoding="utf-8")
     assert 'id="fn:pi-047-vision-1"' in page and 'id="fn:pi-049-vision-1"' in page
 
 

@@ -203,7 +203,7 @@ def test_the_site_wraps_long_words_and_shows_hostile_markdown_as_text(hostile_bu
     site = hostile_build / "site"
     css = (site / "assets" / "stylesheets" / "site.css").read_text(encoding="utf-8")
     assert re.search(r"\.md-typeset\s*\{\s*overflow-wrap:\s*anywhere", css)
-    register = (site / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
+    register = (site / "generated" / "partner-inputs.html").read_text(encoding="utf-8")
     entry = register[register.index('id="pi-001"'):register.index('id="pi-002"')]
     assert rendering.LONG_TOKEN in entry
     assert "!!! note" in seen(entry) and "admonition" not in entry

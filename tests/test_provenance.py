@@ -77,7 +77,7 @@ def test_pdf_places_are_the_printed_pages_where_the_input_really_is(built, repor
 def test_site_places_are_sections_of_pages_that_mention_the_input(built, report):
     for item in report["inputs"]:
         for place in (p for p in item["places"] if p["output"] == "site"):
-            page = (built.site / place["where"] / "index.html").read_text(encoding="utf-8")
+            page = (built.site / (place["where"] or "index.html")).read_text(encoding="utf-8")
             article = page.split("<article", 1)[1].split("</article>", 1)[0]
             assert item["id"] in article or f"#{item['id'].lower()}" in article
             assert place["section"] and place["section"] in re.sub(r"<[^>]+>", "", page).replace("&#39;", "'")

@@ -264,7 +264,7 @@ def test_raw_html_in_an_author_page_reaches_no_output(tmp_path):
         check(f"search index: {doc['location']}", doc["title"] + " " + doc["text"])
     check("print.html", (root / ".build" / "print.html").read_text(encoding="utf-8"))
     # The words stay: the cleaning removes markup, not the author's text.
-    vision_page = (root / "site" / "vision" / "index.html").read_text(encoding="utf-8")
+    vision_page = (root / "site" / "vision.html").read_text(encoding="utf-8")
     assert "click the e2e link" in vision_page and "e2e paragraph" in vision_page
     assert "click the e2e link" in (root / ".build" / "print.html").read_text(encoding="utf-8")
     assert any("e2e paragraph" in doc["text"] for doc in index["docs"])

@@ -1,4 +1,5 @@
-"""What a reader and an author see: the built site in Chromium, and `mkdocs serve` picking up edits."""
+"""What a reader and an author see: the built site in Chromium, served or opened from a folder, in light and
+dark schemes, checked by axe-core; and `mkdocs serve` picking up edits."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -28,10 +30,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class StaticHost(http.server.SimpleHTTPRequestHandler):
+    """Serves the site as a static host does: a page that is not there answers with the site's 404 page."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        not_found = Path(self.directory) / "404.html"
+        if code != 404 or not not_found.is_file():
+            return super().send_error(code, message, explain)
+        body = not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 @pytest.fixture(scope="module")
 def served_site(built):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built.site))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(StaticHost, directory=str(built.site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -52,22 +71,40 @@ def test_banner_shows_edition_date_pdf_word_and_comments(built, served_site, bro
     page = browser.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(served_site + "/context/")
+    page.goto(served_site + "/generated/priorities.html")
     banner = page.locator(".strategy-banner")
     assert banner.is_visible()
     text = banner.inner_text()
     assert built.publication.edition.label in text
     assert str(built.publication.edition.date.year) in text
-    pdf_href = page.locator(".strategy-banner__pdf").get_attribute("href")
-    with urllib.request.urlopen(page.url.rsplit("/", 2)[0] + "/" + pdf_href.replace("../", "")) as response:
-        assert response.headers["Content-Type"] == "application/pdf"
-    word_href = page.locator(".strategy-banner__docx").get_attribute("href")
-    with urllib.request.urlopen(page.url.rsplit("/", 2)[0] + "/" + word_href.replace("../", "")) as response:
-        assert response.read(2) == b"PK"
+    assert_pdf_and_word_links_work(page)
     mail = page.locator(".strategy-banner__comment").get_attribute("href")
     assert mail.startswith(f"mailto:{built.publication.comments_email}")
     # Nothing the page loaded came from anywhere but this site.
     assert all(url.startswith(served_site) or url.startswith("data:") for url in requests), requests
+    page.close()
+
+
+def assert_pdf_and_word_links_work(page) -> None:
+    """The banner's PDF and Word links, as the browser resolves them, fetch a PDF and a Word file."""
+    pdf_url = page.locator(".strategy-banner__pdf").evaluate("a => a.href")
+    with urllib.request.urlopen(pdf_url) as response:
+        assert response.headers["Content-Type"] == "application/pdf", pdf_url
+        assert response.read(5) == b"%PDF-"
+    word_url = page.locator(".strategy-banner__docx").evaluate("a => a.href")
+    with urllib.request.urlopen(word_url) as response:
+        assert response.read(2) == b"PK", word_url
+
+
+def test_the_404_page_links_to_the_pdf_and_word_version_from_any_depth(built, served_site, browser):
+    page = browser.new_page()
+    for missing in ("/no-such-page.html", "/generated/charts/old/no-such-page.html"):
+        response = page.goto(served_site + missing)
+        assert response.status == 404 and "404" in page.locator("h1").inner_text()
+        # Styled as every page (its stylesheets load from the root too): the banner is amber, not bare text.
+        assert page.locator(".strategy-banner").evaluate("e => getComputedStyle(e).backgroundColor") \
+            == "rgb(255, 213, 79)"
+        assert_pdf_and_word_links_work(page)
     page.close()
 
 
@@ -87,7 +124,7 @@ def test_search_finds_a_partner_input(built, served_site, browser):
 
 def test_input_id_links_lead_to_the_register_entry(built, served_site, browser):
     page = browser.new_page()
-    page.goto(served_site + "/generated/inputs-received/")
+    page.goto(served_site + "/generated/inputs-received.html")
     link = page.locator("a.record-id").first
     record_id = link.inner_text()
     link.click()
@@ -97,12 +134,95 @@ def test_input_id_links_lead_to_the_register_entry(built, served_site, browser):
     page.close()
 
 
+# --- opened from a folder ----------------------------------------------------------------------------------
+
+
+def test_the_site_opened_from_a_folder_navigates_and_finds_a_partner_input(built, browser):
+    """A partner downloads the review draft and opens index.html without a server."""
+    page = browser.new_page()
+    loaded: list[str] = []
+    page.on("request", lambda r: loaded.append(r.url))
+    page.goto((built.site / "index.html").as_uri())
+    page.locator(".md-nav--primary a.md-nav__link", has_text="Vision for Phase III").first.click()
+    page.wait_for_load_state()
+    assert page.url == (built.site / "vision.html").as_uri()
+    assert page.locator("h1").inner_text().startswith("Vision for Phase III")
+    assert page.locator(".md-nav__link--active", has_text="Vision for Phase III").count() > 0  # styled, scripted
+
+    # Search works from the folder too (the index as a script, the worker in an iframe), by a record's ID.
+    record = next(i for i in built.inputs.partner_inputs.values() if i.consent.value == "named")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator(".md-search__input").press_sequentially(record.id, delay=20)
+    result = page.locator(f".md-search-result__item a[href*='partner-inputs.html'][href$='#{record.id.lower()}']")
+    result.first.wait_for(timeout=20000)
+    assert record.id in result.first.inner_text()
+    result.first.click()
+    page.wait_for_load_state()
+    assert page.url.startswith((built.site / "generated" / "partner-inputs.html").as_uri())
+    assert page.url.endswith("#" + record.id.lower())
+    entry = page.locator(f"#{record.id.lower()}")
+    assert entry.is_visible() and entry.evaluate("e => e.getBoundingClientRect().top") < 200  # scrolled to it
+    # Nothing came from a server: every file the pages loaded is in the folder.
+    assert all(url.startswith(built.site.as_uri()) or url.startswith("data:") for url in loaded), loaded
+    page.close()
+
+
+def test_from_a_folder_the_banners_links_reach_the_pdf_and_word_version(built, browser):
+    page = browser.new_page()
+    page.goto((built.site / "generated" / "priorities.html").as_uri())
+    for link in (".strategy-banner__pdf", ".strategy-banner__docx"):
+        target = page.locator(link).evaluate("a => a.href")
+        assert target.startswith("file://")
+        assert Path(urllib.request.url2pathname(target.removeprefix("file://"))).resolve().is_file(), target
+    page.close()
+
+
+# --- accessibility -----------------------------------------------------------------------------------------
+
+# WCAG 2.1 A and AA, and axe-core's best practices.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+               "resultTypes": ["violations"]}
+
+
+@pytest.mark.parametrize("scheme, palette", [("light", "default"), ("dark", "slate")])
+def test_every_page_passes_axe_core_in_light_and_dark_schemes(built, served_site, browser, scheme, palette):
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    pages = sorted(p.relative_to(built.site).as_posix() for p in built.site.rglob("*.html"))
+    assert len(pages) > 10
+    found: dict[str, str] = {}
+    for name in pages:
+        page.goto(f"{served_site}/{name}")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.body.dataset.mdColorScheme") == palette, name  # the reader's scheme
+        # Folded parts (a chart's data table) are checked too.
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        if report := _violations(axe, page):
+            found[name] = report
+    # The search dialog, open with results, as a reader sees it over any page.
+    page.goto(f"{served_site}/index.html")
+    page.wait_for_load_state("networkidle")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator(".md-search__input").press_sequentially("financing", delay=20)
+    page.locator(".md-search-result__item").first.wait_for(timeout=20000)
+    if report := _violations(axe, page):
+        found["index.html with search results"] = report
+    context.close()
+    assert not found, "\n".join(f"{name} ({scheme}):\n{report}" for name, report in found.items())
+
+
+def _violations(axe, page) -> str:
+    results = axe.run(page, options=AXE_OPTIONS)
+    return results.generate_report() if results.violations_count else ""
+
+
 def test_serve_refreshes_a_generated_page_when_an_input_changes(tmp_path):
     root = copy_project(tmp_path / "project")
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
                               cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/generated/partner-inputs/"
+    url = f"http://127.0.0.1:{port}/generated/partner-inputs.html"
     try:
         first = _wait_for(url, lambda body: "PI-001" in body, server)
         assert "A sentence added while serving" not in first

@@ -94,7 +94,7 @@ def test_internal_build_shows_withheld_material_marked(canary_project, tmp_path)
     root, _ = canary_project
     run = strategy("build", "--project", str(root), "--audience", "internal")
     assert run.returncode == 0, run.stderr
-    register = (root / "site" / "generated" / "partner-inputs" / "index.html").read_text(encoding="utf-8")
+    register = (root / "site" / "generated" / "partner-inputs.html").read_text(encoding="utf-8")
     assert CANARY_WITHHELD in register and "Withheld:" in register
     # Authors see everything: no input is left out, and each withheld one is placed in every output.
     report = json.loads((root / "reports" / "provenance.json").read_text(encoding="utf-8"))

@@ -166,7 +166,7 @@ class CommentContext:
     edition: str  # "Draft 1, 20 November 2025"
     edition_label: str  # "Draft 1"
     page_title: str
-    page_url: str  # absolute when mkdocs.yml has a site_url, else the page's path in the site ("context/")
+    page_url: str  # absolute when mkdocs.yml has a site_url, else the page's path in the site ("context.html")
 
 
 def mailto(address: str, subject: str, body: str) -> str:

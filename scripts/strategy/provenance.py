@@ -35,7 +35,7 @@ SITE = "site"
 @dataclass(frozen=True)
 class Place:
     output: str  # SITE, a PDF edition ("reading PDF") or the Word version
-    where: str  # a site page ("generated/priorities/"), a printed page number ("27"), or "" in Word
+    where: str  # a site page ("generated/priorities.html"), a printed page number ("27"), or "" in Word
     section: str  # the heading it falls under
     kind: str  # "entry" where the input is given in full, "reference" where it is linked to or named
 
@@ -118,12 +118,18 @@ def site_places(site_dir: Path, locate: Mapping[str, str]) -> dict[str, list[Pla
     found: dict[str, list[Place]] = {}
     named_in = mentions(locate)  # one finder for every page
     for page in sorted(site_dir.rglob("*.html")):
-        address = page.parent.relative_to(site_dir).as_posix() + "/"
+        address = site_address(page.relative_to(site_dir).as_posix())
         reader = _PageReader(set(locate), named_in)
         reader.feed(page.read_text(encoding="utf-8"))
         for name, section, kind in reader.found:
-            _add(found, name, Place(SITE, "" if address == "./" else address, section, kind))
+            _add(found, name, Place(SITE, address, section, kind))
     return found
+
+
+def site_address(file: str) -> str:
+    """A page's address as a reader types it: "generated/priorities.html", a folder's "index.html" as the
+    folder ("generated/"), the home page as ""."""
+    return file.removesuffix("index.html") if file == "index.html" or file.endswith("/index.html") else file
 
 
 def pdf_places(output: str, spots: Iterable[PdfPlace]) -> dict[str, list[Place]]:
