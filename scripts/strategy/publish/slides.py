@@ -85,6 +85,7 @@ class Deck:
     dateline: str
     footer: str
     language: str
+    author: str
     slides: list[Slide] = field(default_factory=list)
 
 
@@ -110,7 +111,8 @@ def make_deck(publication: Publication, inputs: StrategyInputs, audience: Audien
         *bullet_slides("The way forward", "way-forward", way_forward_points(way_forward, inputs, audience)),
     ]
     return Deck(publication.title, "Summary of inputs received", f"{edition}{illustrative}",
-                f"{publication.short_title} · {edition}{illustrative}", publication.language, slides)
+                f"{publication.short_title} · {edition}{illustrative}", publication.language, publication.author,
+                slides)
 
 
 def plain(markdown_text: str) -> str:
@@ -280,12 +282,15 @@ def deck_markdown(deck: Deck) -> str:
                 # the first column, the words, takes three fifths.
                 "|:" + "-" * 29 + "|" + ("-" * 9 + ":|") * (len(header) - 1),
                 *("| " + " | ".join(escaped(c) for c in row) + " |" for row in rows)]))
-        if slide.chart is not None:
-            png = base64.b64encode(slide.chart.png).decode("ascii")
-            parts.append(f"![{escaped(slide.chart.alt)}](data:image/png;base64,{png})")
+        if slide.chart is not None:  # no alt here: pandoc would print it as a caption (finish() sets it)
+            parts.append(f"![]({png_uri(slide.chart)})")
         if slide.notes:
             parts.append("::: notes\n\n" + "\n\n".join(escaped(n) for n in slide.notes) + "\n\n:::")
     return "\n\n".join(parts) + "\n"
+
+
+def png_uri(chart: Chart) -> str:
+    return f"data:image/png;base64,{base64.b64encode(chart.png).decode('ascii')}"
 
 
 def render_pptx(deck: Deck, source_date_epoch: int, reference: Path, seconds: float | None = None) -> bytes:
@@ -300,12 +305,25 @@ def render_pptx(deck: Deck, source_date_epoch: int, reference: Path, seconds: fl
     made = run_pandoc(options, deck_markdown(deck).encode("utf-8"), file="the slides",
                       expected=f"a PPTX that pandoc can write within {seconds:g} seconds", seconds=seconds,
                       source_date_epoch=source_date_epoch, makes="PPTX")
-    return finish(made, deck.footer, source_date_epoch)
+    descriptions = {png_uri(s.chart): s.chart.alt for s in deck.slides if s.chart is not None}
+    return finish(made, deck, source_date_epoch, descriptions)
 
 
-def finish(pptx: bytes, footer: str, source_date_epoch: int) -> bytes:
-    """The footer in place of the reference deck's placeholder; the edition's date as the package's and its
-    entries' (pandoc's sandbox dates them 1970 or now), entry order and compression kept."""
+def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[str, str]) -> bytes:
+    """What pandoc cannot be told, set right, entry order and compression kept:
+
+    - the footer, in place of the reference deck's placeholder;
+    - each chart's description (what a screen reader says), in place of the copy of the picture's data:
+      URI that pandoc writes there;
+    - the title and author of the package, which pandoc's PPTX writer leaves empty;
+    - the edition's date as the package's and its entries' (pandoc's sandbox dates them 1970 or now).
+    """
+    title = html.escape(f"{deck.title}: {deck.subtitle}", quote=False).encode()
+    author = html.escape(deck.author, quote=False).encode()
+
+    def described(match: re.Match) -> bytes:
+        return b'descr="' + html.escape(descriptions.get(match[1].decode("ascii"), ""), quote=True).encode() + b'"'
+
     moment = time.gmtime(max(source_date_epoch, 315532800))  # zip cannot store times before 1980
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment).encode()
     result = io.BytesIO()
@@ -315,8 +333,13 @@ def finish(pptx: bytes, footer: str, source_date_epoch: int) -> bytes:
             if entry.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)",
                               lambda m: m[1] + stamp + m[2], data)
+                data = re.sub(rb"<dc:title>[^<]*</dc:title>|<dc:title */>", lambda m: b"<dc:title>" + title + b"</dc:title>", data)
+                data = re.sub(rb"<dc:creator>[^<]*</dc:creator>|<dc:creator */>",
+                              lambda m: b"<dc:creator>" + author + b"</dc:creator>", data)
+            elif entry.filename.startswith("ppt/slides/") and entry.filename.endswith(".xml"):
+                data = re.sub(rb'descr="(data:[^"]*)"', described, data)
             elif entry.filename.startswith("ppt/slideMasters/") and entry.filename.endswith(".xml"):
-                data = data.replace(FOOTER_PLACEHOLDER.encode(), html.escape(footer, quote=False).encode())
+                data = data.replace(FOOTER_PLACEHOLDER.encode(), html.escape(deck.footer, quote=False).encode())
             info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
             info.compress_type = entry.compress_type
             info.external_attr = entry.external_attr
