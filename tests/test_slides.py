@@ -35,6 +35,11 @@ LONG_POINTS = [f"Point {n} of the way forward, long on purpose: partners asked t
                f"contribution achieved, country by country, with the institutional changes and the people covered, "
                f"and that the results framework say so in plain words that every partner can check (item {n})."
                for n in range(1, 7)]
+# Longer than a slide holds, by far: it goes on over slides, cut between sentences.
+HUGE_POINT = " ".join(f"Sentence {n} of a point that no slide can hold, so that it must go on over the next one."
+                      for n in range(1, 25))
+LONG_QUOTE = " ".join(f"Part {n} of what Ireland said, at a length that no single slide holds at its type size."
+                      for n in range(1, 12))
 
 
 @dataclass
@@ -84,13 +89,17 @@ def example(tmp_path_factory) -> tuple[Path, Deck]:
 
 @pytest.fixture(scope="module")
 def edited(tmp_path_factory) -> tuple[Path, Deck]:
-    """A copy where PI-001 is withheld, PI-004 anonymous, PI-010's quote holds a script, no other input has a
-    key quote (so that those three are the quotes on offer), and the way forward is long."""
+    """A copy where PI-001 is withheld, PI-004 anonymous, PI-010's quote holds a script, PI-002's is longer than
+    a slide, no other input has a key quote (so that those four are the quotes on offer), and the way forward
+    is long: more points than a slide holds, and one longer than a slide."""
     root = copy_project(tmp_path_factory.mktemp("slides-edited"))
     folder = root / "inputs" / "partner-inputs"
     for path in folder.glob("PI-*.yaml"):
-        if path.stem not in ("PI-001", "PI-004", "PI-010"):
+        if path.stem not in ("PI-001", "PI-002", "PI-004", "PI-010"):
             strip_key_quote(path)
+    ireland = folder / "PI-002.yaml"
+    strip_key_quote(ireland)
+    ireland.write_text(ireland.read_text(encoding="utf-8") + f"key_quote: {LONG_QUOTE}\n", encoding="utf-8")
     for name, consent in (("PI-001", "withheld"), ("PI-004", "anonymous")):
         path = folder / f"{name}.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace("consent: named", f"consent: {consent}"),
@@ -102,7 +111,8 @@ def edited(tmp_path_factory) -> tuple[Path, Deck]:
     way.write_text(way.read_text(encoding="utf-8").replace('{{ quote("PI-001") }}', ""), encoding="utf-8")
     first_item = re.search(r"^    - .*$", way.read_text(encoding="utf-8"), flags=re.M).group(0)
     way.write_text(way.read_text(encoding="utf-8").replace(
-        first_item, first_item + "".join(f"\n    - {point}" for point in LONG_POINTS)), encoding="utf-8")
+        first_item, first_item + "".join(f"\n    - {point}" for point in [*LONG_POINTS, HUGE_POINT])),
+        encoding="utf-8")
     return root, make_slides(root)
 
 
@@ -202,6 +212,8 @@ def test_quotes_respect_consent_and_partner_text_stays_text(edited):
     assert f"“{' '.join(anonymous.key_quote.split())}”" in [q for q, _ in quotes]
     assert any(SCRIPT in q for q, _ in quotes)  # shown as typed
     for quote, attribution in quotes:
+        if not quote.endswith("”"):  # a piece of PI-002's long quote: see the test of long content
+            continue
         item = by_text[quote.strip("“”")]
         partner = inputs.partners[item.partner]
         expected = partner.display_name if item.consent.value == "named" else capitalise(partner.kind.anonymous_label)
@@ -251,6 +263,14 @@ def test_long_content_goes_onto_more_slides_whole_and_nothing_overflows(edited, 
     shown = [point for paragraphs in forward for point in paragraphs[1:]]
     for point in LONG_POINTS:
         assert shown.count(point) == 1  # whole, once, on one slide
+    huge = shown.index(next(p for p in shown if p.startswith("Sentence 1 ")))
+    pieces = [p for p in shown[huge:] if p.startswith("Sentence ")]
+    assert len(pieces) >= 2 and " ".join(pieces) == HUGE_POINT  # every word, in order, cut between sentences
+    ireland = [paragraphs[i:i + 2] for paragraphs in deck.slides if paragraphs[0].startswith("In partners")
+               for i in range(1, len(paragraphs)) if "Part 1 " in paragraphs[i] or paragraphs[i].startswith("…Part")]
+    assert len(ireland) >= 2 and all(attribution == "— Ireland" for _, attribution in ireland)
+    assert ireland[0][0].startswith("“") and ireland[-1][0].endswith("”")
+    assert " ".join(q.strip("“”…") for q, _ in ireland) == LONG_QUOTE
     assert_every_slide_fits(deck, rendered(deck, tmp_path))
 
 

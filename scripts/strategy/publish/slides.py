@@ -17,6 +17,7 @@ styles inside, no script, and a Content-Security-Policy that forbids any request
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import re
@@ -65,6 +66,15 @@ class Said:
     text: str
     attribution: str
     source: str  # the input's ID, for the speaker notes
+    opens: bool = True  # False: the rest of a quote too long for one slide, after "…"
+    closes: bool = True  # False: continued on the next slide
+
+    @property
+    def shown(self) -> str:
+        return f"{'“' if self.opens else '…'}{self.text}{'”' if self.closes else '…'}"
+
+    def paragraphs(self) -> list[str]:
+        return [self.shown, f"— {self.attribution}"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class Deck:
     footer: str
     language: str
     author: str
+    draft: bool  # a draft's page asks search engines to keep out, as the site's pages do
     slides: list[Slide] = field(default_factory=list)
 
 
@@ -112,7 +123,7 @@ def make_deck(publication: Publication, inputs: StrategyInputs, audience: Audien
     ]
     return Deck(publication.title, "Summary of inputs received", f"{edition}{illustrative}",
                 f"{publication.short_title} · {edition}{illustrative}", publication.language, publication.author,
-                slides)
+                not publication.edition.final, slides)
 
 
 def plain(markdown_text: str) -> str:
@@ -201,10 +212,15 @@ def chosen_quotes(synthesis: Synthesis, view: StrategyInputs, audience: Audience
 
 def quote_slides(synthesis: Synthesis, view: StrategyInputs, audience: Audience) -> list[Slide]:
     groups: list[list[Said]] = [[]]
-    for said in chosen_quotes(synthesis, view, audience):
-        if groups[-1] and not fits([p for s in [*groups[-1], said] for p in (f"“{s.text}”", f"— {s.attribution}")]):
-            groups.append([])
-        groups[-1].append(said)
+    for whole in chosen_quotes(synthesis, view, audience):
+        # A quote longer than a slide goes on over the next, its attribution on each.
+        room = BODY_LINES - lines([f"— {whole.attribution}"])
+        parts = pieces(whole.text, room - PARAGRAPH_LINES)
+        for n, part in enumerate(parts):
+            said = dataclasses.replace(whole, text=part, opens=n == 0, closes=n == len(parts) - 1)
+            if groups[-1] and not fits([p for s in [*groups[-1], said] for p in s.paragraphs()]):
+                groups.append([])
+            groups[-1].append(said)
     return [Slide(continued("In partners’ words", n), "quotes", quotes=tuple(group),
                   notes=tuple(f"{s.attribution}: {s.source}" for s in group))
             for n, group in enumerate(g for g in groups if g)]
@@ -247,10 +263,31 @@ def fits(paragraphs: list[str]) -> bool:
     return lines(paragraphs) <= BODY_LINES
 
 
+def pieces(text: str, room: float) -> list[str]:
+    """The text whole if it fits in `room` lines; else in pieces that do, cut after a sentence where one ends
+    in time, else between words."""
+    text = " ".join(text.split())
+    if lines([text]) <= room:
+        return [text]
+    whole_lines = max(1, int(room - PARAGRAPH_LINES))
+    parts: list[str] = []
+    for sentence in re.split(r"(?<=[.!?;])\s+", text):
+        # Whole words, hyphens kept: joined again with spaces, the lines give back the sentence as it was.
+        wrapped = textwrap.wrap(sentence, LINE_CHARACTERS, break_long_words=False, break_on_hyphens=False) or [sentence]
+        for start in range(0, len(wrapped), whole_lines):
+            piece = " ".join(wrapped[start:start + whole_lines])
+            if parts and lines([f"{parts[-1]} {piece}"]) <= room:
+                parts[-1] = f"{parts[-1]} {piece}"
+            else:
+                parts.append(piece)
+    return parts
+
+
 def bullet_slides(title: str, kind: str, bullets: list[str]) -> list[Slide]:
-    """As many slides as the bullets need, each bullet whole on one slide."""
+    """As many slides as the bullets need, each bullet whole on one slide (a bullet longer than a slide in
+    pieces, one after the other)."""
     groups: list[list[str]] = [[]]
-    for bullet in bullets:
+    for bullet in (piece for whole in bullets for piece in pieces(whole, BODY_LINES)):
         if groups[-1] and not fits([*groups[-1], bullet]):
             groups.append([])
         groups[-1].append(bullet)
@@ -273,7 +310,7 @@ def deck_markdown(deck: Deck) -> str:
         parts.append(f"## {escaped(slide.title)}")
         parts += [f"- {escaped(b)}" for b in slide.bullets]
         for said in slide.quotes:
-            parts += [f"*“{escaped(said.text)}”*", f"— {escaped(said.attribution)}"]
+            parts += [f"*{escaped(said.shown)}*", f"— {escaped(said.attribution)}"]
         if slide.table:
             header, *rows = slide.table
             parts.append("\n".join([
@@ -378,7 +415,7 @@ def slide_html(slide: Slide, number_: int, total: int, footer: str) -> str:
     if slide.bullets:
         body.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in slide.bullets) + "</ul>")
     for said in slide.quotes:
-        body.append(f"<figure class=\"quote\"><blockquote><p>“{e(said.text)}”</p></blockquote>"
+        body.append(f"<figure class=\"quote\"><blockquote><p>{e(said.shown)}</p></blockquote>"
                     f"<figcaption>— {e(said.attribution)}</figcaption></figure>")
     if slide.table:
         header, *rows = slide.table
@@ -412,6 +449,7 @@ def render_html(deck: Deck, pptx_href: str, fonts_folder: Path | None) -> str:
 <meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+{'<meta name="robots" content="noindex, nofollow">' if deck.draft else ""}
 <title>{e(deck.subtitle)}: slides · {e(deck.title)}</title>
 <style>
 {font_faces(fonts_folder)}
