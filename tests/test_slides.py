@@ -348,3 +348,15 @@ def test_the_build_puts_the_pptx_beside_the_pdf_and_links_the_slides_page_from_e
         links.feed(html_file.read_text(encoding="utf-8"))
         target = urljoin(html_file.relative_to(built.site).as_posix(), links.found["slides"])
         assert (built.site / target).resolve() == page.resolve()
+
+
+def test_a_text_longer_than_a_slide_is_cut_into_pieces_that_each_fit():
+    from strategy.publish.slides import BODY_LINES, lines, pieces
+
+    prose = " ".join(f"Sentence {n} says something of its own, at some length." for n in range(60))
+    for text in (prose, "x" * 3000, "short"):
+        parts = pieces(text, BODY_LINES)
+        assert all(lines([p]) <= BODY_LINES for p in parts)
+        assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+    assert all(p.endswith(".") for p in pieces(prose, BODY_LINES))  # cut between sentences
+    assert pieces("short", BODY_LINES) == ["short"]

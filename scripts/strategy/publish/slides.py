@@ -145,26 +145,27 @@ def plain(markdown_text: str) -> str:
 
 
 def key_messages(synthesis: Synthesis, view: StrategyInputs) -> list[str]:
-    """The synthesis's key messages; while it has none, three read from its themes and ranking."""
+    """The synthesis's key messages; while it has none, a few read from its themes and ranking."""
     if synthesis.key_messages:
         return [m for m in (plain(message) for message in synthesis.key_messages) if m]
     partners = len({i.partner for i in view.partner_inputs.values()})
     messages = []
     if themes := synthesis.themes[:3]:
-        listed = [f"{t.theme.title} ({number(len(t.partners))})" for t in themes]
-        messages.append(f"The themes partners raise most, with the number of partners raising each: "
-                        f"{', '.join(listed[:-1]) + ' and ' if len(listed) > 1 else ''}{listed[-1]}, "
-                        f"of {number(partners)} partners.")
-    supported = [s for s in synthesis.priorities if s.partners]
-    if supported:
-        top = supported[0]
-        messages.append(f"The priority with most support is “{top.priority.title}”, proposed by "
-                        f"{number(len(top.partners))} partners.")
-    if len(supported) > 1:
-        messages.append(f"Next come “{supported[1].priority.title}” ({number(len(supported[1].partners))} "
-                        f"partners)" + (f" and “{supported[2].priority.title}” ({number(len(supported[2].partners))})"
-                                        if len(supported) > 2 else "") + ".")
+        listed = [f"{themes[0].theme.title} ({number(len(themes[0].partners))} of {number(partners)} partners)",
+                  *(f"{t.theme.title} ({number(len(t.partners))})" for t in themes[1:])]
+        messages.append(f"Themes raised most: {and_list(listed)}.")
+        everyone = [t.theme.title for t in synthesis.themes if t.share_by_kind and all(t.share_by_kind.values())]
+        if everyone:
+            messages.append(f"Raised by every kind of partner: {and_list(everyone[:3])}.")
+    if supported := [s for s in synthesis.priorities if s.partners][:3]:
+        listed = [f"“{supported[0].priority.title}” ({number(len(supported[0].partners))} partners)",
+                  *(f"“{s.priority.title}” ({number(len(s.partners))})" for s in supported[1:])]
+        messages.append(f"Priorities with most support: {and_list(listed)}.")
     return messages
+
+
+def and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def themes_slides(synthesis: Synthesis, heat_map: Chart | None) -> list[Slide]:
@@ -272,8 +273,9 @@ def pieces(text: str, room: float) -> list[str]:
     whole_lines = max(1, int(room - PARAGRAPH_LINES))
     parts: list[str] = []
     for sentence in re.split(r"(?<=[.!?;])\s+", text):
-        # Whole words, hyphens kept: joined again with spaces, the lines give back the sentence as it was.
-        wrapped = textwrap.wrap(sentence, LINE_CHARACTERS, break_long_words=False, break_on_hyphens=False) or [sentence]
+        # Hyphens kept: joined again with spaces, the lines give back the sentence as it was (but for a word
+        # longer than a line, an address say, which is cut where the line ends, as a slide would show it).
+        wrapped = textwrap.wrap(sentence, LINE_CHARACTERS, break_on_hyphens=False) or [sentence]
         for start in range(0, len(wrapped), whole_lines):
             piece = " ".join(wrapped[start:start + whole_lines])
             if parts and lines([f"{parts[-1]} {piece}"]) <= room:
