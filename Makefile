@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 # fontTools (slower; dated by SOURCE_DATE_EPOCH, which the build sets); chromium and poppler only for tests,
 # and LibreOffice Writer (no GUI) for the tests that print the Word version as LibreOffice shows it.
 BUILD_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 shared-mime-info
-TEST_PACKAGES := chromium poppler-utils libreoffice-writer-nogui
+TEST_PACKAGES := chromium poppler-utils libreoffice-writer-nogui libreoffice-impress-nogui
 # Only for `make bench-instructions`: callgrind counts instructions, which a noisy machine cannot move.
 BENCH_PACKAGES := valgrind
 

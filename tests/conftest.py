@@ -158,7 +158,7 @@ def contents(path: Path) -> bytes:
     (and their names), a gzip file's text."""
     data = path.read_bytes()
     chunks = [data]
-    if path.suffix == ".docx":  # a zip: search what Word reads, uncompressed
+    if path.suffix in (".docx", ".pptx"):  # a zip: search what Word or PowerPoint reads, uncompressed
         with zipfile.ZipFile(path) as archive:
             chunks += [name.encode() for name in archive.namelist()]
             chunks += [archive.read(name) for name in archive.namelist()]

@@ -44,6 +44,7 @@ from .provenance import (docx_places, feedback_labels, feedback_provenance, inpu
                          provenance_report, site_places)
 from .publish.docx import DocxMetadata, render_docx
 from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
+from .publish.slides import FONTS_FOLDER, SLIDES_PAGE, make_deck, pptx_file_name, read_way_forward, write_slides
 
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
 RENDER_CPU_SECONDS = 600
@@ -59,6 +60,7 @@ class BuildResult:
     provenance: Path
     seconds: float
     warnings: list[Problem]  # from the check: what the author should look at, which did not stop the build
+    slides: Path | None = None  # the meeting's slides (PPTX), beside the PDF
 
 
 Step = Callable[[str], None]
@@ -114,7 +116,16 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     new_site = private / "site"
     step("Building the site")
     _build_site(project, new_site, audience, publication, inputs, chapters)
-    step("Rendering the PDF (reading and archive editions, side by side) and the Word version")
+    deck = make_deck(publication, inputs, audience, read_way_forward(project.docs))
+    slides = new_site / pptx_file_name(publication)
+
+    def word_and_slides() -> None:  # pandoc's two outputs, while the PDFs render
+        render_docx(document, docx, DocxMetadata.of(publication), base_folder=view, allowed_folders=allowed_folders,
+                    source_date_epoch=epoch)
+        write_slides(deck, slides, new_site / SLIDES_PAGE, f"../{slides.name}", project.docs / FONTS_FOLDER, epoch,
+                     private)
+
+    step("Rendering the PDF (reading and archive editions, side by side), the Word version and the slides")
     replace_atomically(project.work / "print.html", document.encode("utf-8"))
     edition = publication.edition.label
     labels = {**input_labels(inputs), **feedback_labels(inputs, edition)}
@@ -123,9 +134,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     pdfs = _render_editions(view, allowed_folders, project.docs / FONT_CSS, publication, document, {
         new_site / publication.pdf_file: READING,
         new_site / publication.archive_pdf_file: ARCHIVE,
-    }, labels, epoch, while_waiting=lambda: render_docx(
-        document, docx, DocxMetadata.of(publication), base_folder=view, allowed_folders=allowed_folders,
-        source_date_epoch=epoch))
+    }, labels, epoch, while_waiting=word_and_slides)
     step("Checking that every input the audience may see is in every output")
     places = {
         "site": site_places(new_site, labels),
@@ -146,7 +155,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     _swap_in(new_site, project.site, private)
     _swap_in(new_reports, project.reports, private)
     return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
-                       project.reports / "provenance.md", 0.0, inputs.warnings)
+                       project.reports / "provenance.md", 0.0, inputs.warnings, project.site / slides.name)
 
 
 def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: Path, publication: Publication,

@@ -73,12 +73,27 @@ def build_command(project: Path, audience: str) -> None:
     out.print(f"  Site: {result.site / 'index.html'}")
     out.print(f"  PDF:  {result.pdf}")
     out.print(f"  Word: {result.docx}")
+    out.print(f"  Slides: {result.slides}")
     out.print(f"  Provenance of every partner input: {result.provenance}")
     if result.warnings:
         count = len(set(result.warnings))
         err.print(f"{count} warning{'s' if count != 1 else ''} about the inputs (illustrative data, placeholders, "
                   "names that consent keeps out of partner text…): `strategy check` lists them with file and line.",
                   style="yellow", markup=False, soft_wrap=True)
+
+
+@main.command("slides")
+@project_option
+@audience_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The PPTX to write (default: named after the PDF, here); the HTML page goes beside it.")
+def slides_command(project: Path, audience: str, output: Path | None) -> None:
+    """The slides that present the summary of inputs received: a PPTX and the same deck as an HTML page."""
+    from .publish.slides import write_project_slides
+
+    pptx, page = _or_exit(lambda: write_project_slides(Project(project), Audience(audience), output))
+    out.print(f"[green]Slides written[/] for a {audience} audience:", markup=True)
+    out.print(f"  PowerPoint: {pptx}\n  Page:       {page}", markup=False, soft_wrap=True)
 
 
 @main.command("feedback")

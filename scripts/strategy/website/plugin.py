@@ -214,6 +214,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
     """What the theme's draft banner shows: edition, date, PDF, Word version and where to comment."""
+    from ..publish.slides import SLIDES_PAGE
+
     edition = publication.edition
     return {
         "edition": edition.label,
@@ -222,6 +224,7 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
         "audience": audience.value,
         "pdf_file": publication.pdf_file,
         "docx_file": publication.docx_file,
+        "slides_page": SLIDES_PAGE,  # written by `strategy build`
         "comments_email": publication.comments_email,
         "short_title": publication.short_title,
     }
