@@ -24,7 +24,7 @@ import pytest
 from strategy.chapters import Audience, generate_chapters
 from strategy.chapters.charts import Chart
 from strategy.chapters.consent import audience_view
-from strategy.chapters.inputs_received import inputs_in_numbers, summary_of_inputs
+from strategy.chapters.inputs_received import summary_of_inputs
 from strategy.chapters.synthesis import synthesize
 from strategy.inputs.records import (Channel, Consent, Partner, PartnerInput, PartnerKind, Priority,
                                      ProposedPriority, Region, ThematicArea, Timing, Wording)

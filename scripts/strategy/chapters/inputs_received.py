@@ -39,12 +39,12 @@ def summary_of_inputs(inputs: StrategyInputs, audience: Audience, charts: list[C
             continue
         out.append(f"## {md_escape(finding.theme.title)} {{#theme-{finding.theme.id}}}\n")
         out.extend(f"{paragraph}\n" for paragraph in finding.paragraphs)
-        out.extend(_quote(q, audience) + "\n" for q in finding.quotes)
+        out.extend(_quote(q) + "\n" for q in finding.quotes)
     if synthesis.minor_themes:
         out.append("## Other themes\n")
         out.append(synthesis.minor_themes + "\n")
     out.append("## In partners' words\n")
-    out.append(_quotes(synthesis, audience))
+    out.append(_quotes(synthesis))
     out.append(f"The partners who may be named are listed in the [list of partners]({PARTNERS}).\n")
     return "\n".join(out)
 
@@ -76,17 +76,18 @@ def _whole(synthesis: Synthesis, charts: list[Chart]) -> str:
                       *figures])
 
 
-def _quote(quote: Quote, audience: Audience) -> str:
+def _quote(quote: Quote) -> str:
     who = md_escape(quote.attribution)
     return quote_block(partner_text(quote.text), f"{who} ({input_link(quote.input)})",
                        illustrative=quote.input.illustrative)
 
 
-def _quotes(synthesis: Synthesis, audience: Audience) -> str:
+def _quotes(synthesis: Synthesis) -> str:
     """The synthesis's representative quotes: one per kind of partner, none already quoted above."""
     if not synthesis.quotes:
         return "No other input offered a quotable sentence.\n"
-    return "\n\n".join(_quote(q, audience) for q in synthesis.quotes) + "\n"
+    lead = "A few more partners in their own words, no more than one of each kind:\n\n"
+    return lead + "\n\n".join(_quote(q) for q in synthesis.quotes) + "\n"
 
 
 def inputs_in_numbers(inputs: StrategyInputs, audience: Audience) -> str:
