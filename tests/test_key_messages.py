@@ -17,7 +17,8 @@ from strategy.consent import audience_view
 from strategy.inputs.records import Consent, Wording
 from strategy.names import NameFinder, Variant, partner_variants
 
-MEETING, PRIORITIES, RESULTS = "generated/meeting-outcomes.md", "generated/priorities.md", "generated/phase-ii-results.md"
+MEETING, PRIORITIES = "generated/meeting-outcomes.md", "generated/priorities.md"
+RESULTS = "generated/phase-ii-results.md"
 
 
 def key_messages(markdown: str) -> list[str]:
