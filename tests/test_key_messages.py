@@ -17,7 +17,8 @@ from strategy.consent import audience_view
 from strategy.inputs.records import Consent, Wording
 from strategy.names import NameFinder, Variant, partner_variants
 
-MEETING, PRIORITIES, RESULTS = "generated/meeting-outcomes.md", "generated/priorities.md", "generated/phase-ii-results.md"
+MEETING, PRIORITIES = "generated/meeting-outcomes.md", "generated/priorities.md"
+RESULTS = "generated/phase-ii-results.md"
 
 
 def key_messages(markdown: str) -> list[str]:
@@ -137,6 +138,14 @@ def test_a_summary_is_never_set_as_a_quotation_and_a_quotation_always_is(example
             else:
                 assert text in quoted and text not in outside, (item.id, text)
     assert seen[Wording.SUMMARY] and seen[Wording.QUOTATION], seen
+
+
+def test_the_register_puts_quotations_in_quotation_marks_and_summaries_as_written(example_inputs):
+    register = text_chapters(example_inputs, Audience.PUBLIC)["generated/partner-inputs.md"]
+    item = example_inputs.partner_inputs["PI-001"]
+    summary, quotation = (partner_text(p.proposal) for p in item.priorities)
+    assert [p.wording for p in item.priorities] == [Wording.SUMMARY, Wording.QUOTATION]
+    assert f":** “{quotation}”" in register and f":** {summary}" in register
 
 
 def test_the_wording_decides_how_a_proposal_is_set(example_inputs):

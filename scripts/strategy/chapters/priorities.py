@@ -9,8 +9,8 @@ from ..inputs.consistency import third_person_opening
 from ..inputs.records import PartnerInput, PartnerKind, ProposedPriority, Wording
 from ..names import NameFinder, partner_variants
 from .consent import MINIMUM_CELL, Audience, attribution, may_show
-from .markdown import (front_matter, illustrative_mark, input_link, key_messages, md_escape, number, partner_text, priority_link,
-                       quote_block, references, session_link)
+from .markdown import (front_matter, illustrative_mark, input_link, key_messages, md_escape, number, partner_text,
+                       priority_link, quote_block, references, session_link)
 from .ranking import PrioritySupport, ranked_priorities
 
 TITLE = "Priorities for Phase III"

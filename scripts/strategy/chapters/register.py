@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..inputs import StrategyInputs
-from ..inputs.records import Consent, PartnerInput
+from ..inputs.records import Consent, PartnerInput, Wording
 from .consent import Audience, attribution, capitalise, may_name, may_show
 from .markdown import (anchor, front_matter, illustrative_label, long_date, md_escape, partner_text, priority_link,
                        session_link)
@@ -69,7 +69,11 @@ def _entry(inputs: StrategyInputs, item: PartnerInput, audience: Audience) -> st
     lines.append("### Proposals\n")
     for proposed in item.priorities:
         title = inputs.priorities[proposed.priority].title
-        lines.append(f"- **{md_escape(title)}:** {partner_text(proposed.proposal)}")
+        text = partner_text(proposed.proposal)
+        # The partner's own words in quotation marks; a summary (or a quotation of several lines) as written.
+        if proposed.wording is Wording.QUOTATION and "\n" not in text:
+            text = f"“{text}”"
+        lines.append(f"- **{md_escape(title)}:** {text}")
     if item.notes and audience is Audience.INTERNAL:
         lines.append(_notes(item))
     return "\n".join(lines) + "\n"
