@@ -193,7 +193,7 @@ def test_a_paragraphs_comment_link_opens_the_e_mail_that_places_the_comment(buil
     body = query["body"][0]
     assert body.splitlines()[:5] == [
         "Edition: Draft 1, 20 November 2025",
-        "Page: Context (context/#para-1.2)",
+        "Page: Context (context.html#para-1.2)",
         "Section: A global commitment to social protection",
         "Paragraph: 1.2",
         "Quoted: “International labour standards give these targets their content.”",

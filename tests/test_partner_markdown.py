@@ -232,7 +232,7 @@ def test_the_site_shows_the_submission_as_written(builds):
     assert 'style="text-align:right">41.5%' in entry and 'style="text-align:center">up' in entry
     assert '<sup id="fnref:pi-047-vision-1">' in entry and "<script" not in entry
     for src in re.findall(r'<img alt="[^"]+" src="([^"]+)"', entry):
-        assert (root / "site" / "generated" / "partner-inputs" / src).resolve().is_file()
+        assert (root / "site" / "generated" / src).resolve().is_file()  # beside the register page
     assert len(re.findall("<img", entry)) == 2
     page = (root / "site" / "generated" / "partner-inputs.html").read_text(encoding="utf-8")
     assert 'id="fn:pi-047-vision-1"' in page and 'id="fn:pi-049-vision-1"' in page
