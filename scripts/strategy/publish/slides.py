@@ -52,11 +52,19 @@ QUOTES = 4  # "a few": the synthesis picks representative ones, one per kind of 
 # What fits in the body of a slide (9 x 3.7 inches) at the reference deck's 20 pt, measured in LibreOffice's
 # rendering: lines of 60 to 65 characters in Noto Sans (56 counted, for the words that do not break where a
 # count would), ten lines and a half (nine counted, and a fifth of a line for the space above each paragraph,
-# for PowerPoint's taller line of Noto Sans). Tables, at pandoc's 14 pt, hold a header and seven rows.
+# for PowerPoint's taller line of Noto Sans). Tables, set at 14 pt (finish()), have 260 pt: a row takes its
+# cell margins (7.2 pt) and 19.1 pt a line (Noto Sans's line at 14 pt), a first column (seven tenths of the
+# width) about 60 characters a line (54 counted).
 LINE_CHARACTERS = 56
 BODY_LINES = 9
 PARAGRAPH_LINES = 0.2
-TABLE_ROWS = 7
+TABLE_CHARACTERS = 54
+TABLE_HEIGHT = 260.0
+TABLE_POINTS = 14
+
+
+def row_height(lines_: int) -> float:
+    return 7.2 + 19.1 * lines_
 
 
 @dataclass(frozen=True)
@@ -173,25 +181,31 @@ def themes_slides(synthesis: Synthesis, heat_map: Chart | None) -> list[Slide]:
     if heat_map is not None:
         return [Slide(title, "themes", chart=heat_map, notes=chart_notes(heat_map))]
     rows = [(t.theme.title, number(len(t.partners)), number(len(t.inputs))) for t in synthesis.themes]
-    return table_slides("Themes partners raised most", "themes", ("Theme", "Partners", "Inputs"), rows)
+    return table_slides("Themes raised most", "themes", ("Theme", "Partners", "Inputs"), rows)
 
 
 def priority_slides(synthesis: Synthesis, chart: Chart | None) -> list[Slide]:
-    title = "Priorities ranked by supporting partners"
+    title = "Priorities ranked by support"
     if chart is not None:
         return [Slide(title, "priorities", chart=chart, notes=chart_notes(chart))]
     rows = [(s.priority.title, number(len(s.partners)), number(len(s.inputs)))
             for s in synthesis.priorities if s.partners]
-    return table_slides(title, "priorities", ("Priority", "Supporting partners", "Inputs"), rows)
+    return table_slides(title, "priorities", ("Priority", "Partners", "Inputs"), rows)
 
 
 def table_slides(title: str, kind: str, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[Slide]:
     """The first rows, as many as a slide holds (a summary shows the top, the annex has them all)."""
     if not rows:
         return []
-    shown = rows[:TABLE_ROWS]
+    shown, used = [], row_height(1)  # the header
+    for row in rows:
+        needs = row_height(max(1, len(textwrap.wrap(row[0], TABLE_CHARACTERS))))
+        if shown and used + needs > TABLE_HEIGHT:
+            break
+        shown.append(row)
+        used += needs
     if len(rows) > len(shown):  # said in the title: pandoc would put a line under a table on a slide of its own
-        title = f"{title}: the first {number(len(shown))} of {number(len(rows))}"
+        title = f"{title} (top {number(len(shown))} of {number(len(rows))})"
     return [Slide(title, kind, table=(headers, *shown))]
 
 
@@ -243,7 +257,9 @@ def way_forward_points(markdown_text: str | None, inputs: StrategyInputs, audien
     if not rendered.strip():
         return []
     tree = lxml_html.fragment_fromstring(rendered, create_parent="div")
-    first = next(iter(tree.xpath(".//ul | .//ol")), None)
+    # The page's own first list: not one inside a partner's quoted words or the footnotes.
+    outside = "not(ancestor::blockquote) and not(ancestor::div[contains(@class, 'footnote')])"
+    first = next(iter(tree.xpath(f".//ul[{outside}] | .//ol[{outside}]")), None)
     if first is None:
         return []
     return [text for item in first.xpath("./li")
@@ -318,8 +334,8 @@ def deck_markdown(deck: Deck) -> str:
             parts.append("\n".join([
                 "| " + " | ".join(escaped(h) for h in header) + " |",
                 # Relative widths from the dashes (pandoc reads them when a line is longer than --columns):
-                # the first column, the words, takes three fifths.
-                "|:" + "-" * 29 + "|" + ("-" * 9 + ":|") * (len(header) - 1),
+                # the first column, the words, takes seven tenths.
+                "|:" + "-" * (14 * len(header) - 14) + "|" + ("-" * 5 + ":|") * (len(header) - 1),
                 *("| " + " | ".join(escaped(c) for c in row) + " |" for row in rows)]))
         if slide.chart is not None:  # no alt here: pandoc would print it as a caption (finish() sets it)
             parts.append(f"![]({png_uri(slide.chart)})")
@@ -354,6 +370,7 @@ def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[s
     - the footer, in place of the reference deck's placeholder;
     - each chart's description (what a screen reader says), in place of the copy of the picture's data:
       URI that pandoc writes there;
+    - the type size of tables (pandoc leaves it to the application: PowerPoint sets 18 pt, LibreOffice less);
     - the title and author of the package, which pandoc's PPTX writer leaves empty;
     - the edition's date as the package's and its entries' (pandoc's sandbox dates them 1970 or now).
     """
@@ -377,6 +394,8 @@ def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[s
                               lambda m: b"<dc:creator>" + author + b"</dc:creator>", data)
             elif entry.filename.startswith("ppt/slides/") and entry.filename.endswith(".xml"):
                 data = re.sub(rb'descr="(data:[^"]*)"', described, data)
+                data = re.sub(rb"<a:tbl>.*?</a:tbl>", lambda m: m[0].replace(
+                    b"<a:rPr />", b'<a:rPr sz="%d" />' % (TABLE_POINTS * 100)), data, flags=re.S)
             elif entry.filename.startswith("ppt/slideMasters/") and entry.filename.endswith(".xml"):
                 data = data.replace(FOOTER_PLACEHOLDER.encode(), html.escape(deck.footer, quote=False).encode())
             info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
