@@ -21,6 +21,7 @@ import dataclasses
 import html
 import io
 import re
+import tempfile
 import textwrap
 import time
 import zipfile
@@ -34,6 +35,8 @@ from ..chapters.consent import Audience, audience_view, may_show
 from ..chapters.macros import expand_macros
 from ..chapters.markdown import long_date, number, partner_text
 from ..chapters.synthesis import Synthesis, synthesize
+from ..environment import seconds_from_environment
+from ..files import replace_atomically
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
 from ..pandoc import SECONDS, SECONDS_VARIABLE, run_pandoc
@@ -348,20 +351,26 @@ def png_uri(chart: Chart) -> str:
     return f"data:image/png;base64,{base64.b64encode(chart.png).decode('ascii')}"
 
 
-def render_pptx(deck: Deck, source_date_epoch: int, reference: Path, seconds: float | None = None) -> bytes:
-    """The deck as a PPTX: pandoc in its sandbox (pandoc.py) with the reference deck, then the footer and
-    the dates set as the edition's."""
-    import os
-
-    seconds = float(os.environ.get(SECONDS_VARIABLE, SECONDS)) if seconds is None else seconds
-    options = ["--from=markdown-implicit_figures", "--to=pptx", "--slide-level=2", "--columns=20", "--output=-",
-               f"--reference-doc={reference}", "-M", f"title={deck.title}", "-M", f"subtitle={deck.subtitle}",
-               "-M", f"date={deck.dateline}", "-M", f"lang={deck.language}"]
-    made = run_pandoc(options, deck_markdown(deck).encode("utf-8"), file="the slides",
-                      expected=f"a PPTX that pandoc can write within {seconds:g} seconds", seconds=seconds,
-                      source_date_epoch=source_date_epoch, makes="PPTX")
+def render_pptx(deck: Deck, source_date_epoch: int, seconds: float | None = None) -> bytes:
+    """The deck as a PPTX: pandoc in its sandbox (pandoc.py) with the reference deck, then what pandoc cannot
+    be told set right (finish). `seconds` (default: $STRATEGY_PANDOC_SECONDS, else 120) bounds pandoc."""
+    seconds = seconds_from_environment(SECONDS_VARIABLE, SECONDS) if seconds is None else seconds
+    # pandoc reads its reference deck from a file (its sandbox lets it read those named on its command line):
+    # one made for this run, beside nothing of the user's.
+    with tempfile.TemporaryDirectory(prefix="strategy-slides-") as folder:
+        reference = Path(folder) / "reference.pptx"
+        reference.write_bytes(reference_pptx())
+        made = run_pandoc(pandoc_options(deck, reference), deck_markdown(deck).encode("utf-8"), file="the slides",
+                          expected=f"a PPTX that pandoc can write within {seconds:g} seconds", seconds=seconds,
+                          source_date_epoch=source_date_epoch, makes="PPTX")
     descriptions = {png_uri(s.chart): s.chart.alt for s in deck.slides if s.chart is not None}
     return finish(made, deck, source_date_epoch, descriptions)
+
+
+def pandoc_options(deck: Deck, reference: Path) -> list[str]:
+    return ["--from=markdown-implicit_figures", "--to=pptx", "--slide-level=2", "--columns=20", "--output=-",
+               f"--reference-doc={reference}", "-M", f"title={deck.title}", "-M", f"subtitle={deck.subtitle}",
+               "-M", f"date={deck.dateline}", "-M", f"lang={deck.language}"]
 
 
 def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[str, str]) -> bytes:
@@ -389,7 +398,8 @@ def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[s
             if entry.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)",
                               lambda m: m[1] + stamp + m[2], data)
-                data = re.sub(rb"<dc:title>[^<]*</dc:title>|<dc:title */>", lambda m: b"<dc:title>" + title + b"</dc:title>", data)
+                data = re.sub(rb"<dc:title>[^<]*</dc:title>|<dc:title */>",
+                              lambda m: b"<dc:title>" + title + b"</dc:title>", data)
                 data = re.sub(rb"<dc:creator>[^<]*</dc:creator>|<dc:creator */>",
                               lambda m: b"<dc:creator>" + author + b"</dc:creator>", data)
             elif entry.filename.startswith("ppt/slides/") and entry.filename.endswith(".xml"):
@@ -442,7 +452,7 @@ def slide_html(slide: Slide, number_: int, total: int, footer: str) -> str:
         header, *rows = slide.table
         body.append("<table><thead><tr>" + "".join(f'<th scope="col">{e(h)}</th>' for h in header)
                     + "</tr></thead><tbody>"
-                    + "".join("<tr>" + f'<th scope="row">{e(row[0])}</th>' + "".join(f"<td>{e(c)}</td>" for c in row[1:])
+                    + "".join(f'<tr><th scope="row">{e(row[0])}</th>' + "".join(f"<td>{e(c)}</td>" for c in row[1:])
                               + "</tr>" for row in rows) + "</tbody></table>")
     if slide.chart is not None:
         svg = base64.b64encode(slide.chart.svg.encode("utf-8")).decode("ascii")
@@ -478,7 +488,8 @@ def render_html(deck: Deck, pptx_href: str, fonts_folder: Path | None) -> str:
 </style>
 </head>
 <body>
-<header class="page-header"><p>Slides for the meeting: {e(deck.subtitle.lower())}. <a href="{e(pptx_href)}" download>Download them as PowerPoint (PPTX)</a></p></header>
+<header class="page-header"><p>Slides for the meeting: {e(deck.subtitle.lower())}.
+<a href="{e(pptx_href)}" download>Download them as PowerPoint (PPTX)</a></p></header>
 <main>
 <section class="slide title-slide" id="slide-1" aria-labelledby="slide-1-title">
 <h1 id="slide-1-title">{e(deck.title)}</h1>
@@ -512,20 +523,14 @@ def read_way_forward(docs: Path) -> str | None:
 
 
 def write_slides(deck: Deck, pptx_path: Path, html_path: Path, pptx_href: str, fonts_folder: Path | None,
-                 source_date_epoch: int, work: Path) -> None:
-    """Both forms of the deck. The reference deck goes into `work` (pandoc's sandbox reads only the files
-    named on its command line)."""
-    from ..files import replace_atomically
-
-    reference = work / "slides-reference.pptx"
-    work.mkdir(parents=True, exist_ok=True)
-    if not reference.is_file() or reference.read_bytes() != reference_pptx():
-        replace_atomically(reference, reference_pptx())
-    pptx = render_pptx(deck, source_date_epoch, reference)
-    pptx_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    replace_atomically(pptx_path, pptx)
-    replace_atomically(html_path, render_html(deck, pptx_href, fonts_folder).encode("utf-8"))
+                 source_date_epoch: int) -> None:
+    """Both forms of the deck: the PPTX at `pptx_path`, the page at `html_path`, linking to the PPTX by
+    `pptx_href`; each replaced in one step, only once both are made."""
+    pptx = render_pptx(deck, source_date_epoch)
+    page = render_html(deck, pptx_href, fonts_folder).encode("utf-8")
+    for path, data in ((pptx_path, pptx), (html_path, page)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomically(path, data)
 
 
 def write_project_slides(project: "Project", audience: Audience, output: Path | None) -> tuple[Path, Path]:
@@ -543,7 +548,7 @@ def write_project_slides(project: "Project", audience: Audience, output: Path | 
     deck = make_deck(publication, inputs, audience, read_way_forward(project.docs))
     html_path = pptx_path.with_suffix(".html")
     write_slides(deck, pptx_path, html_path, pptx_path.name, project.docs / FONTS_FOLDER,
-                 _source_date_epoch(publication), project.work)
+                 _source_date_epoch(publication))
     return pptx_path, html_path
 
 
