@@ -122,8 +122,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     def word_and_slides() -> None:  # pandoc's two outputs, while the PDFs render
         render_docx(document, docx, DocxMetadata.of(publication), base_folder=view, allowed_folders=allowed_folders,
                     source_date_epoch=epoch)
-        write_slides(deck, slides, new_site / SLIDES_PAGE, f"../{slides.name}", project.docs / FONTS_FOLDER, epoch,
-                     private)
+        write_slides(deck, slides, new_site / SLIDES_PAGE, f"../{slides.name}", project.docs / FONTS_FOLDER, epoch)
 
     step("Rendering the PDF (reading and archive editions, side by side), the Word version and the slides")
     replace_atomically(project.work / "print.html", document.encode("utf-8"))

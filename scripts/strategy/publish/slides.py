@@ -21,6 +21,7 @@ import dataclasses
 import html
 import io
 import re
+import tempfile
 import textwrap
 import time
 import zipfile
@@ -34,6 +35,8 @@ from ..chapters.consent import Audience, audience_view, may_show
 from ..chapters.macros import expand_macros
 from ..chapters.markdown import long_date, number, partner_text
 from ..chapters.synthesis import Synthesis, synthesize
+from ..environment import seconds_from_environment
+from ..files import replace_atomically
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
 from ..pandoc import SECONDS, SECONDS_VARIABLE, run_pandoc
@@ -52,11 +55,19 @@ QUOTES = 4  # "a few": the synthesis picks representative ones, one per kind of 
 # What fits in the body of a slide (9 x 3.7 inches) at the reference deck's 20 pt, measured in LibreOffice's
 # rendering: lines of 60 to 65 characters in Noto Sans (56 counted, for the words that do not break where a
 # count would), ten lines and a half (nine counted, and a fifth of a line for the space above each paragraph,
-# for PowerPoint's taller line of Noto Sans). Tables, at pandoc's 14 pt, hold a header and seven rows.
+# for PowerPoint's taller line of Noto Sans). Tables, set at 14 pt (finish()), have 260 pt: a row takes its
+# cell margins (7.2 pt) and 19.1 pt a line (Noto Sans's line at 14 pt), a first column (seven tenths of the
+# width) about 60 characters a line (54 counted).
 LINE_CHARACTERS = 56
 BODY_LINES = 9
 PARAGRAPH_LINES = 0.2
-TABLE_ROWS = 7
+TABLE_CHARACTERS = 54
+TABLE_HEIGHT = 260.0
+TABLE_POINTS = 14
+
+
+def row_height(lines_: int) -> float:
+    return 7.2 + 19.1 * lines_
 
 
 @dataclass(frozen=True)
@@ -173,25 +184,31 @@ def themes_slides(synthesis: Synthesis, heat_map: Chart | None) -> list[Slide]:
     if heat_map is not None:
         return [Slide(title, "themes", chart=heat_map, notes=chart_notes(heat_map))]
     rows = [(t.theme.title, number(len(t.partners)), number(len(t.inputs))) for t in synthesis.themes]
-    return table_slides("Themes partners raised most", "themes", ("Theme", "Partners", "Inputs"), rows)
+    return table_slides("Themes raised most", "themes", ("Theme", "Partners", "Inputs"), rows)
 
 
 def priority_slides(synthesis: Synthesis, chart: Chart | None) -> list[Slide]:
-    title = "Priorities ranked by supporting partners"
+    title = "Priorities ranked by support"
     if chart is not None:
         return [Slide(title, "priorities", chart=chart, notes=chart_notes(chart))]
     rows = [(s.priority.title, number(len(s.partners)), number(len(s.inputs)))
             for s in synthesis.priorities if s.partners]
-    return table_slides(title, "priorities", ("Priority", "Supporting partners", "Inputs"), rows)
+    return table_slides(title, "priorities", ("Priority", "Partners", "Inputs"), rows)
 
 
 def table_slides(title: str, kind: str, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[Slide]:
     """The first rows, as many as a slide holds (a summary shows the top, the annex has them all)."""
     if not rows:
         return []
-    shown = rows[:TABLE_ROWS]
+    shown, used = [], row_height(1)  # the header
+    for row in rows:
+        needs = row_height(max(1, len(textwrap.wrap(row[0], TABLE_CHARACTERS))))
+        if shown and used + needs > TABLE_HEIGHT:
+            break
+        shown.append(row)
+        used += needs
     if len(rows) > len(shown):  # said in the title: pandoc would put a line under a table on a slide of its own
-        title = f"{title}: the first {number(len(shown))} of {number(len(rows))}"
+        title = f"{title} (top {number(len(shown))} of {number(len(rows))})"
     return [Slide(title, kind, table=(headers, *shown))]
 
 
@@ -243,7 +260,9 @@ def way_forward_points(markdown_text: str | None, inputs: StrategyInputs, audien
     if not rendered.strip():
         return []
     tree = lxml_html.fragment_fromstring(rendered, create_parent="div")
-    first = next(iter(tree.xpath(".//ul | .//ol")), None)
+    # The page's own first list: not one inside a partner's quoted words or the footnotes.
+    outside = "not(ancestor::blockquote) and not(ancestor::div[contains(@class, 'footnote')])"
+    first = next(iter(tree.xpath(f".//ul[{outside}] | .//ol[{outside}]")), None)
     if first is None:
         return []
     return [text for item in first.xpath("./li")
@@ -318,8 +337,8 @@ def deck_markdown(deck: Deck) -> str:
             parts.append("\n".join([
                 "| " + " | ".join(escaped(h) for h in header) + " |",
                 # Relative widths from the dashes (pandoc reads them when a line is longer than --columns):
-                # the first column, the words, takes three fifths.
-                "|:" + "-" * 29 + "|" + ("-" * 9 + ":|") * (len(header) - 1),
+                # the first column, the words, takes seven tenths.
+                "|:" + "-" * (14 * len(header) - 14) + "|" + ("-" * 5 + ":|") * (len(header) - 1),
                 *("| " + " | ".join(escaped(c) for c in row) + " |" for row in rows)]))
         if slide.chart is not None:  # no alt here: pandoc would print it as a caption (finish() sets it)
             parts.append(f"![]({png_uri(slide.chart)})")
@@ -332,20 +351,26 @@ def png_uri(chart: Chart) -> str:
     return f"data:image/png;base64,{base64.b64encode(chart.png).decode('ascii')}"
 
 
-def render_pptx(deck: Deck, source_date_epoch: int, reference: Path, seconds: float | None = None) -> bytes:
-    """The deck as a PPTX: pandoc in its sandbox (pandoc.py) with the reference deck, then the footer and
-    the dates set as the edition's."""
-    import os
-
-    seconds = float(os.environ.get(SECONDS_VARIABLE, SECONDS)) if seconds is None else seconds
-    options = ["--from=markdown-implicit_figures", "--to=pptx", "--slide-level=2", "--columns=20", "--output=-",
-               f"--reference-doc={reference}", "-M", f"title={deck.title}", "-M", f"subtitle={deck.subtitle}",
-               "-M", f"date={deck.dateline}", "-M", f"lang={deck.language}"]
-    made = run_pandoc(options, deck_markdown(deck).encode("utf-8"), file="the slides",
-                      expected=f"a PPTX that pandoc can write within {seconds:g} seconds", seconds=seconds,
-                      source_date_epoch=source_date_epoch, makes="PPTX")
+def render_pptx(deck: Deck, source_date_epoch: int, seconds: float | None = None) -> bytes:
+    """The deck as a PPTX: pandoc in its sandbox (pandoc.py) with the reference deck, then what pandoc cannot
+    be told set right (finish). `seconds` (default: $STRATEGY_PANDOC_SECONDS, else 120) bounds pandoc."""
+    seconds = seconds_from_environment(SECONDS_VARIABLE, SECONDS) if seconds is None else seconds
+    # pandoc reads its reference deck from a file (its sandbox lets it read those named on its command line):
+    # one made for this run, beside nothing of the user's.
+    with tempfile.TemporaryDirectory(prefix="strategy-slides-") as folder:
+        reference = Path(folder) / "reference.pptx"
+        reference.write_bytes(reference_pptx())
+        made = run_pandoc(pandoc_options(deck, reference), deck_markdown(deck).encode("utf-8"), file="the slides",
+                          expected=f"a PPTX that pandoc can write within {seconds:g} seconds", seconds=seconds,
+                          source_date_epoch=source_date_epoch, makes="PPTX")
     descriptions = {png_uri(s.chart): s.chart.alt for s in deck.slides if s.chart is not None}
     return finish(made, deck, source_date_epoch, descriptions)
+
+
+def pandoc_options(deck: Deck, reference: Path) -> list[str]:
+    return ["--from=markdown-implicit_figures", "--to=pptx", "--slide-level=2", "--columns=20", "--output=-",
+               f"--reference-doc={reference}", "-M", f"title={deck.title}", "-M", f"subtitle={deck.subtitle}",
+               "-M", f"date={deck.dateline}", "-M", f"lang={deck.language}"]
 
 
 def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[str, str]) -> bytes:
@@ -354,6 +379,7 @@ def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[s
     - the footer, in place of the reference deck's placeholder;
     - each chart's description (what a screen reader says), in place of the copy of the picture's data:
       URI that pandoc writes there;
+    - the type size of tables (pandoc leaves it to the application: PowerPoint sets 18 pt, LibreOffice less);
     - the title and author of the package, which pandoc's PPTX writer leaves empty;
     - the edition's date as the package's and its entries' (pandoc's sandbox dates them 1970 or now).
     """
@@ -372,11 +398,14 @@ def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[s
             if entry.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)",
                               lambda m: m[1] + stamp + m[2], data)
-                data = re.sub(rb"<dc:title>[^<]*</dc:title>|<dc:title */>", lambda m: b"<dc:title>" + title + b"</dc:title>", data)
+                data = re.sub(rb"<dc:title>[^<]*</dc:title>|<dc:title */>",
+                              lambda m: b"<dc:title>" + title + b"</dc:title>", data)
                 data = re.sub(rb"<dc:creator>[^<]*</dc:creator>|<dc:creator */>",
                               lambda m: b"<dc:creator>" + author + b"</dc:creator>", data)
             elif entry.filename.startswith("ppt/slides/") and entry.filename.endswith(".xml"):
                 data = re.sub(rb'descr="(data:[^"]*)"', described, data)
+                data = re.sub(rb"<a:tbl>.*?</a:tbl>", lambda m: m[0].replace(
+                    b"<a:rPr />", b'<a:rPr sz="%d" />' % (TABLE_POINTS * 100)), data, flags=re.S)
             elif entry.filename.startswith("ppt/slideMasters/") and entry.filename.endswith(".xml"):
                 data = data.replace(FOOTER_PLACEHOLDER.encode(), html.escape(deck.footer, quote=False).encode())
             info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
@@ -423,7 +452,7 @@ def slide_html(slide: Slide, number_: int, total: int, footer: str) -> str:
         header, *rows = slide.table
         body.append("<table><thead><tr>" + "".join(f'<th scope="col">{e(h)}</th>' for h in header)
                     + "</tr></thead><tbody>"
-                    + "".join("<tr>" + f'<th scope="row">{e(row[0])}</th>' + "".join(f"<td>{e(c)}</td>" for c in row[1:])
+                    + "".join(f'<tr><th scope="row">{e(row[0])}</th>' + "".join(f"<td>{e(c)}</td>" for c in row[1:])
                               + "</tr>" for row in rows) + "</tbody></table>")
     if slide.chart is not None:
         svg = base64.b64encode(slide.chart.svg.encode("utf-8")).decode("ascii")
@@ -459,7 +488,8 @@ def render_html(deck: Deck, pptx_href: str, fonts_folder: Path | None) -> str:
 </style>
 </head>
 <body>
-<header class="page-header"><p>Slides for the meeting: {e(deck.subtitle.lower())}. <a href="{e(pptx_href)}" download>Download them as PowerPoint (PPTX)</a></p></header>
+<header class="page-header"><p>Slides for the meeting: {e(deck.subtitle.lower())}.
+<a href="{e(pptx_href)}" download>Download them as PowerPoint (PPTX)</a></p></header>
 <main>
 <section class="slide title-slide" id="slide-1" aria-labelledby="slide-1-title">
 <h1 id="slide-1-title">{e(deck.title)}</h1>
@@ -493,20 +523,14 @@ def read_way_forward(docs: Path) -> str | None:
 
 
 def write_slides(deck: Deck, pptx_path: Path, html_path: Path, pptx_href: str, fonts_folder: Path | None,
-                 source_date_epoch: int, work: Path) -> None:
-    """Both forms of the deck. The reference deck goes into `work` (pandoc's sandbox reads only the files
-    named on its command line)."""
-    from ..files import replace_atomically
-
-    reference = work / "slides-reference.pptx"
-    work.mkdir(parents=True, exist_ok=True)
-    if not reference.is_file() or reference.read_bytes() != reference_pptx():
-        replace_atomically(reference, reference_pptx())
-    pptx = render_pptx(deck, source_date_epoch, reference)
-    pptx_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    replace_atomically(pptx_path, pptx)
-    replace_atomically(html_path, render_html(deck, pptx_href, fonts_folder).encode("utf-8"))
+                 source_date_epoch: int) -> None:
+    """Both forms of the deck: the PPTX at `pptx_path`, the page at `html_path`, linking to the PPTX by
+    `pptx_href`; each replaced in one step, only once both are made."""
+    pptx = render_pptx(deck, source_date_epoch)
+    page = render_html(deck, pptx_href, fonts_folder).encode("utf-8")
+    for path, data in ((pptx_path, pptx), (html_path, page)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomically(path, data)
 
 
 def write_project_slides(project: "Project", audience: Audience, output: Path | None) -> tuple[Path, Path]:
@@ -524,7 +548,7 @@ def write_project_slides(project: "Project", audience: Audience, output: Path | 
     deck = make_deck(publication, inputs, audience, read_way_forward(project.docs))
     html_path = pptx_path.with_suffix(".html")
     write_slides(deck, pptx_path, html_path, pptx_path.name, project.docs / FONTS_FOLDER,
-                 _source_date_epoch(publication), project.work)
+                 _source_date_epoch(publication))
     return pptx_path, html_path
 
 
