@@ -78,7 +78,7 @@ def test_a_heading_inside_a_list_or_without_a_space_stays_text():
 
 def test_tables_keep_their_alignment_through_the_allow_list():
     page = rendered("| Country | Share | Trend |\n|:--|--:|:-:|\n| Togo | 41.5% | up |")
-    cells = re.findall(r"<t[hd] ([^>]*)>", page)
+    cells = re.findall(r"<t[hd] [^>]*?(style=\"[^\"]*\")[^>]*>", page)  # short columns also have a class
     assert cells == ['style="text-align:left"', 'style="text-align:right"', 'style="text-align:center"'] * 2
 
 
@@ -106,7 +106,7 @@ def test_two_inputs_that_number_their_notes_from_1_never_share_one():
     second = converted("Two[^1].\n\n[^1]: Second input's note.", prefix="pi-049-vision", input_id="PI-049")
     page = markdown.markdown(f"{first}\n\n{second}", extensions=_SITE_EXTENSIONS)
     assert page.count('class="footnote-ref"') == 2
-    assert "First input's note." in page and "Second input's note." in page
+    assert "First input&rsquo;s note." in page and "Second input&rsquo;s note." in page  # smarty's apostrophe
 
 
 def test_a_call_without_a_definition_or_a_definition_without_a_call_shows_as_typed():
@@ -141,7 +141,8 @@ def test_any_other_image_shows_its_alt_text(path):
 def test_raw_html_and_links_still_show_as_typed():
     text = '<img src="PI-047/coverage.png"> [a link](http://example.org) {{ quote("PI-002") }}'
     page = rendered(text)
-    assert elements(page) == ["p"] and seen(page) == text
+    # As typed, but for the quotes, which are typographic everywhere (smarty).
+    assert elements(page) == ["p"] and seen(page).translate({0x201C: '"', 0x201D: '"'}) == text
 
 
 # ---------- Whatever a partner types ----------
@@ -265,7 +266,7 @@ def test_the_word_version_has_headings_aligned_cells_footnotes_and_pictures(buil
     assert re.search(r'<w:jc w:val="right" />.*?41\.5%', entry) and '<w:jc w:val="center" />' in entry
     assert entry.count("<w:footnoteReference") == 2
     assert 'descr="Coverage by region, 2024"' in entry and 'descr="A photograph of the meeting"' in entry
-    assert "As our board agreed in 2024." in footnotes and "The second input&#39;s own note." in footnotes
+    assert "As our board agreed in 2024." in footnotes and "The second input\u2019s own note." in footnotes
     assert any(n.endswith(".jpg") for n in media)
 
 

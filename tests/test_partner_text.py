@@ -208,6 +208,6 @@ def test_the_site_wraps_long_words_and_shows_hostile_markdown_as_text(hostile_bu
     assert rendering.LONG_TOKEN in entry
     assert "!!! note" in seen(entry) and "admonition" not in entry
     # A vision may hold a pipe table since issue 9 (imported Word submissions): tests/test_partner_markdown.py.
-    assert re.search(r"<th>a</th>\s*<th>b</th>", entry)
+    assert re.search(r"<th[^>]*>a</th>\s*<th[^>]*>b</th>", entry)
     assert "😀" in entry  # the browser has fonts for it: only the PDF needs markers
     assert not any(ord(c) in BIDI_CONTROLS for c in register)

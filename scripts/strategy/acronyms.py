@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audience import Audience
-from .problems import Problem, display_path, warning
+from .problems import Problem, ProblemsFound, display_path, warning
 
 if TYPE_CHECKING:
     from .inputs import StrategyInputs
@@ -55,7 +55,11 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
             if term not in known:
                 found.setdefault(term, (display_path(page, root), line))
     sources = _input_lines(root, inputs_folder)
-    for path, markdown in text_chapters(inputs, audience).items():
+    try:
+        chapters = text_chapters(inputs, audience)
+    except ProblemsFound:  # what stops the chapters (a name consent keeps out) `strategy check` reports itself
+        chapters = {}
+    for path, markdown in chapters.items():
         for term, line in acronyms(markdown):
             if term not in known and term not in found:
                 found[term] = _source(term, sources) or (f"docs/{path}" if path.startswith(GENERATED_FOLDER)
