@@ -159,14 +159,14 @@ def test_the_pdf_prints_lettered_clauses_once_and_short_values_on_one_line(built
 
 
 def test_the_site_has_typographic_quotes_lettered_lists_and_short_columns(built):
-    context = (built.site / "context" / "index.html").read_text(encoding="utf-8")
+    context = (built.site / "context.html").read_text(encoding="utf-8")
     assert '<ol class="lettered" type="a">' in context and "(a) access" not in context
     assert "\u201cAmbition 2025\u201d" in context and 'id="tbl-ambition-2025"' in context
-    partners = (built.site / "generated" / "partners" / "index.html").read_text(encoding="utf-8")
+    partners = (built.site / "generated" / "partners.html").read_text(encoding="utf-8")
     assert "Employers\u2019 organizations" in partners and "Employers' organizations" not in partners
     assert re.search(r'<td class="short"[^>]*>Côte d\u2019Ivoire</td>', partners)
     assert re.search(r'<p class="table-caption"><span class="caption-label">Table A2.2</span> Priority-country', partners)
-    abbreviations = (built.site / "generated" / "abbreviations" / "index.html").read_text(encoding="utf-8")
+    abbreviations = (built.site / "generated" / "abbreviations.html").read_text(encoding="utf-8")
     assert "Association of Southeast Asian Nations" in abbreviations
     css = (REPO / "docs" / "assets" / "stylesheets" / "site.css").read_text(encoding="utf-8")
     assert "ol.lettered" in css and "dl:not([class]) > dt" in css

@@ -343,7 +343,7 @@ def test_the_build_puts_the_pptx_beside_the_pdf_and_links_the_slides_page_from_e
     assert "Slides:" in built.run.stdout
     page = built.site / "slides" / "index.html"
     assert f'href="../{pptx.name}"' in page.read_text(encoding="utf-8")
-    for html_file in (built.site / "index.html", built.site / "generated" / "inputs-received" / "index.html"):
+    for html_file in (built.site / "index.html", built.site / "generated" / "inputs-received.html"):
         links = Links()
         links.feed(html_file.read_text(encoding="utf-8"))
         target = urljoin(html_file.relative_to(built.site).as_posix(), links.found["slides"])
