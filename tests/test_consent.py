@@ -16,6 +16,7 @@ from conftest import copy_project, every_byte, strategy
 from corpus import replace_in
 from corpus.consent import NAME_CANARIES, SELF_NAMED, SHORT, plant_name_canaries
 from strategy.audience import Audience
+from strategy.inputs.records import Consent
 from strategy.consent import (MINIMUM_CELL, Cell, audience_view, consent_problems, kept_out, small_cells,
                               unnamed_partners)
 from strategy.names import NameFinder, Variant, partner_variants
@@ -125,6 +126,22 @@ def test_partner_text_naming_an_unnamed_partner_reads_as_its_kind(example_inputs
     assert {p.field for p in warnings} == {"vision", "key_quote"}
     assert all(p.severity == "warning" for p in warnings)
     assert consent_problems(inputs, Audience.INTERNAL) == []
+
+
+def test_an_anonymous_input_does_not_name_its_partner_even_when_another_input_names_it(example_inputs):
+    named = example_inputs.partner_inputs["PI-001"]  # Luxembourg, named
+    anonymous = named.model_copy(update={"id": "PI-099", "consent": Consent.ANONYMOUS,
+                                         "vision": "Luxembourg asks for a financing pathway.",
+                                         "key_quote": "As Luxembourg we ask."})
+    inputs = example_inputs.__class__(**{**example_inputs.__dict__,
+                                         "partner_inputs": {**example_inputs.partner_inputs, "PI-099": anonymous}})
+    view = audience_view(inputs, Audience.PARTNERS)
+    shown = view.partner_inputs["PI-099"]
+    assert shown.vision == "A development partner government asks for a financing pathway."
+    assert shown.key_quote == "As a development partner government we ask."
+    assert all("Luxembourg" not in p.proposal for p in shown.priorities)
+    assert "Luxembourg" in view.partner_inputs["PI-001"].vision  # its named input still names it
+    assert audience_view(inputs, Audience.INTERNAL).partner_inputs["PI-099"].vision == anonymous.vision
 
 
 def test_a_name_shared_with_a_partner_that_may_be_named_is_not_kept_out(example_inputs):

@@ -175,6 +175,10 @@ def _redacted(item: PartnerInput, audience: Audience, finder: NameFinder, inputs
                                        "notes": [],
                                        "priorities": [p.model_copy(update={"proposal": WITHHELD_TEXT})
                                                       for p in item.priorities]})
+    if not may_name(item, audience) and not finder.names(item.partner):
+        # An anonymous input of a partner that another input of its own lets us name: its text must not name
+        # it either, or the input would be tied to that partner.
+        finder = NameFinder([*finder.variants, *partner_variants(inputs)[item.partner]])
     update = {f: redact(getattr(item, f), finder, inputs) for f in PARTNER_TEXT_FIELDS if getattr(item, f)}
     # A copy, not a new record: the proposal keeps its wording (quotation or summary).
     update["priorities"] = [p.model_copy(update={"proposal": redact(p.proposal, finder, inputs)})

@@ -96,9 +96,10 @@ class NameFinder:
     """Finds every variant of a set of partners' names in a text."""
 
     def __init__(self, variants: Iterable[Variant]):
+        self.variants = tuple(variants)
         self.partners_of: dict[tuple[bool, str], set[str]] = defaultdict(set)
         written: dict[bool, set[str]] = {False: set(), True: set()}
-        for variant in variants:
+        for variant in self.variants:
             if variant.counts and variant.text.strip():
                 exact = is_acronym(variant.text)
                 folded = fold(variant.text.strip())[0]
@@ -113,6 +114,10 @@ class NameFinder:
 
     def __bool__(self) -> bool:
         return bool(self.partners_of)
+
+    def names(self, partner: str) -> bool:
+        """Whether the finder looks for this partner's names."""
+        return any(partner in found for found in self.partners_of.values())
 
     def find(self, text: str) -> list[Mention]:
         """Every mention, left to right; where two overlap, the longer wins."""
