@@ -564,6 +564,12 @@ CASES = [
          "country", "[link=file:///etc/passwd]AGO[/link]"),
     Case("inputs-literal-terminal-escape", "literal-messages", setting(PI1, "partner", '"\\e[2Jgone"'), "problem",
          PI1, PARTNER_LINE, "partner", "'\\x1b[2Jgone'"),
+    # A form feed in a team title once passed `check` and broke the Word version's XML in the build.
+    Case("inputs-control-character-in-team-title", "literal-messages",
+         setting("inputs/thematic-areas.yaml", "title", '"Fin\\fancing"'), "problem", "inputs/thematic-areas.yaml",
+         at("inputs/thematic-areas.yaml", "title:"), "title", "without control characters (found U+000C)"),
+    Case("inputs-control-character-in-partner-text", "literal-messages",
+         appending(PI1, 'country_experience: "a\\x07b"\n'), "problem", PI1, None, "country_experience", "U+0007"),
     Case("inputs-literal-bidi-override", "literal-messages", setting(PI1, "partner", '"abc\\u202Edef"'), "problem",
          PI1, PARTNER_LINE, "partner", "\\u202e"),
     # --- an input without consent stays out, with a warning ------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 # Input IDs are opaque on purpose: an anonymous input's ID is shown to readers
@@ -23,7 +23,18 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 SessionId = Annotated[str, StringConstraints(pattern=r"^S[0-9]{1,2}$")]
 ObjectiveId = Annotated[str, StringConstraints(pattern=r"^O[0-9]{1,2}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_character(value: str) -> str:
+    """A control character (a form feed written "\\f" in YAML) prints nothing and breaks the Word version's XML."""
+    if found := _CONTROL_CHARACTER.search(value):
+        raise PydanticCustomError("control_character", "text without control characters (found {point})",
+                                  {"point": f"U+{ord(found.group()):04X}"})
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_no_control_character)]
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,15}")
