@@ -192,7 +192,7 @@ def test_repo_has_no_stray_generated_output():
 
 def test_cross_references_print_the_number_and_the_right_page(reading, texts):
     body = " ".join(texts)
-    refs = re.findall(r"\b(table|figure) (\d+\.\d+), page (\d+)", body)
+    refs = re.findall(r"\b(Table|Figure) (\d+\.\d+) \(page (\d+)\)", body)  # "Table 2.1 (page 4)"
     assert refs, "the example's cross-reference is missing"
     labels = reading.page_labels
     for kind, number, page in refs:

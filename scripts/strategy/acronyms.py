@@ -51,7 +51,7 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
     known = _known(inputs)
     found: dict[str, tuple[str, int]] = {}
     for page in published_pages(root, pages):
-        for term, line in acronyms(page.read_text(encoding="utf-8")):
+        for term, line in acronyms(page.read_text(encoding="utf-8", errors="replace")):
             if term not in known:
                 found.setdefault(term, (display_path(page, root), line))
     sources = _input_lines(root, inputs_folder)

@@ -33,7 +33,7 @@ def uncaptioned_tables(root: Path, publication: "Publication", pages: Iterable[P
                 'id="tbl-…" markdown="1"> with <p class="table-caption" markdown="1">…</p> above the table')
     problems = []
     for page in pages:
-        lines = page.read_text(encoding="utf-8").splitlines()
+        lines = page.read_text(encoding="utf-8", errors="replace").splitlines()  # bad bytes: named elsewhere
         fenced = False
         for number, line in enumerate(lines[1:], start=2):
             fenced ^= bool(_FENCE.match(line))  # a table shown as code in a code block is not a table
