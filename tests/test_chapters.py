@@ -91,3 +91,10 @@ def test_partner_text_cannot_inject_markup_links_attributes_or_macros(example_in
         assert not re.search(r"<h[1-3][^>]*>A heading", html)
         assert chapter.file_name != "partner-inputs.md" or '<h4 class="partner-heading"' in html
     assert '{{ quote("PI-001") }}' not in chapters_text(inputs, Audience.INTERNAL)
+
+
+def test_each_chapter_shows_its_own_charts_only(example_inputs):
+    chapters = {c.file_name: c.markdown for c in generate_chapters(example_inputs, Audience.PARTNERS)}
+    shown = {name: set(re.findall(r'<figure id="(fig-[\w-]+)"', text)) for name, text in chapters.items()}
+    assert shown["phase-ii-results.md"] and all(f.startswith("fig-results-") for f in shown["phase-ii-results.md"])
+    assert shown["inputs-received.md"] == {"fig-inputs-heat-map", "fig-priority-support"}

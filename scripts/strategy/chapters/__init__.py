@@ -67,8 +67,9 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
     comment-response matrix; without it the matrix lists none.
     """
     inputs = audience_view(inputs, audience)
-    charts = results_charts(inputs) + synthesis_charts(inputs, audience)
-    chapters = _text_chapters(inputs, audience, charts)
+    results, synthesis = results_charts(inputs), synthesis_charts(inputs, audience)
+    charts = results + synthesis
+    chapters = _text_chapters(inputs, audience, results, synthesis)
     outline = (outline or EditionOutline("")).with_generated({c.path: c.markdown for c in chapters})
     chapters.append(Chapter(COMMENT_MATRIX, comment_matrix(inputs, audience, outline)))
     used_in = author_text + "\n".join(c.markdown for c in chapters)
@@ -78,12 +79,14 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
             *(Chapter(f"{IMAGES_FOLDER}/{ref}", "", image) for ref, image in partner_images(inputs, audience))]
 
 
-def _text_chapters(inputs: StrategyInputs, audience: Audience, charts: list[Chart]) -> list[Chapter]:
+def _text_chapters(inputs: StrategyInputs, audience: Audience, results: list[Chart],
+                   synthesis: list[Chart]) -> list[Chapter]:
+    """Each chapter with its own charts only: the results chapter shows every chart it is given."""
     return [
-        Chapter("inputs-received.md", summary_of_inputs(inputs, audience, charts)),
+        Chapter("inputs-received.md", summary_of_inputs(inputs, audience, synthesis)),
         Chapter(NUMBERS, inputs_in_numbers(inputs, audience)),
         Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
-        Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, charts)),
+        Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, results)),
         Chapter("priorities.md", priorities_chapter(inputs, audience)),
         Chapter("partner-inputs.md", register_of_inputs(inputs, audience)),
         Chapter("partners.md", list_of_partners(inputs, audience)),
@@ -93,7 +96,7 @@ def _text_chapters(inputs: StrategyInputs, audience: Audience, charts: list[Char
 def text_chapters(inputs: StrategyInputs, audience: Audience) -> dict[str, str]:
     """The generated chapters' Markdown by path, for `audience`, without charts (drawing them is most of the
     cost): what a build of that audience prints, for whoever needs its words rather than its pictures."""
-    return {c.path: c.markdown for c in _text_chapters(audience_view(inputs, audience), audience, [])}
+    return {c.path: c.markdown for c in _text_chapters(audience_view(inputs, audience), audience, [], [])}
 
 
 def generated_markdown(inputs: StrategyInputs) -> dict[str, str]:
@@ -106,7 +109,7 @@ def generated_markdown(inputs: StrategyInputs) -> dict[str, str]:
             view = audience_view(inputs, audience)
         except ProblemsFound:  # `strategy check` reports those problems itself
             continue
-        for chapter in _text_chapters(view, audience, []):
+        for chapter in _text_chapters(view, audience, [], []):
             out[chapter.path] = out.get(chapter.path, "") + "\n" + chapter.markdown
     return out
 
