@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 import re
 import tempfile
-import time
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -37,6 +34,7 @@ from ..environment import seconds_from_environment
 from ..files import replace_atomically
 from ..pandoc import run_pandoc
 from .fetcher import is_readable_asset
+from .ooxml import rewritten, with_property
 from .reference import HEADER_PLACEHOLDER, reference_docx
 
 PRINT_HTML = ".build/print.html"
@@ -188,30 +186,20 @@ def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header
     - the contents, moved after the title and rights page to open the second page, and the caption numbers,
       made SEQ fields (see _numbered_captions).
     """
-    moment = time.gmtime(max(source_date_epoch, 315532800))  # zip cannot store times before 1980
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment).encode()
     listed = html.escape(", ".join(keywords)).encode()
-    result = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(result, "w") as target:
-        for entry in source.infolist():
-            data = source.read(entry)
-            if entry.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)",
-                              lambda m: m[1] + stamp + m[2], data)
-                data = re.sub(rb"<cp:keywords>[^<]*</cp:keywords>|<cp:keywords */>",
-                              lambda m: b"<cp:keywords>" + listed + b"</cp:keywords>", data)
-            elif entry.filename == "word/document.xml":
-                data = re.sub(rb'(<pic:cNvPr descr=")data:[^"]*"', rb'\1"', data)
-                data = _numbered_captions(_contents(data))
-            elif entry.filename == "word/numbering.xml":
-                data = _bracketed_letters(data)
-            elif entry.filename.startswith("word/header") and entry.filename.endswith(".xml"):
-                data = data.replace(HEADER_PLACEHOLDER.encode(), html.escape(header, quote=False).encode())
-            info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
-            info.compress_type = entry.compress_type
-            info.external_attr = entry.external_attr
-            target.writestr(info, data)
-    return result.getvalue()
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "docProps/core.xml":
+            return with_property(data, b"cp:keywords", listed)
+        if name == "word/document.xml":
+            return _numbered_captions(_contents(re.sub(rb'(<pic:cNvPr descr=")data:[^"]*"', rb'\1"', data)))
+        if name == "word/numbering.xml":
+            return _bracketed_letters(data)
+        if name.startswith("word/header") and name.endswith(".xml"):
+            return data.replace(HEADER_PLACEHOLDER.encode(), html.escape(header, quote=False).encode())
+        return data
+
+    return rewritten(docx, source_date_epoch, edit)
 
 
 _LETTER_LEVEL = re.compile(rb'(<w:numFmt w:val="(?:lowerLetter|lowerRoman)" /><w:lvlText w:val=")%(\d)\.(" />)')

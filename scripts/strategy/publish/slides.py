@@ -19,12 +19,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import io
 import re
 import tempfile
 import textwrap
-import time
-import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -41,6 +38,7 @@ from ..inputs import StrategyInputs
 from ..inputs.records import Publication
 from ..pandoc import SECONDS, SECONDS_VARIABLE, run_pandoc
 from ..problems import Problem, ProblemsFound
+from .ooxml import rewritten, with_property
 from .slides_reference import FOOTER_PLACEHOLDER, reference_pptx
 
 if TYPE_CHECKING:
@@ -389,30 +387,18 @@ def finish(pptx: bytes, deck: Deck, source_date_epoch: int, descriptions: dict[s
     def described(match: re.Match) -> bytes:
         return b'descr="' + html.escape(descriptions.get(match[1].decode("ascii"), ""), quote=True).encode() + b'"'
 
-    moment = time.gmtime(max(source_date_epoch, 315532800))  # zip cannot store times before 1980
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment).encode()
-    result = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(pptx)) as source, zipfile.ZipFile(result, "w") as target:
-        for entry in source.infolist():
-            data = source.read(entry)
-            if entry.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)",
-                              lambda m: m[1] + stamp + m[2], data)
-                data = re.sub(rb"<dc:title>[^<]*</dc:title>|<dc:title */>",
-                              lambda m: b"<dc:title>" + title + b"</dc:title>", data)
-                data = re.sub(rb"<dc:creator>[^<]*</dc:creator>|<dc:creator */>",
-                              lambda m: b"<dc:creator>" + author + b"</dc:creator>", data)
-            elif entry.filename.startswith("ppt/slides/") and entry.filename.endswith(".xml"):
-                data = re.sub(rb'descr="(data:[^"]*)"', described, data)
-                data = re.sub(rb"<a:tbl>.*?</a:tbl>", lambda m: m[0].replace(
-                    b"<a:rPr />", b'<a:rPr sz="%d" />' % (TABLE_POINTS * 100)), data, flags=re.S)
-            elif entry.filename.startswith("ppt/slideMasters/") and entry.filename.endswith(".xml"):
-                data = data.replace(FOOTER_PLACEHOLDER.encode(), html.escape(deck.footer, quote=False).encode())
-            info = zipfile.ZipInfo(entry.filename, date_time=moment[:6])
-            info.compress_type = entry.compress_type
-            info.external_attr = entry.external_attr
-            target.writestr(info, data)
-    return result.getvalue()
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "docProps/core.xml":
+            return with_property(with_property(data, b"dc:title", title), b"dc:creator", author)
+        if name.startswith("ppt/slides/") and name.endswith(".xml"):
+            data = re.sub(rb'descr="(data:[^"]*)"', described, data)
+            return re.sub(rb"<a:tbl>.*?</a:tbl>", lambda m: m[0].replace(
+                b"<a:rPr />", b'<a:rPr sz="%d" />' % (TABLE_POINTS * 100)), data, flags=re.S)
+        if name.startswith("ppt/slideMasters/") and name.endswith(".xml"):
+            return data.replace(FOOTER_PLACEHOLDER.encode(), html.escape(deck.footer, quote=False).encode())
+        return data
+
+    return rewritten(pptx, source_date_epoch, edit)
 
 
 # --- the page ------------------------------------------------------------------------------------------------
