@@ -165,7 +165,7 @@ def test_the_site_has_typographic_quotes_lettered_lists_and_short_columns(built)
     partners = (built.site / "generated" / "partners.html").read_text(encoding="utf-8")
     assert "Employers\u2019 organizations" in partners and "Employers' organizations" not in partners
     assert re.search(r'<td class="short"[^>]*>Côte d\u2019Ivoire</td>', partners)
-    assert re.search(r'<p class="table-caption"><span class="caption-label">Table A2.2</span> Priority-country', partners)
+    assert re.search(r'<p class="table-caption"><span class="caption-label">Table A3.2</span> Priority-country', partners)
     abbreviations = (built.site / "generated" / "abbreviations.html").read_text(encoding="utf-8")
     assert "Association of Southeast Asian Nations" in abbreviations
     css = (REPO / "docs" / "assets" / "stylesheets" / "site.css").read_text(encoding="utf-8")

@@ -216,7 +216,9 @@ def chart_notes(chart: Chart) -> tuple[str, ...]:
 
 def chosen_quotes(synthesis: Synthesis, view: StrategyInputs, audience: Audience) -> list[Said]:
     """A few quotes, one per kind of partner first, in the synthesis's order; never a withheld input's."""
-    shown = [q for q in synthesis.quotes if may_show(q.input, audience) and q.text.strip()]
+    # The chapter's representative quotes first, then those it sets under its themes: each input once.
+    offered = {q.input.id: q for q in [*synthesis.quotes, *(q for t in synthesis.themes for q in t.quotes)]}
+    shown = [q for q in offered.values() if may_show(q.input, audience) and q.text.strip()]
     first, rest, kinds = [], [], set()
     for quote in shown:
         kind = view.partner_of(quote.input).kind
@@ -449,7 +451,8 @@ def slide_html(slide: Slide, number_: int, total: int, footer: str) -> str:
                 + "".join(f'<th scope="col">{e(h)}</th>' for h in slide.chart.data_headers) + "</tr></thead><tbody>"
                 + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in slide.chart.data_rows)
                 + "</tbody></table></details>")
-    return (f'<section class="slide {slide.kind}" id="slide-{number_}" aria-labelledby="slide-{number_}-title">'
+    # Named by number and title: two "(continued)" slides would otherwise be two regions of one name.
+    return (f'<section class="slide {slide.kind}" id="slide-{number_}" aria-label="Slide {number_}: {e(slide.title)}">'
             f'<h2 id="slide-{number_}-title">{e(slide.title)}</h2><div class="body">{"".join(body)}</div>'
             f'<p class="footer"><span>{e(footer)}</span><span>{number_} / {total}</span></p></section>{data}')
 
