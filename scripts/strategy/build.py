@@ -32,6 +32,8 @@ from pathlib import Path
 from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
 from .chapters.charts import CHARTS_FOLDER
 from .chapters.partner_markdown import IMAGES_FOLDER
+from .changes import NOT_COMPARED, edition_changes, site_changes
+from .editions import previous_edition
 from . import lock
 from .feedback import edition_outline
 from .files import replace_atomically
@@ -73,6 +75,7 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
     inputs = project.inputs(publication)
     chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
                                  edition_outline(project, publication.edition.label))
+    chapters.append(site_changes(project, publication, inputs, audience, chapters).page)
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
@@ -109,8 +112,16 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
 
     step("Preparing the print edition")
     outline, extensions = document_outline(project.mkdocs_yml)
-    rendered = render_chapters(outline, extensions, project.docs, inputs, audience, project.root,
-                               {c.path: c.markdown for c in chapters if c.image is None})
+    compared = render_chapters([c for c in outline if c.path not in NOT_COMPARED], extensions, project.docs,
+                               inputs, audience, project.root, _texts(chapters))
+    if previous_edition(project.root, publication.edition.label):
+        step("Comparing with the previous edition")
+    changes = edition_changes(project, publication, inputs, audience, lambda: compared)
+    chapters.append(changes.page)
+    # The pages that the comparison does not cover, rendered now that they can be written.
+    rest = render_chapters(outline, extensions, project.docs, inputs, audience, project.root, _texts(chapters),
+                           only=NOT_COMPARED)
+    rendered = _in_order(outline, compared + rest)
     document = print_document(publication, rendered)
 
     new_site = private / "site"
@@ -155,6 +166,17 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     _swap_in(new_reports, project.reports, private)
     return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
                        project.reports / "provenance.md", 0.0, inputs.warnings, project.site / slides.name)
+
+
+def _texts(chapters: list[Chapter]) -> dict[str, str]:
+    """The generated chapters' Markdown by their path in the docs folder (charts and images left out)."""
+    return {c.path: c.markdown for c in chapters if c.image is None}
+
+
+def _in_order(outline: list, rendered: list) -> list:
+    """Rendered chapters in the order of the document's outline."""
+    place = {chapter.path: index for index, chapter in enumerate(outline)}
+    return sorted(rendered, key=lambda r: place[r.chapter.path])
 
 
 def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: Path, publication: Publication,

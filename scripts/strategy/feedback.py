@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 GENERATED_PREFIX = "generated/"  # chapters.GENERATED_FOLDER; `check` imports no chapter module up front
 COMMENT_MATRIX = "generated/comment-matrix.md"  # the matrix's own headings are no place to comment on
+CHANGES_PAGE = "generated/changes.md"  # nor are those of "What changed" (changes.py)
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 
 
@@ -144,7 +145,7 @@ def edition_outline(project: "Project", label: str) -> EditionOutline:
     in by `with_generated` (they exist only in memory)."""
     pages = []
     for path, title in _nav(project.mkdocs_yml):
-        if path == COMMENT_MATRIX:
+        if path in (COMMENT_MATRIX, CHANGES_PAGE):  # their headings repeat the other pages' sections
             continue
         if path.startswith(GENERATED_PREFIX):
             pages.append(OutlinePage(path, title, None))

@@ -46,12 +46,14 @@ class RenderedChapter:
 
 def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], docs_dir: Path,
                     inputs: StrategyInputs, audience: Audience, project_root: Path,
-                    generated: Mapping[str, str] | None = None) -> list[RenderedChapter]:
+                    generated: Mapping[str, str] | None = None,
+                    only: Collection[str] | None = None) -> list[RenderedChapter]:
     """Markdown -> HTML for every chapter meant for print (pages with `pdf: false` are skipped).
 
     `generated` holds the generated chapters by their path in the docs folder ("generated/partners.md"),
     as this build made them for its audience: a page under docs/generated is taken from there, never from
-    the disk, where another command may have left chapters for another audience."""
+    the disk, where another command may have left chapters for another audience. `only` renders just the
+    pages of those paths, their links to the others resolved as in the whole document."""
     problems: list[Problem] = []
     loaded = []
     for chapter in chapters:
@@ -72,6 +74,8 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
     abbreviations = abbreviation_definitions(inputs, audience)
     rendered = []
     for chapter, path, source, body, meta in loaded:
+        if only is not None and chapter.path not in only:
+            continue
         if not meta.get("generated"):
             try:
                 body = expand_macros(body, inputs, audience, file=display_path(path, project_root),
@@ -105,7 +109,7 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
         f'<meta name="dcterms.modified" content="{edition.date.isoformat()}">',
     ])
     if publication.numbers_paragraphs:  # the site numbers them in the same step (website/plugin.py)
-        rendered = [_numbered(r) for r in rendered]
+        rendered = [numbered(r) for r in rendered]
     front = [r for r in rendered if r.chapter.role == "front"]
     main = [r for r in rendered if r.chapter.role != "front"]
     captions = [c for r in rendered for c in r.captions]
@@ -138,10 +142,11 @@ def edition_paragraphs(mkdocs_yml: Path, docs_dir: Path, inputs: StrategyInputs,
     wanted = [c for c in outline if c.role == "chapter" and (chapters is None or c.number in chapters)]
     made = generated() if any(c.path.startswith(f"{GENERATED_FOLDER}/") for c in wanted) else {}
     rendered = render_chapters(wanted, extensions, docs_dir, inputs, audience, project_root, made)
-    return [paragraph for item in rendered for paragraph in numbered_paragraphs(_numbered(item).html)]
+    return [paragraph for item in rendered for paragraph in numbered_paragraphs(numbered(item).html)]
 
 
-def _numbered(item: RenderedChapter) -> RenderedChapter:
+def numbered(item: RenderedChapter) -> RenderedChapter:
+    """The chapter with its body paragraphs numbered as the outputs number them (paragraphs.py)."""
     number = item.chapter.number if item.chapter.role == "chapter" else ""
     return RenderedChapter(item.chapter, number_paragraphs(item.html, number), item.before_contents,
                            item.headings, item.captions)

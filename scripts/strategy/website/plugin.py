@@ -35,6 +35,7 @@ from mkdocs.structure.pages import Page
 from ..chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
+from ..changes import site_changes
 from ..chapters.markdown import long_date
 from ..feedback import COMMENT_MATRIX, edition_outline
 from ..inputs import StrategyInputs, load_inputs, load_publication
@@ -121,6 +122,10 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
                 self.chapters = self._load(lambda: generate_chapters(
                     self.inputs, self.audience, author_text(project.author_pages()),
                     edition_outline(project, self.publication.edition.label))) or []
+                if self.chapters:
+                    changes = self._load(lambda: site_changes(project, self.publication, self.inputs,
+                                                              self.audience, self.chapters))
+                    self.chapters += [changes.page] if changes else []
         if self.problems:
             log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
                      ProblemsFound(self.problems).report())

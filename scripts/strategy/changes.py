@@ -1,0 +1,128 @@
+"""This edition against the previous one: the redline every output shows ("What changed since Draft 1").
+
+The previous edition is made again from its stored sources (editions.py) for the same audience as this
+build, and both editions are compared as their readers get them (redline.py): rendered, consent applied. Its
+records are first given today's consent (`with_current_consent`): a partner who has since withheld an input,
+or whose input was taken out, has its text kept out of the comparison too, so it cannot come back as a
+deletion.
+
+Two pages are not compared: this "What changed" page itself and the comment-response matrix, which answers
+the comments of each edition in its own words.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .audience import Audience
+from .chapters import Chapter, author_text, generate_chapters
+from .editions import StoredEdition, previous_edition
+from .feedback import CHANGES_PAGE, COMMENT_MATRIX, edition_outline
+from .inputs import StrategyInputs
+from .inputs.records import Consent, Publication
+from .project import Project
+from .redline import CHANGES_FILE, Redline, changes_page, compare
+
+NOT_COMPARED = frozenset({CHANGES_PAGE, COMMENT_MATRIX})
+_NARROWNESS = {Consent.NAMED: 0, Consent.ANONYMOUS: 1, Consent.WITHHELD: 2}
+
+
+@dataclass(frozen=True)
+class EditionChanges:
+    """What changed since the previous edition (None when this is the first), and the page that says it."""
+
+    redline: Redline | None
+    page: Chapter
+
+    @property
+    def changed_pages(self) -> set[str]:
+        return self.redline.changed_pages if self.redline else set()
+
+
+def edition_changes(project: Project, publication: Publication, inputs: StrategyInputs, audience: Audience,
+                    rendered: Callable[[], list]) -> EditionChanges:
+    """The redline of this edition against the previous stored edition, and the "What changed" page.
+
+    `rendered()` gives this edition's chapters as print_html.render_chapters makes them for `audience`
+    (without this page), asked for only when there is an edition to compare with."""
+    label = publication.edition.label
+    previous = previous_edition(project.root, label)
+    if previous is None:
+        return EditionChanges(None, Chapter(CHANGES_FILE, changes_page(None, label)))
+    from .publish.print_html import numbered
+
+    old = previous_rendering(project, previous, inputs, audience)
+    new = [numbered(r) if publication.numbers_paragraphs else r for r in _compared(rendered())]
+    redline = compare(previous.record.label, label, old, new)
+    return EditionChanges(redline, Chapter(CHANGES_FILE, changes_page(redline, label)))
+
+
+def site_changes(project: Project, publication: Publication, inputs: StrategyInputs, audience: Audience,
+                 chapters: list[Chapter]) -> EditionChanges:
+    """As `edition_changes`, for the site alone (`mkdocs serve`, `mkdocs build`): renders this edition's
+    chapters for print only when there is an edition to compare with."""
+    from .publish import document_outline, render_chapters
+
+    def rendered() -> list:
+        outline, extensions = document_outline(project.mkdocs_yml)
+        return render_chapters([c for c in outline if c.path not in NOT_COMPARED], extensions, project.docs,
+                               inputs, audience, project.root,
+                               {c.path: c.markdown for c in chapters if c.image is None})
+
+    return edition_changes(project, publication, inputs, audience, rendered)
+
+
+def previous_rendering(project: Project, previous: StoredEdition, current: StrategyInputs,
+                       audience: Audience) -> list:
+    """The previous edition's chapters rendered for `audience` (with today's consent), paragraphs numbered
+    as its outputs number them."""
+    from .publish import document_outline, render_chapters
+    from .publish.print_html import numbered
+
+    with tempfile.TemporaryDirectory(prefix="previous-", dir=_work(project)) as folder:
+        old = Project(previous.materialise(Path(folder) / "project", project.root))
+        publication = old.publication()
+        inputs = with_current_consent(old.inputs(publication), current)
+        chapters = generate_chapters(inputs, audience, author_text(old.author_pages()),
+                                     edition_outline(old, publication.edition.label))
+        outline, extensions = document_outline(old.mkdocs_yml)
+        outline = [c for c in outline if c.path not in NOT_COMPARED]
+        rendered = render_chapters(outline, extensions, old.docs, inputs, audience, old.root,
+                                   {c.path: c.markdown for c in chapters if c.image is None})
+        numbers = publication.numbers_paragraphs
+        return [numbered(r) if numbers else r for r in rendered]
+
+
+def _compared(rendered: list) -> list:
+    return [r for r in rendered if r.chapter.path not in NOT_COMPARED]
+
+
+def with_current_consent(old: StrategyInputs, current: StrategyInputs) -> StrategyInputs:
+    """The previous edition's records under today's consent: each input and each reviewer's feedback takes
+    the narrower of its consent then and now; an input no longer there counts as withheld."""
+    import dataclasses
+
+    def narrower(then: Consent, now: Consent | None) -> Consent:
+        now = Consent.WITHHELD if now is None else now
+        return max(then, now, key=_NARROWNESS.__getitem__)
+
+    inputs = {}
+    for id_, record in old.partner_inputs.items():
+        now = current.partner_inputs.get(id_)
+        consent = narrower(record.consent, now.consent if now else None)
+        inputs[id_] = record if consent is record.consent else record.model_copy(update={"consent": consent})
+    now_feedback = {(f.reviewer, f.edition): f.consent for f in current.feedback}
+    feedback = [f if (c := narrower(f.consent, now_feedback.get((f.reviewer, f.edition)))) is f.consent
+                else f.model_copy(update={"consent": c}) for f in old.feedback]
+    return dataclasses.replace(old, partner_inputs=inputs, feedback=feedback)
+
+
+def _work(project: Project) -> Path:
+    project.work.mkdir(parents=True, exist_ok=True)
+    return project.work
+
+
+__all__ = ["CHANGES_PAGE", "NOT_COMPARED", "EditionChanges", "edition_changes", "site_changes", "previous_rendering", "with_current_consent"]
