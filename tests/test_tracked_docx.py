@@ -39,7 +39,8 @@ P42_OLD = P42.replace("unchanged", HOSTILE)
 P43 = ("Phase II showed that institutional change can be achieved at scale, with new strategies, laws and policy "
        "measures in 50 priority countries and territories. Phase III should turn more of these changes into "
        "effective, adequate and comprehensive protection for people.")
-SENTENCE = " Phase III should turn more of these changes into effective, adequate and comprehensive protection for people."
+SENTENCE = (" Phase III should turn more of these changes into effective, adequate and comprehensive protection "
+            "for people.")
 P43_OLD = P43.removesuffix(SENTENCE)
 P45 = ("Priority countries would set the pace and sequence of this work: the programme’s support should follow "
        "national strategies, not replace them.")
@@ -281,3 +282,14 @@ def libreoffice_changes(fodt: Path) -> list[tuple[str, str, str]]:
     walk(root.find(".//office:body", ns))
     assert set(order) == set(regions)
     return [(*regions[change], " ".join("".join(texts[change]).split())) for change in order]
+
+
+def test_a_changed_heading_keeps_its_number_and_its_anchor(document):
+    change = BlockChange("changed", TextBlock("h1", "Vision for the third phase"),
+                         TextBlock("h1", "Vision for Phase III", id="ch-vision--vision-for-phase-iii"),
+                         (Word("same", "Vision for "), Word("delete", "the third phase"), Word("insert", "Phase III")))
+    page = PageChanges("vision.md", "Vision", "chapter", "4", (change,), "changed")
+    marked = tracked_changes_html(document, Redline("Draft 1", AUTHOR, (page,)), AUTHOR, DATE)
+    assert re.search(r'<h1 id="ch-vision--vision-for-phase-iii"><span class="heading-number">4</span> Vision for '
+                     r'<span class="deletion" data-author="Draft 2" data-date="2026-12-01T00:00:00Z">the third phase'
+                     r'</span><span class="insertion" [^>]*>Phase III</span></h1>', marked)

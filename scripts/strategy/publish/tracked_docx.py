@@ -28,7 +28,6 @@ Every piece of text is escaped: partner text is untrusted.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import html
 import re
@@ -159,6 +158,7 @@ class _Element:
     parent: _Element | None = None
     children: list[_Element] = field(default_factory=list)
     texts: list[_Text] = field(default_factory=list)  # every text inside, in order
+    keys: dict[frozenset[str], str] = field(default_factory=dict)  # its text's key, by the marks left out
 
     def own_texts(self, left_out: frozenset[str]) -> list[_Text]:
         return [t for t in self.texts if not t.marks & left_out]
@@ -168,7 +168,9 @@ class _Element:
         for size in range(len(PERHAPS_LEFT_OUT) + 1):
             for extra in combinations(PERHAPS_LEFT_OUT, size):
                 left_out = ALWAYS_LEFT_OUT | set(extra)
-                if _key("".join(t.text for t in self.own_texts(left_out))) == key:
+                if left_out not in self.keys:
+                    self.keys[left_out] = _key("".join(t.text for t in self.own_texts(left_out)))
+                if self.keys[left_out] == key:
                     return left_out
         return None
 
