@@ -524,10 +524,9 @@ def _revision_marks(package: bytes, source_date_epoch: int, revision: Revision) 
             return data
         root = etree.fromstring(data)
         _marks_from_bookmarks(root, revision)
-        if taken["next"] == 0:
-            # Revision ids apart from every other id in the part (bookmarks, notes)
-            taken["next"] = 1 + max((int(v) for v in root.xpath("//@w:id", namespaces={"w": W_NS})
-                                     if v.lstrip("-").isdigit()), default=0)
+        # Revision ids apart from each other (in both parts) and from every other id (bookmarks, notes).
+        others = [int(v) for v in root.xpath("//@w:id", namespaces={"w": W_NS}) if v.isdigit()]
+        taken["next"] = max(taken["next"], 1 + max(others, default=0))
         for change in root.iter(f"{W}ins", f"{W}del"):
             change.set(f"{W}id", str(taken["next"]))
             taken["next"] += 1
