@@ -129,7 +129,7 @@ def _place(document_html: str, redline: Redline, revision: Revision) -> Placed:
     for page in redline.pages:
         section = document.section(PrintChapter(page.path, page.title, page.role).slug)
         if section is not None:
-            unplaced += _place_page(page, section, document, edits)
+            unplaced += _place_page(page, section, edits)
     return Placed(edits.applied(), unplaced)
 
 
@@ -301,7 +301,7 @@ class _Edits:
 # --- one page -----------------------------------------------------------------------------------------------
 
 
-def _place_page(page: PageChanges, section: _Element, document: _Document, edits: _Edits) -> list[BlockChange]:
+def _place_page(page: PageChanges, section: _Element, edits: _Edits) -> list[BlockChange]:
     candidates = list(section.descendants())
     used: set[int] = set()
     cursor = section.content_start
