@@ -17,7 +17,7 @@ Each block of the redline is found in its chapter's section of the print HTML (`
 by its tag and its text, in order. Inside a changed block, only the text changes: the kept, inserted and
 deleted words are laid over the block's own text nodes, so its links, emphasis and notes stay; a deleted
 run takes the formatting of the place it is put back at. Where the block's text and its words do not agree,
-the block's formatting is flattened instead: its whole old text deleted, its whole new text inserted. A
+the block is replaced whole: its old text deleted (as plain text) at its start, all of its text inserted. A
 deleted block comes back as a block of the same tag whose text is a deletion, after the block that precedes
 it in the new edition; a moved block is a deletion at its old place and an insertion at its new one (pandoc
 writes no w:moveFrom / w:moveTo). Paragraph numbers that changed are not revisions: the copy shows the new
