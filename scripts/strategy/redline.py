@@ -312,7 +312,7 @@ MOVE_MIN_CHARACTERS = 40
 # Above this many pairs in one replaced run, blocks are paired by position only (the best pairing costs one
 # comparison per pair).
 _PAIRING_LIMIT = 40_000
-_TOKENS = re.compile(r"\w+|\W+")
+_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 _WORDS = re.compile(r"\w+")
 
 
@@ -466,27 +466,49 @@ def word_diff(old: str, new: str) -> list[Word]:
     """The words of a changed block, kept, deleted and inserted, in reading order: the kept and inserted runs
     join to `new` exactly, the kept and deleted runs to `old`.
 
-    Tokens are words and the spaces or punctuation between them. A lone space or mark kept between two
-    changes goes into them ("<del>red car</del><ins>blue bus</ins>", not "<del>red</del><ins>blue</ins>
-    <del>car</del><ins>bus</ins>"), as a reader would mark it by hand."""
+    Tokens are words and the spaces or punctuation between them. Two touches make the marks read as a person
+    would make them: a lone space or mark kept between two changes goes into them ("<del>red car</del><ins>blue
+    bus</ins>", not "<del>red</del><ins>blue</ins> <del>car</del><ins>bus</ins>"), and an inserted or deleted
+    sentence starts at its first word ("here. <ins>New words. </ins>Then", not "here<ins>. New words</ins>.")."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
     ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    runs: list[tuple[bool, str, str]] = []  # (kept, old text, new text)
+    runs: list[tuple[bool, list[str], list[str]]] = []  # (kept, old tokens, new tokens)
     for index, (op, i1, i2, j1, j2) in enumerate(ops):
         glue = 0 < index < len(ops) - 1 and i2 - i1 == 1 and not _WORDS.search(a[i1])
         kept = op == "equal" and not glue
-        old_text, new_text = "".join(a[i1:i2]), "".join(b[j1:j2])
         if runs and not kept and not runs[-1][0]:
-            runs[-1] = (False, runs[-1][1] + old_text, runs[-1][2] + new_text)
+            runs[-1] = (False, runs[-1][1] + a[i1:i2], runs[-1][2] + b[j1:j2])
         else:
-            runs.append((kept, old_text, new_text))
+            runs.append((kept, a[i1:i2], b[j1:j2]))
     words: list[Word] = []
-    for kept, old_text, new_text in runs:
+    for kept, old_tokens, new_tokens in _slid(runs):
         if kept:
-            words.append(Word("same", new_text))
+            words.append(Word("same", "".join(new_tokens)))
             continue
-        if old_text:
-            words.append(Word("delete", old_text))
-        if new_text:
-            words.append(Word("insert", new_text))
+        if old_tokens:
+            words.append(Word("delete", "".join(old_tokens)))
+        if new_tokens:
+            words.append(Word("insert", "".join(new_tokens)))
     return words
+
+
+def _slid(runs: list[tuple[bool, list[str], list[str]]]) -> list[tuple[bool, list[str], list[str]]]:
+    """Each pure insertion or deletion that starts with the spaces or marks that follow it, moved on by them
+    (the same text either way), so that it starts with a word."""
+    runs = [(kept, list(o), list(n)) for kept, o, n in runs]
+    for index, (kept, old_tokens, new_tokens) in enumerate(runs):
+        moving = new_tokens if not old_tokens else old_tokens if not new_tokens else None
+        if kept or moving is None or index + 1 >= len(runs):
+            continue
+        after = runs[index + 1][2]  # kept: its old and new tokens are the same
+        while moving and after and moving[0] == after[0] and not _WORDS.match(moving[0]):
+            token = moving.pop(0)
+            if index == 0 or not runs[index - 1][0]:
+                runs.insert(index, (True, [], []))
+                index += 1
+            runs[index - 1][1].append(token)
+            runs[index - 1][2].append(token)
+            moving.append(token)
+            runs[index + 1][1].pop(0)
+            runs[index + 1][2].pop(0)
+    return [run for run in runs if run[1] or run[2]]
