@@ -512,3 +512,205 @@ def _slid(runs: list[tuple[bool, list[str], list[str]]]) -> list[tuple[bool, lis
             runs[index + 1][1].pop(0)
             runs[index + 1][2].pop(0)
     return [run for run in runs if run[1] or run[2]]
+
+
+# --- the "What changed" page -------------------------------------------------------------------------------
+
+# Generated pages live in docs/generated/: links to the pages they compare go up one folder.
+_TO_DOCS = "../"
+# What a block is, said before its text where the text alone would not tell (a heading, a table row...).
+_WHAT = {"h1": "Heading", "h2": "Heading", "h3": "Heading", "h4": "Heading", "h5": "Heading", "h6": "Heading",
+         "tr": "Table row", "th": "Table header", "li": "List item", "dt": "Term", "dd": "Description",
+         "caption": "Table caption", "figcaption": "Figure caption", "blockquote": "Quote", "summary": "Summary",
+         "pre": "Code"}
+# Words a screen reader says where the eye sees an underline or a strike-through (visually hidden on screen).
+_SAID = {"insert": ("[inserted: ", "]"), "delete": ("[deleted: ", "]")}
+_MARK_TAG = {"insert": "ins", "delete": "del"}
+
+
+def changes_page(redline: Redline | None, current: str) -> str:
+    """The Markdown of generated/changes.md: "What changed since <since>", chapter by chapter in document
+    order, every word of partner or author text escaped. Without an earlier edition (`redline` None), a short
+    page saying this is the first edition, kept out of the PDF (`pdf: false`).
+
+    Each changed block is a paragraph of raw HTML (`p.redline.redline-<kind>`: what it is, its paragraph
+    number, its words with `<ins>`/`<del>`, where it moved), so that no text of it is ever read as Markdown;
+    runs of unchanged blocks are folded into one line (`p.redline-folded`)."""
+    if redline is None:
+        return _first_edition(current)
+    title = f"What changed since {redline.since}"
+    out = [front_matter(title, f"What changed in {redline.current} since {redline.since}, page by page."),
+           f"# {md_escape(title)}\n", _opening(redline), _legend()]
+    for page in redline.pages:
+        if page.changed:
+            out.append(_page_section(page, redline))
+    unchanged = [p for p in redline.pages if not p.changed]
+    if unchanged:
+        names = ", ".join(md_escape(_page_name(p)) for p in unchanged)
+        out.append(f"{_count(len(unchanged), 'other page is', 'other pages are')} unchanged: {names}.\n")
+    return "\n".join(out)
+
+
+def _first_edition(current: str) -> str:
+    # front_matter marks the page generated; `pdf: false` keeps it out of the PDF (print_html.render_chapters).
+    head = front_matter("What changed", f"{current} is the first edition of the strategy.")
+    head = head.replace("generated: true\n", "generated: true\npdf: false\n", 1)
+    return (f"{head}# What changed\n\n{md_escape(current)} is the first edition: there is no earlier edition to "
+            "compare it with. Later editions will show here what changed since the edition before them, page "
+            "by page and word by word.\n")
+
+
+def _opening(redline: Redline) -> str:
+    counts = Counter(c.kind for p in redline.pages for c in p.changes
+                     if c.kind != "moved" or c.new is not None)  # a move counts once, at its new place
+    parts = [f"{number(counts[kind])} {kind}" for kind in ("changed", "inserted", "deleted", "moved")]
+    return (f"This page compares **{md_escape(redline.current)}** with **{md_escape(redline.since)}**: "
+            f"{_count(len(redline.changed_pages), 'page', 'pages')} changed; paragraphs (headings, list items and "
+            f"table rows included) {', '.join(parts[:-1])} and {parts[-1]}. The pages follow the order of the "
+            "document; paragraphs that did not change are folded.\n")
+
+
+def _legend() -> str:
+    return (f'<p class="redline-legend">How to read it: {_marked("insert", "inserted words")} are underlined, '
+            f'{_marked("delete", "deleted words")} are struck through, and a moved paragraph says where it came '
+            "from and where it went.</p>\n")
+
+
+def _page_section(page: PageChanges, redline: Redline) -> str:
+    name = md_escape(_page_name(page))
+    if page.status == "removed":
+        out = [f"## {name} (removed)\n", f"This page is no longer in {md_escape(redline.current)}.\n"]
+    else:
+        out = [f"## [{name}]({_href(page.path)})\n"]
+        if page.status == "new":
+            out.append(f"A new page in {md_escape(redline.current)}.\n")
+    pages = {p.path: p for p in redline.pages}
+    for (heading, heading_id), changes in _by_section(page):
+        if all(c.kind == "unchanged" for c in changes):
+            continue
+        opens_page = changes[0].block.tag == "h1"  # the page's own heading: the ## above says it
+        if heading and not opens_page:
+            linked = page.status != "removed"
+            out.append(f"### [{md_escape(heading)}]({_href(page.path, heading_id)})\n" if linked
+                       else f"### {md_escape(heading)}\n")
+        out += _blocks(changes, pages, heading_shown=bool(heading) and changes[0].kind == "unchanged")
+    return "\n".join(out)
+
+
+def _by_section(page: PageChanges) -> list[tuple[tuple[str, str | None], list[BlockChange]]]:
+    """The page's changes cut at each section heading of the new page (of the old one, for a removed page)."""
+    if page.status == "removed":
+        places = [(c.block.section, None) for c in page.changes]
+    else:
+        places = _sections_now(page.changes)
+    groups: list[tuple[tuple[str, str | None], list[BlockChange]]] = []
+    for where, change in zip(places, page.changes):
+        if not groups or groups[-1][0] != where:
+            groups.append((where, []))
+        groups[-1][1].append(change)
+    return groups
+
+
+def _blocks(changes: list[BlockChange], pages: dict[str, PageChanges], heading_shown: bool) -> list[str]:
+    """A section's changes; each run of unchanged blocks folded into one line (its unchanged heading, shown
+    as the ### above, is not counted)."""
+    out: list[str] = []
+    folded = 0
+    for index, change in enumerate(changes):
+        if change.kind == "unchanged":
+            folded += 0 if heading_shown and index == 0 else 1
+            continue
+        if folded:
+            out.append(_folded(folded))
+            folded = 0
+        out.append(_block(change, pages))
+    if folded:
+        out.append(_folded(folded))
+    return out
+
+
+def _folded(count: int) -> str:
+    return f'<p class="redline-folded">{_count(count, "unchanged paragraph", "unchanged paragraphs")}</p>\n'
+
+
+def _block(change: BlockChange, pages: dict[str, PageChanges]) -> str:
+    """One change as a paragraph of raw HTML: what it is, then its words, every one escaped."""
+    block = change.block
+    if change.kind == "changed":
+        body = "".join(_marked(w.op, w.text) if w.op != "same" else html.escape(w.text) for w in change.words)
+    elif change.kind == "inserted":
+        body = _marked("insert", block.text)
+    elif change.kind == "deleted":
+        body = _marked("delete", block.text)
+    else:  # moved: the text as it is, and where it came from or went to
+        body = html.escape(block.text)
+    label = _label(change)
+    what = f'<span class="redline-what">{html.escape(label)}</span> ' if label else ""
+    where = (f' <span class="redline-where">{html.escape(_move_note(change, pages))}</span>'
+             if change.kind == "moved" else "")
+    return f'<p class="redline redline-{change.kind}">{what}{body}{where}</p>\n'
+
+
+def _label(change: BlockChange) -> str:
+    """"Paragraph 4.3 (was 4.2)", "Table row", "Heading"... or nothing for an unnumbered paragraph."""
+    now = change.new.paragraph if change.new is not None else None
+    then = change.old.paragraph if change.old is not None else None
+    if now and then and now != then and change.kind != "moved":
+        return f"Paragraph {now} (was {then})"
+    if change.kind == "moved":  # each place says its own number; the note says the other one
+        now = now if change.new is not None else then
+        then = None
+    if now or then:
+        return f"Paragraph {now or then}"
+    return _WHAT.get(change.block.tag, "")
+
+
+def _move_note(change: BlockChange, pages: dict[str, PageChanges]) -> str:
+    if change.new is not None:
+        return f"(moved here from {_place(pages.get(change.moved_from or ''), change.old)})"
+    return f"(moved to {_place(pages.get(change.moved_to or ''), _new_place(change, pages))})"
+
+
+def _new_place(change: BlockChange, pages: dict[str, PageChanges]) -> TextBlock | None:
+    page = pages.get(change.moved_to or "")
+    for other in page.changes if page else ():
+        if other.kind == "moved" and other.new is not None and other.old == change.old:
+            return other.new
+    return None
+
+
+def _place(page: PageChanges | None, block: TextBlock | None) -> str:
+    """Where a block is, in words: "paragraph 4.3, 4 Vision for Phase III, section “Principles”"."""
+    parts = [f"paragraph {block.paragraph}"] if block is not None and block.paragraph else []
+    if page is not None:
+        parts.append(_page_name(page))
+    if block is not None and block.section and block.tag not in SECTION_TAGS:
+        parts.append(f"section “{block.section}”")
+    return ", ".join(parts)
+
+
+def _page_name(page: PageChanges) -> str:
+    """"4 Vision for Phase III", "Annex 2 List of partners", "Foreword"."""
+    if page.role == "chapter" and page.number:
+        return f"{page.number} {page.title}"
+    if page.role == "annex" and page.number:
+        return f"Annex {page.number.removeprefix('A')} {page.title}"
+    return page.title
+
+
+def _href(path: str, anchor: str | None = None) -> str:
+    """A link from docs/generated/ to a page of the docs folder (and a place on it), as Markdown writes it."""
+    target = path.removeprefix("generated/") if path.startswith("generated/") else _TO_DOCS + path
+    return quote(target, safe="/._-~") + (f"#{quote(anchor, safe='._-~')}" if anchor else "")
+
+
+def _marked(op: str, text: str) -> str:
+    """Inserted or deleted words: underlined or struck through, and said as such to a screen reader."""
+    before, after = _SAID[op]
+    tag = _MARK_TAG[op]
+    return (f'<{tag}><span class="redline-said">{before}</span>{html.escape(text)}'
+            f'<span class="redline-said">{after}</span></{tag}>')
+
+
+def _count(count: int, one: str, many: str) -> str:
+    return f"{number(count)} {one if count == 1 else many}"
