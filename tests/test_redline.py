@@ -193,11 +193,21 @@ def test_pages_follow_the_new_order_and_a_removed_page_stays_where_it_was(tmp_pa
     for name in "abcd":
         (docs / f"{name}.md").write_text(f"# Page {name}\n\nText of page {name}.\n", encoding="utf-8")
     chapters = lambda names: [(f"{n}.md", n.upper(), "chapter") for n in names]  # noqa: E731
-    result = compare("1", "2", render(docs, {}, chapters("abc")), render(docs, {}, chapters("dacb"[:1] + "ab")))
+    result = compare("1", "2", render(docs, {}, chapters("abc")), render(docs, {}, chapters("dab")))
     assert [(p.path, p.status) for p in result.pages] == [
         ("d.md", "new"), ("a.md", "same"), ("b.md", "same"), ("c.md", "removed")]
     assert [c.kind for c in result.pages[0].changes] == ["inserted", "inserted"]
     assert [c.kind for c in result.pages[3].changes] == ["deleted", "deleted"]
+
+
+def test_the_changes_page_is_not_compared(redline, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\nText.\n", encoding="utf-8")
+    nav = [("a.md", "A", "chapter"), ("generated/changes.md", "What changed", "annex")]
+    old = render(docs, {"generated/changes.md": changes_page(Redline("0", "1"), "1")}, nav)
+    new = render(docs, {"generated/changes.md": changes_page(redline, "2")}, nav)
+    assert [(p.path, p.status) for p in compare("1", "2", old, new).pages] == [("a.md", "same")]
 
 
 # --- answers to comments on the old edition -----------------------------------------------------------------
@@ -346,6 +356,45 @@ def test_the_page_passes_the_allow_list_and_the_print_renderer_as_it_is(redline,
                for c in (value or "").split()}
     assert {"redline", "redline-changed", "redline-inserted", "redline-deleted", "redline-moved", "redline-folded",
             "redline-said", "redline-what", "redline-where", "redline-legend"} <= classes
+
+
+def test_the_printed_annex_underlines_strikes_and_says_its_marks(redline, tmp_path):
+    """WeasyPrint with the PDF's stylesheet, on the annex as print renders it: the marks are lines under and
+    through the words (greyscale will do), and the words "[inserted: …]" are in the text layer."""
+    import pdfplumber
+    import weasyprint
+
+    from strategy.publish.pdf import PRINT_CSS
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    nav = [("vision.md", "Vision for Phase III", "chapter"), ("generated/changes.md", "What changed", "annex")]
+    (docs / "vision.md").write_text(vision(True), encoding="utf-8")
+    sections = "".join(f'<section class="chapter" id="{r.chapter.slug}">{r.html}</section>'
+                       for r in render(docs, {"generated/changes.md": changes_page(redline, "Draft 2")}, nav))
+    document = f'<html lang="en"><body class="edition-draft"><div class="main-matter">{sections}</div></body></html>'
+    weasyprint.HTML(string=document, base_url=str(docs)).write_pdf(
+        tmp_path / "annex.pdf", stylesheets=[weasyprint.CSS(filename=str(PRINT_CSS))])
+    with pdfplumber.open(tmp_path / "annex.pdf") as pdf:
+        text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+        page = next(p for p in pdf.pages if "What changed" in p.extract_text())
+        words = page.extract_words(split_at_punctuation="[]")
+        lines = page.lines + page.rects
+    assert "of [deleted: adequate][inserted: comprehensive] social" in text
+    assert f"[inserted: {HOSTILE} | Civil society]" in text
+
+    def crossed(word: str) -> set[str]:
+        box = next(w for w in words if w["text"] == word)
+        middle = (box["top"] + box["bottom"]) / 2
+        hits = set()
+        for line in lines:
+            near = box["top"] - 3 < line["top"] < box["bottom"] + 3
+            if near and line["x0"] <= box["x0"] + 1 and line["x1"] >= box["x1"] - 1 and line["height"] < 1.5:
+                hits.add("through" if abs(line["top"] - middle) < 2 else "under" if line["top"] > middle else "over")
+        return hits
+
+    assert crossed("adequate") == {"through"}
+    assert crossed("comprehensive") == {"under"}
 
 
 def test_the_first_edition_says_so_and_stays_out_of_the_pdf(tmp_path):

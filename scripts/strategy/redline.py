@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 # The generated page and PDF annex "What changed since <previous edition>" (docs path generated/changes.md).
 CHANGES_FILE = "changes.md"
+CHANGES_PATH = f"generated/{CHANGES_FILE}"  # its path in the docs folder, as the nav names it
 
 WordOp = Literal["same", "insert", "delete"]
 ChangeKind = Literal["unchanged", "changed", "inserted", "deleted", "moved"]
@@ -322,7 +323,10 @@ def compare(since: str, current: str, old: Sequence[RenderedChapter], new: Seque
     Pages are matched by their path, in the new edition's order; a page only in the old edition is
     `removed` and stays where it was. Every block of both editions is in one BlockChange: unchanged, changed
     (with its words), inserted, deleted or moved (twice: at its old place, with `moved_to` and no new block,
-    and at its new place, with `moved_from` and both blocks)."""
+    and at its new place, with `moved_from` and both blocks). The "What changed" page itself is left out: it
+    is about the comparison, not part of what is compared."""
+    old = [r for r in old if r.chapter.path != CHANGES_PATH]
+    new = [r for r in new if r.chapter.path != CHANGES_PATH]
     old_pages = {r.chapter.path: r for r in old}
     new_pages = {r.chapter.path: r for r in new}
     order = _page_order([r.chapter.path for r in old], [r.chapter.path for r in new])
