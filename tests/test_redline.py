@@ -153,7 +153,8 @@ def test_each_known_edit_gives_exactly_its_mark(redline):
 def test_changed_blocks_mark_the_words_inserted_and_deleted(redline):
     page = next(p for p in redline.pages if p.path == "vision.md")
     replaced, added = page.changes[2], page.changes[3]
-    assert [w for w in replaced.words if w.op != "same"] == [Word("delete", "adequate"), Word("insert", "comprehensive")]
+    assert [w for w in replaced.words if w.op != "same"] == [Word("delete", "adequate"),
+                                                              Word("insert", "comprehensive")]
     assert [w for w in added.words if w.op != "same"] == [Word("insert", P2_ADDED)]
     partners_page = next(p for p in redline.pages if p.path == "generated/partners.md")
     assert [w for w in partners_page.changes[1].words if w.op != "same"] == [

@@ -12,8 +12,12 @@ paragraphs, list items, table rows, captions...) in document order:
   is `moved`, not a deletion and an insertion.
 
 The result (`Redline`) feeds the "What changed" page and annex (`changes_page`), the marks in the site's
-navigation and the PDF's contents, the Word copy with tracked changes (publish/tracked_docx.py) and the
-comment-response matrix (which paragraph of the new edition answers a comment on the old one).
+navigation and the PDF's contents (`Redline.changed_pages`, `PageChanges.changed_sections`), the Word copy with
+tracked changes (publish/tracked_docx.py, from the BlockChange and Word records) and the comment-response matrix
+(`Redline.answer`: which paragraph of the new edition answers a comment on the old one).
+
+Named thresholds: SIMILAR_ENOUGH (when two aligned blocks are one changed block) and MOVE_MIN_CHARACTERS (when
+a text that left one place and appears at another counts as moved).
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
@@ -153,7 +157,7 @@ class Redline:
         kind = "changed" if (new.text, new.id) in page.changed_sections() else "unchanged"
         return Answer(kind, page.path, None, new.id)
 
-    def _find_old(self, test) -> tuple[PageChanges, int] | None:
+    def _find_old(self, test: Callable[[TextBlock], bool]) -> tuple[PageChanges, int] | None:
         """The page and position of the first block of the old edition that passes `test`."""
         for page in self.pages:
             for index, change in enumerate(page.changes):
