@@ -45,6 +45,7 @@ from .publish import document_outline, print_document, render_chapters, render_p
 from .provenance import (docx_places, feedback_labels, feedback_provenance, input_labels, pdf_places,
                          provenance_report, site_places)
 from .publish.docx import DocxMetadata, render_docx
+from .publish.tracked_docx import render_tracked_docx, tracked_docx_file_name
 from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
 from .publish.slides import FONTS_FOLDER, SLIDES_PAGE, make_deck, pptx_file_name, read_way_forward, write_slides
 
@@ -134,6 +135,12 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
         render_docx(document, docx, DocxMetadata.of(publication), base_folder=view, allowed_folders=allowed_folders,
                     source_date_epoch=epoch)
         write_slides(deck, slides, new_site / SLIDES_PAGE, f"../{slides.name}", project.docs / FONTS_FOLDER, epoch)
+        if changes.redline is not None:  # the Word version again, with what changed as tracked changes
+            render_tracked_docx(document, changes.redline,
+                                new_site / tracked_docx_file_name(publication, changes.redline.since),
+                                DocxMetadata.of(publication), author=publication.edition.label,
+                                date=publication.edition.date, base_folder=view, allowed_folders=allowed_folders,
+                                source_date_epoch=epoch)
 
     step("Rendering the PDF (reading and archive editions, side by side), the Word version and the slides")
     replace_atomically(project.work / "print.html", document.encode("utf-8"))
