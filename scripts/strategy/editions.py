@@ -73,7 +73,9 @@ class StoredEdition:
 
         The editions released before this one come along under `into/editions/` (they never change), so
         that what the edition showed about its own predecessors ("What changed since …") is made again;
-        this edition and the later ones do not. `into` must not exist yet or be empty."""
+        this edition and the later ones do not. The current docs/assets and theme (mkdocs.yml's custom_dir)
+        come from the current project: they are the pipeline's, as the code is. `into` must not exist yet
+        or be empty."""
         into.mkdir(parents=True, exist_ok=True)
         if any(into.iterdir()):
             raise FileExistsError(f"{into} is not empty")
@@ -85,10 +87,24 @@ class StoredEdition:
         assets = current_project_root / "docs" / "assets"
         if assets.is_dir():
             shutil.copytree(assets, into / "docs" / "assets")
+        # The theme (mkdocs.yml's custom_dir, our own templates) belongs to the pipeline too.
+        if (theme := theme_folder(into / "mkdocs.yml")) is not None:
+            current_theme = current_project_root / theme
+            package_theme = Path(__file__).resolve().parent / "website" / "theme"
+            shutil.copytree(current_theme if current_theme.is_dir() else package_theme, into / theme)
         for earlier in stored_editions(current_project_root):
             if earlier.record.number < self.record.number:
                 shutil.copytree(earlier.folder, into / EDITIONS_FOLDER / earlier.folder.name)
         return into
+
+
+def theme_folder(mkdocs_yml: Path) -> str | None:
+    """mkdocs.yml's `theme.custom_dir`, relative to the project (read by line: mkdocs.yml may hold tags that
+    a safe YAML loader refuses)."""
+    found = re.search(r"^\s+custom_dir:\s*['\"]?([^'\"#\s]+)", mkdocs_yml.read_text(encoding="utf-8"), re.M)
+    if found is None or Path(found.group(1)).is_absolute() or ".." in Path(found.group(1)).parts:
+        return None
+    return found.group(1)
 
 
 def edition_slug(label: str) -> str:
@@ -213,13 +229,16 @@ def file_fingerprint(path: Path) -> str:
 
 def pipeline_fingerprint(project_root: Path) -> str:
     """What turns sources into bytes: the files of the installed `strategy` package (code, CSS, templates),
-    the project's docs/assets and the versions of the renderers. Unchanged, the same sources give the same
+    the project's docs/assets and theme (mkdocs.yml's custom_dir) and the versions of the renderers. Unchanged, the same sources give the same
     bytes; changed, an earlier edition rebuilt may differ from what was released."""
     package = Path(__file__).resolve().parent
     assets = project_root / "docs" / "assets"
     digest = hashlib.sha256()
     digest.update(files_fingerprint(_files_under(package), package).encode())
     digest.update(files_fingerprint(_files_under(assets), assets).encode())
+    mkdocs_yml = project_root / "mkdocs.yml"
+    if mkdocs_yml.is_file() and (theme := theme_folder(mkdocs_yml)) is not None:  # the project's copy of it
+        digest.update(files_fingerprint(_files_under(project_root / theme), project_root / theme).encode())
     for name, version in renderer_versions().items():
         digest.update(f"\n{name}=={version}".encode())
     return f"sha256:{digest.hexdigest()}"
