@@ -34,6 +34,7 @@ from .chapters.charts import CHARTS_FOLDER
 from .chapters.partner_markdown import IMAGES_FOLDER
 from .changes import NOT_COMPARED, edition_changes, site_changes
 from .editions import previous_edition
+from .edition_builds import add_earlier_editions
 from . import lock
 from .feedback import edition_outline
 from .files import replace_atomically
@@ -80,20 +81,23 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
-def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step = lambda _: None) -> BuildResult:
-    """Check, make the chapters, build the site and the PDF, then swap them in; one build at a time."""
+def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step = lambda _: None,
+          earlier_edition: bool = False) -> BuildResult:
+    """Check, make the chapters, build the site and the PDF, then swap them in; one build at a time.
+    `earlier_edition`: the build of a stored edition (edition_builds.py), which rebuilds no earlier edition."""
     started = time.monotonic()
     with lock.build_lock(project.work, step):
         _recover(project)
         private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=project.work))
         try:
-            result = _build_in(private, project, audience, step)
+            result = _build_in(private, project, audience, step, earlier_edition)
         finally:
             _remove(private)
     return dataclasses.replace(result, seconds=time.monotonic() - started)
 
 
-def _build_in(private: Path, project: Project, audience: Audience, step: Step) -> BuildResult:
+def _build_in(private: Path, project: Project, audience: Audience, step: Step,
+              earlier_edition: bool = False) -> BuildResult:
     """The build itself, with everything it writes (but the outputs it swaps in) inside `private`."""
     step("Checking inputs")
     publication = project.publication()
@@ -168,6 +172,8 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step) -
     new_reports.mkdir()
     (new_reports / "provenance.md").write_text(report.as_markdown(), encoding="utf-8")
     (new_reports / "provenance.json").write_text(report.as_json(), encoding="utf-8")
+    if not earlier_edition:  # each stored edition into site/editions/<slug>/, from the cache when it can
+        inputs.warnings.extend(add_earlier_editions(project.root, new_site, audience, edition, inputs, step))
     step("Publishing the outputs")
     _swap_in(new_site, project.site, private)
     _swap_in(new_reports, project.reports, private)

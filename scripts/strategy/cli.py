@@ -82,6 +82,46 @@ def build_command(project: Path, audience: str) -> None:
                   style="yellow", markup=False, soft_wrap=True)
 
 
+@main.command("release")
+@click.option("--next", "next_label", required=True, help='The label of the next edition ("Draft 2"), which '
+              "strategy.yml moves to.")
+@click.option("--date", "next_date", help="The next edition's date, YYYY-MM-DD (default: today).")
+@project_option
+@audience_option
+def release_command(next_label: str, next_date: str | None, project: Path, audience: str) -> None:
+    """Cut the current edition: build and check it, store its record and sources under editions/, and move
+    strategy.yml to the next edition. Refuses uncommitted sources, an invalid tree and a label released before."""
+    import datetime as dt
+    import shlex
+
+    from .editions import release
+
+    with err.status("Starting") as status:
+        def step(message: str) -> None:
+            err.log(message)
+            status.update(message + "…")
+        done = _or_exit(lambda: release(project, next_label, _date_option("--date", next_date) or dt.date.today(),
+                                        audience, step))
+    record = done.record
+    folder = done.folder.relative_to(project)
+    git = "git" if project == Path(".") else f"git -C {shlex.quote(str(project))}"
+    out.print(f"[green]Released {record.label}[/] ({record.date.isoformat()}, edition {record.number}, for "
+              f"{record.audience}):")
+    out.print(f"  Record and sources: {folder}/", markup=False, soft_wrap=True)
+    for name, fingerprint in record.outputs.items():
+        out.print(f"  {name}: {fingerprint}", markup=False, soft_wrap=True)
+    out.print(f"  strategy.yml now: {done.next_label}, {done.next_date.isoformat()}", markup=False)
+    if done.git_checked is not None:
+        err.print(f"Note: {done.git_checked}.", style="yellow", markup=False, soft_wrap=True)
+    mentions = [w for w in done.warnings if "still names the edition just released" in w.expected]
+    if mentions:
+        err.print(warnings_report(mentions), style="yellow", markup=False, soft_wrap=True)
+    out.print("Commit the release:", markup=False)
+    message = shlex.quote(f"Release {record.label}; next: {done.next_label}")
+    out.print(f"  {git} add {folder.as_posix()} strategy.yml && {git} commit -m {message}", markup=False,
+              soft_wrap=True)
+
+
 @main.command("slides")
 @project_option
 @audience_option

@@ -218,7 +218,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
-    """What the theme's draft banner shows: edition, date, PDF, Word version and where to comment."""
+    """What the theme's draft banner shows: edition, date, PDF, Word version and where to comment; on an earlier
+    edition's pages, that it is one, with a link to the current edition."""
     from ..publish.slides import SLIDES_PAGE
 
     edition = publication.edition
@@ -232,12 +233,24 @@ def banner_context(publication: Publication, audience: Audience) -> dict[str, An
         "slides_page": SLIDES_PAGE,  # written by `strategy build`
         "comments_email": publication.comments_email,
         "short_title": publication.short_title,
+        "earlier": _earlier_banner(),
     }
+
+
+def _earlier_banner() -> dict[str, str] | None:
+    """For the site of an earlier edition (site/editions/<slug>/, built by edition_builds.py): its label, the
+    current edition's and a link to the current home page, relative to the earlier site's root."""
+    from ..edition_builds import earlier_edition
+
+    if (earlier := earlier_edition()) is None:
+        return None
+    return {"label": earlier.label, "current_label": earlier.current_label, "current_home": earlier.current_home}
 
 
 # What the banner shows while strategy.yml, which names the edition, cannot be read.
 PREVIEW_STOPPED_BANNER = {"edition": "Preview", "date": "stopped: see the problems below", "final": False,
-                          "audience": "", "pdf_file": "", "docx_file": "", "comments_email": None, "short_title": ""}
+                          "audience": "", "pdf_file": "", "docx_file": "", "comments_email": None, "short_title": "",
+                          "earlier": None}
 
 
 PROBLEMS_SHOWN = 200
