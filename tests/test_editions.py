@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import posixpath
 import re
 import shutil
@@ -171,8 +170,8 @@ def test_the_bundled_example_is_not_releasable_as_is_and_the_message_says_why(tm
 
     assert run.returncode == 1
     why = "`strategy release` refuses it, as a final edition does"
-    assert re.search(rf"inputs/partner-inputs/PI-001\.yaml:\d+: field 'illustrative': expected real data: {re.escape(why)}",
-                     run.stderr)
+    assert re.search(rf"inputs/partner-inputs/PI-001\.yaml:\d+: field 'illustrative': expected real data: "
+                     rf"{re.escape(why)}", run.stderr)
     assert re.search(r"strategy\.yml:\d+: expected the real text: .*the ISBN placeholder", run.stderr)
     assert re.search(r"docs/foreword\.md:\d+: .*'\[Name\]'", run.stderr)
     assert re.search(r"strategy\.yml:\d+: field 'comments_email'", run.stderr)
@@ -315,4 +314,38 @@ def test_a_narrowed_consent_is_honoured_in_the_earlier_edition(released, built, 
     assert (earlier / "index.html").is_file()
     assert PI_001_TEXT not in every_byte(root / "site" / "editions")
     # The stored edition itself is never rewritten.
-    assert b"consent: named" in (root / "editions" / "draft-1" / "inputs" / "partner-inputs" / "PI-001.yaml").read_bytes()
+    stored = root / "editions" / "draft-1" / "inputs" / "partner-inputs" / "PI-001.yaml"
+    assert b"consent: named" in stored.read_bytes()
+
+
+def test_a_reader_follows_the_banner_from_an_earlier_page_to_the_current_edition(released, built):
+    """In Chromium, from a folder (file://) and from a server: the line is shown, and its link opens the
+    current edition's home page."""
+    import functools
+    import http.server
+    import threading
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    site = released.root / "site"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    served = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            for base, home in ((site.as_uri(), (site / "index.html").as_uri()), (served, f"{served}/index.html")):
+                page.goto(f"{base}/editions/draft-1/generated/partners.html")
+                line = page.locator(".strategy-banner__earlier")
+                assert line.is_visible()
+                assert "This is Draft 1, an earlier edition" in line.inner_text()
+                line.get_by_role("link", name="Go to the current edition").click()
+                page.wait_for_load_state()
+                assert page.url == home
+                assert page.locator(".strategy-banner__edition").inner_text() == "Draft 2"
+                assert page.locator(".strategy-banner__earlier").count() == 0
+            browser.close()
+    finally:
+        server.shutdown()

@@ -229,8 +229,9 @@ def file_fingerprint(path: Path) -> str:
 
 def pipeline_fingerprint(project_root: Path) -> str:
     """What turns sources into bytes: the files of the installed `strategy` package (code, CSS, templates),
-    the project's docs/assets and theme (mkdocs.yml's custom_dir) and the versions of the renderers. Unchanged, the same sources give the same
-    bytes; changed, an earlier edition rebuilt may differ from what was released."""
+    the project's docs/assets and theme (mkdocs.yml's custom_dir) and the versions of the renderers.
+    Unchanged, the same sources give the same bytes; changed, an earlier edition rebuilt may differ from what
+    was released."""
     package = Path(__file__).resolve().parent
     assets = project_root / "docs" / "assets"
     digest = hashlib.sha256()
