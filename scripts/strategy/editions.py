@@ -409,7 +409,10 @@ def uncommitted_sources(project_root: Path, inputs_folder: str) -> tuple[str | N
     top = subprocess.run([git, "-C", str(project_root), "rev-parse", "--show-toplevel"], capture_output=True,
                          text=True)
     if top.returncode != 0:
-        return "the project is not in a git repository, so uncommitted changes could not be looked for", []
+        said = (top.stderr.strip().splitlines() or [""])[0]
+        if "not a git repository" in said:
+            return "the project is not in a git repository, so uncommitted changes could not be looked for", []
+        return f"git could not read the repository ({said}), so uncommitted changes could not be looked for", []
     status = subprocess.run(
         [git, "-C", str(project_root), "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
          "strategy.yml", "mkdocs.yml", "docs", inputs_folder, ":(exclude)docs/generated"],
