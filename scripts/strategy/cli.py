@@ -75,8 +75,13 @@ def build_command(project: Path, audience: str) -> None:
     out.print(f"  Word: {result.docx}")
     out.print(f"  Slides: {result.slides}")
     out.print(f"  Provenance of every partner input: {result.provenance}")
-    if result.warnings:
-        count = len(set(result.warnings))
+    # The earlier editions' warnings (editions/...: outputs that differ from the release, consent narrowed)
+    # are the build's own, not the check's: shown here in full.
+    earlier = [w for w in result.warnings if w.file.startswith("editions/")]
+    if earlier:
+        err.print(warnings_report(earlier), style="yellow", markup=False, soft_wrap=True)
+    if checked := [w for w in result.warnings if not w.file.startswith("editions/")]:
+        count = len(set(checked))
         err.print(f"{count} warning{'s' if count != 1 else ''} about the inputs (illustrative data, placeholders, "
                   "names that consent keeps out of partner text…): `strategy check` lists them with file and line.",
                   style="yellow", markup=False, soft_wrap=True)

@@ -11,8 +11,9 @@ are not rebuilt.
   with a warning that names the outputs and says why (the pipeline changed since the release).
 - **Consent first.** An earlier edition never shows more than the current inputs allow: an input whose
   consent was narrowed since the release (named -> anonymous or withheld), or which was removed, is rebuilt
-  with the narrower consent written into the materialised copy, and the build says so. Byte identity gives
-  way to consent.
+  with the narrower consent written into the materialised copy (and, for an input withheld now, without the
+  author pages' `quote` of it, which a build refuses), and the build says so. Byte identity gives way to
+  consent.
 - **Cache.** Each earlier edition is built once per (its sources, the pipeline, the audience, the current
   edition's label, the consent narrowed) into the user's cache folder (`STRATEGY_CACHE_DIR`, or
   platformdirs' user_cache_dir("strategy")), shared by every project; later builds copy from there. An entry
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -87,6 +89,7 @@ class Narrowing:
     released: Consent
     now: Consent
     removed: bool = False
+    input_id: str | None = None  # a partner input's ID, which author pages may quote
 
 
 def cache_root() -> Path:
@@ -118,8 +121,6 @@ def add_earlier_editions(project_root: Path, new_site: Path, audience: Audience,
         shutil.copytree(entry / "site", new_site / SITE_FOLDER / edition.record.slug)
         found += _narrowing_warnings(edition, narrowed)
         found += differing_outputs(edition, entry / "site", audience, pipeline, narrowed)
-    for problem in found:
-        step(str(problem))
     return found
 
 
@@ -162,6 +163,7 @@ def _build_earlier(edition: StoredEdition, project_root: Path, into: Path, audie
     edition.materialise(into, project_root)
     for narrowing in narrowed:
         _write_consent(into / narrowing.file, narrowing.now)
+    _drop_quotes(into / "docs", [n.input_id for n in narrowed if n.input_id and n.now is Consent.WITHHELD])
     with _building_earlier(EarlierEdition(edition.record.label, current_label)):
         build(Project(into), audience, earlier_edition=True)
 
@@ -181,7 +183,7 @@ def narrowed_consents(edition: StoredEdition, current: StrategyInputs) -> list[N
         consent = Consent.WITHHELD if removed else now.consent
         if CONSENT_WIDTH[consent] < CONSENT_WIDTH[released.consent]:
             found.append(Narrowing(stored.origins[f"PartnerInput:{input_id}"].file, input_id, released.consent,
-                                   consent, removed))
+                                   consent, removed, input_id))
     feedback_now = {(f.reviewer, f.edition): f for f in current.feedback}
     for released in stored.feedback:
         now = feedback_now.get((released.reviewer, released.edition))
@@ -205,6 +207,19 @@ def _write_consent(path: Path, consent: Consent) -> None:
     else:
         text = text[:node.start_mark.index] + consent.value + text[node.end_mark.index:]
     path.write_text(text, encoding="utf-8")
+
+
+def _drop_quotes(docs: Path, withheld: list[str]) -> None:
+    """Take out of the copy's author pages each `{{ quote("PI-004") }}` line of an input withheld now: the
+    build refuses to quote a withheld input, and the edition is still rebuilt, without the quote."""
+    if not withheld:
+        return
+    ids = "|".join(map(re.escape, withheld))
+    macro = re.compile(r"""^[ \t]*\{\{\s*quote\(\s*["'](?:%s)["']\s*\)\s*\}\}[ \t]*\n?""" % ids, re.M)
+    for page in sorted(docs.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        if (kept := macro.sub("", text)) != text:
+            page.write_text(kept, encoding="utf-8")
 
 
 def _narrowing_warnings(edition: StoredEdition, narrowed: list[Narrowing]) -> list[Problem]:

@@ -229,8 +229,9 @@ def file_fingerprint(path: Path) -> str:
 
 def pipeline_fingerprint(project_root: Path) -> str:
     """What turns sources into bytes: the files of the installed `strategy` package (code, CSS, templates),
-    the project's docs/assets and theme (mkdocs.yml's custom_dir) and the versions of the renderers. Unchanged, the same sources give the same
-    bytes; changed, an earlier edition rebuilt may differ from what was released."""
+    the project's docs/assets and theme (mkdocs.yml's custom_dir) and the versions of the renderers.
+    Unchanged, the same sources give the same bytes; changed, an earlier edition rebuilt may differ from what
+    was released."""
     package = Path(__file__).resolve().parent
     assets = project_root / "docs" / "assets"
     digest = hashlib.sha256()
@@ -408,7 +409,10 @@ def uncommitted_sources(project_root: Path, inputs_folder: str) -> tuple[str | N
     top = subprocess.run([git, "-C", str(project_root), "rev-parse", "--show-toplevel"], capture_output=True,
                          text=True)
     if top.returncode != 0:
-        return "the project is not in a git repository, so uncommitted changes could not be looked for", []
+        said = (top.stderr.strip().splitlines() or [""])[0]
+        if "not a git repository" in said:
+            return "the project is not in a git repository, so uncommitted changes could not be looked for", []
+        return f"git could not read the repository ({said}), so uncommitted changes could not be looked for", []
     status = subprocess.run(
         [git, "-C", str(project_root), "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
          "strategy.yml", "mkdocs.yml", "docs", inputs_folder, ":(exclude)docs/generated"],
