@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -180,3 +181,25 @@ def every_byte(folder: Path) -> bytes:
     """Every file of a build, with its path and its unpacked contents, as one haystack."""
     return b"\n".join(path.as_posix().encode() + b"\n" + contents(path)
                       for path in sorted(folder.rglob("*")) if path.is_file())
+
+
+def make_releasable(root: Path) -> None:
+    """The example as a real edition would be: no illustrative mark, no placeholder, a real address."""
+    for path in (root / "inputs").rglob("*.yaml"):
+        kept, in_note = [], False
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            if in_note and (line.startswith((" ", "\t")) or not line.strip()):
+                continue  # the folded text of an illustrative_note
+            in_note = line.startswith("illustrative_note:")
+            if in_note or re.match(r"^\s*illustrative:\s*true\s*$", line):
+                continue
+            kept.append(line)
+        path.write_text("".join(kept), encoding="utf-8")
+    for csv in (root / "inputs").rglob("*.csv"):  # the `illustrative` column is the last one where it exists
+        csv.write_text(re.sub(r",true$", ",false", csv.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    foreword = root / "docs" / "foreword.md"
+    foreword.write_text(foreword.read_text(encoding="utf-8").replace("[Name]", "Shahra Razavi"), encoding="utf-8")
+    strategy_yml = root / "strategy.yml"
+    text = strategy_yml.read_text(encoding="utf-8").replace("spf-strategy-comments@example.org",
+                                                            "spf-strategy@ilo.org")
+    strategy_yml.write_text(re.sub(r'isbn: ".*"', 'isbn: "978-92-2-140123-4 (web PDF)"', text), encoding="utf-8")

@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 from lxml import html as lxml_html
 
-from conftest import copy_project, strategy
+from conftest import copy_project, make_releasable, strategy
 from strategy.inputs import load_publication
 
 # The edits between the two editions: (page, text of Draft 1, text of Draft 2).
@@ -58,12 +58,14 @@ def _draft_2(root: Path) -> dict[str, str]:
     new = re.sub(r"(?ms)^key_quote:.*?(?=^\w)", f"key_quote: {NEW_INPUT_QUOTE}\n", new)
     (inputs / "PI-900.yaml").write_text(new, encoding="utf-8")
     _edit(inputs / "PI-001.yaml", "consent: named", "consent: withheld")
+    _edit(docs / "way-forward.md", '{{ quote("PI-001") }}\n', "")  # a withheld input cannot be quoted
     return {"moved": moved}
 
 
 @pytest.fixture(scope="module")
 def two_editions(tmp_path_factory: pytest.TempPathFactory):
     root = copy_project(tmp_path_factory.mktemp("two-editions") / "project")
+    make_releasable(root)
     cache = {"STRATEGY_CACHE_DIR": str(root.parent / "cache")}
     released = strategy("release", "--next", "Draft 2", "--date", "2026-03-02", "--project", str(root), env=cache)
     assert released.returncode == 0, released.stderr

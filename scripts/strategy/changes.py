@@ -2,9 +2,9 @@
 
 The previous edition is made again from its stored sources (editions.py) for the same audience as this
 build, and both editions are compared as their readers get them (redline.py): rendered, consent applied. Its
-records are first given today's consent (`with_current_consent`): a partner who has since withheld an input,
-or whose input was taken out, has its text kept out of the comparison too, so it cannot come back as a
-deletion.
+copy is first given today's consent (edition_builds.apply_narrowing, as the rebuilt earlier editions are): a
+partner who has since withheld an input, or whose input was taken out, has its text kept out of the
+comparison too, so it cannot come back as a deletion.
 
 Two pages are not compared: this "What changed" page itself and the comment-response matrix, which answers
 the comments of each edition in its own words.
@@ -19,15 +19,15 @@ from pathlib import Path
 
 from .audience import Audience
 from .chapters import Chapter, author_text, generate_chapters
+from .edition_builds import apply_narrowing, narrowed_consents
 from .editions import StoredEdition, previous_edition
 from .feedback import CHANGES_PAGE, COMMENT_MATRIX, edition_outline
 from .inputs import StrategyInputs
-from .inputs.records import Consent, Publication
+from .inputs.records import Publication
 from .project import Project
 from .redline import CHANGES_FILE, Redline, changes_page, compare
 
 NOT_COMPARED = frozenset({CHANGES_PAGE, COMMENT_MATRIX})
-_NARROWNESS = {Consent.NAMED: 0, Consent.ANONYMOUS: 1, Consent.WITHHELD: 2}
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,11 @@ def previous_rendering(project: Project, previous: StoredEdition, current: Strat
     from .publish.print_html import numbered
 
     with tempfile.TemporaryDirectory(prefix="previous-", dir=_work(project)) as folder:
+        narrowed = narrowed_consents(previous, current)
         old = Project(previous.materialise(Path(folder) / "project", project.root))
+        apply_narrowing(old.root, narrowed)
         publication = old.publication()
-        inputs = with_current_consent(old.inputs(publication), current)
+        inputs = old.inputs(publication)
         chapters = generate_chapters(inputs, audience, author_text(old.author_pages()),
                                      edition_outline(old, publication.edition.label))
         outline, extensions = document_outline(old.mkdocs_yml)
@@ -100,29 +102,9 @@ def _compared(rendered: list) -> list:
     return [r for r in rendered if r.chapter.path not in NOT_COMPARED]
 
 
-def with_current_consent(old: StrategyInputs, current: StrategyInputs) -> StrategyInputs:
-    """The previous edition's records under today's consent: each input and each reviewer's feedback takes
-    the narrower of its consent then and now; an input no longer there counts as withheld."""
-    import dataclasses
-
-    def narrower(then: Consent, now: Consent | None) -> Consent:
-        now = Consent.WITHHELD if now is None else now
-        return max(then, now, key=_NARROWNESS.__getitem__)
-
-    inputs = {}
-    for id_, record in old.partner_inputs.items():
-        now = current.partner_inputs.get(id_)
-        consent = narrower(record.consent, now.consent if now else None)
-        inputs[id_] = record if consent is record.consent else record.model_copy(update={"consent": consent})
-    now_feedback = {(f.reviewer, f.edition): f.consent for f in current.feedback}
-    feedback = [f if (c := narrower(f.consent, now_feedback.get((f.reviewer, f.edition)))) is f.consent
-                else f.model_copy(update={"consent": c}) for f in old.feedback]
-    return dataclasses.replace(old, partner_inputs=inputs, feedback=feedback)
-
-
 def _work(project: Project) -> Path:
     project.work.mkdir(parents=True, exist_ok=True)
     return project.work
 
 
-__all__ = ["CHANGES_PAGE", "NOT_COMPARED", "EditionChanges", "edition_changes", "site_changes", "previous_rendering", "with_current_consent"]
+__all__ = ["CHANGES_PAGE", "NOT_COMPARED", "EditionChanges", "edition_changes", "site_changes", "previous_rendering"]

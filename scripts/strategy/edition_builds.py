@@ -161,9 +161,7 @@ def _build_earlier(edition: StoredEdition, project_root: Path, into: Path, audie
     from .project import Project
 
     edition.materialise(into, project_root)
-    for narrowing in narrowed:
-        _write_consent(into / narrowing.file, narrowing.now)
-    _drop_quotes(into / "docs", [n.input_id for n in narrowed if n.input_id and n.now is Consent.WITHHELD])
+    apply_narrowing(into, narrowed)
     with _building_earlier(EarlierEdition(edition.record.label, current_label)):
         build(Project(into), audience, earlier_edition=True)
 
@@ -192,6 +190,15 @@ def narrowed_consents(edition: StoredEdition, current: StrategyInputs) -> list[N
             found.append(Narrowing(stored.file_of(released), f"the feedback of {released.reviewer} on "
                                    f"{released.edition}", released.consent, consent, now is None))
     return found
+
+
+def apply_narrowing(project_folder: Path, narrowed: list[Narrowing]) -> None:
+    """Today's consent in a materialised copy of a stored edition: each narrowed input's consent line
+    rewritten, and the author pages' quotes of inputs withheld now taken out."""
+    for narrowing in narrowed:
+        _write_consent(project_folder / narrowing.file, narrowing.now)
+    _drop_quotes(project_folder / "docs",
+                 [n.input_id for n in narrowed if n.input_id and n.now is Consent.WITHHELD])
 
 
 def _write_consent(path: Path, consent: Consent) -> None:
