@@ -163,7 +163,7 @@ def _earlier_edition(inputs: StrategyInputs, audience: Audience, outline: Editio
     sentence = (f"Reviewers made **{number(comments)} comments** on {since} "
                 f"(**{number(len(reviewers))} reviewers**). Each is listed under the section it was on, with the "
                 f"drafting team's response and, under *In {label}*, the paragraph or section of {label} that now "
-                "holds the text it was on, and whether that text changed, stayed unchanged, moved or was removed.")
+                "holds the text it was on, and whether that text is changed, unchanged, moved or removed.")
     unnamed = reviewers & unnamed_partners(inputs, audience)
     withheld = [c for f in earlier if f.consent is Consent.WITHHELD for c in f.comments]
     parts = consent_clauses(len(unnamed), len(withheld), audience, who="reviewer", what="comment", shown="listed")
@@ -210,12 +210,8 @@ def _answer_link(answer: "Answer", comment: FeedbackComment, outline: EditionOut
     """A link from the matrix (in the generated folder) to the paragraph or section the answer names."""
     if answer.page is None:
         return ""
-    from ..publish.outline import PrintChapter
-    from ..publish.print_markup import PREFIX_SEPARATOR
-
-    # The redline compares the print HTML, whose ids carry the chapter's slug; the site's do not.
-    target = (answer.anchor or "").removeprefix(PrintChapter(answer.page, "", "front").slug + PREFIX_SEPARATOR)
-    href = quote(posixpath.relpath(answer.page, GENERATED)) + (f"#{quote(target)}" if target else "")
+    # The anchor is the site's id (redline.text_blocks); print_html points a link to a paragraph at its id.
+    href = quote(posixpath.relpath(answer.page, GENERATED)) + (f"#{quote(answer.anchor)}" if answer.anchor else "")
     if answer.paragraph:
         words = f"paragraph {md_escape(answer.paragraph)}"
     else:

@@ -245,7 +245,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         changes = next((p for p in self.redline.pages if p.path == page.file.src_uri and p.changed), None)
         if changes is None or page.file.src_uri == CHANGES_PAGE:
             return page.content
-        sections = {site_id(changes.path, section_id) for _, section_id in changes.changed_sections() if section_id}
+        sections = {section_id for _, section_id in changes.changed_sections() if section_id}  # the site's ids
         href = get_relative_url(self.changes_url, page.file.url) if self.changes_url else None
         return with_changed_notes(page.content, sections, changed_since(self.redline), href)
 
@@ -267,16 +267,6 @@ _HEADING = re.compile(r'<(h[1-3])\b[^>]*?\bid="([^"]+)"[^>]*>.*?</\1>', re.S)
 def changed_since(redline: Redline) -> str:
     """The words of every mark: "Changed since Draft 1"."""
     return f"Changed since {redline.since}"
-
-
-def site_id(page_path: str, print_id: str) -> str:
-    """A heading's id on the site, from the redline's (which compares the print HTML, where ids carry the
-    chapter's slug: "ch-vision--principles")."""
-    from ..publish.outline import PrintChapter
-    from ..publish.print_markup import PREFIX_SEPARATOR
-
-    prefix = PrintChapter(page_path, "", "front").slug + PREFIX_SEPARATOR
-    return print_id.removeprefix(prefix)
 
 
 def with_changed_notes(content: str, section_ids: set[str], words: str, href: str | None) -> str:
