@@ -83,9 +83,21 @@ REDLINE = HandRedline("Draft 1", "Draft 2", (
     ("Who contributed", Answer("moved", "generated/inputs-in-numbers.md", None, "who-contributed")),
 ))
 CHANGED_PAGES = {"vision.md", "way-forward.md", "generated/partners.md"}
-# A stand-in for the "What changed" page (redline.changes_page), which the notes link to.
-CHANGES_PAGE = Chapter("changes.md", front_matter("What changed since Draft 1", "What changed.")
-                       + "# What changed since Draft 1\n\nEvery change, chapter by chapter.\n")
+# A stand-in for the "What changed" page (redline.changes_page), which the notes link to: as that page does, a
+# heading for each changed page and section, linking to it. Here the section "Principles" has none of its own.
+CHANGES_PAGE = Chapter("changes.md", front_matter("What changed since Draft 1", "What changed.") + f"""\
+# What changed since Draft 1
+
+## [Vision for Phase III](../vision.md)
+
+### [{FLOORS[0]}](../vision.md#{FLOORS[1]})
+
+## [Way forward](../way-forward.md)
+
+### [{NEXT_STEPS[0]}](../way-forward.md#{NEXT_STEPS[1]})
+
+## [List of partners](partners.md)
+""")
 
 
 @dataclass
@@ -196,16 +208,17 @@ def test_the_mark_has_its_name_and_passes_axe_core_in_light_and_dark_schemes(edi
 # --- the notes at the start of changed sections -------------------------------------------------------------
 
 
+def _heading_before(note) -> str:
+    """The id of the heading a changed-note follows (past the heading's Comment link)."""
+    before = note.getprevious()
+    while before is not None and "comment-action" in (before.get("class") or ""):
+        before = before.getprevious()
+    assert before is not None and before.tag in ("h1", "h2", "h3")
+    return before.get("id")
+
+
 def _notes_after(article) -> list[str]:
-    """The id of the heading each changed-note follows (past the heading's Comment link)."""
-    found = []
-    for note in article.xpath(f".//p[{_has('changed-note')}]"):
-        before = note.getprevious()
-        while before is not None and "comment-action" in (before.get("class") or ""):
-            before = before.getprevious()
-        assert before is not None and before.tag in ("h1", "h2", "h3")
-        found.append(before.get("id"))
-    return found
+    return [_heading_before(note) for note in article.xpath(f".//p[{_has('changed-note')}]")]
 
 
 def test_a_note_opens_exactly_the_changed_sections(edition):
@@ -214,12 +227,21 @@ def test_a_note_opens_exactly_the_changed_sections(edition):
     assert _notes_after(_article(edition.site, "generated/partners.html")) == [PARTNERS[1]]
     for unchanged in ("context.html", "index.html", "generated/comment-matrix.html", "generated/changes.html"):
         assert not _article(edition.site, unchanged).xpath(f".//p[{_has('changed-note')}]"), unchanged
-    note = _article(edition.site, "vision.html").xpath(f".//p[{_has('changed-note')}]")[0]
-    assert note.text_content() == f"{NAME} — see what changed"
-    link = note.xpath(".//a")[0].get("href")
-    assert link == "generated/changes.html" and (edition.site / link).is_file()
-    note = _article(edition.site, "generated/partners.html").xpath(f".//p[{_has('changed-note')}]")[0]
-    assert note.xpath(".//a")[0].get("href") == "changes.html"
+    floors, principles = _article(edition.site, "vision.html").xpath(f".//p[{_has('changed-note')}]")
+    assert floors.text_content() == f"{NAME} — see what changed"
+    # Each note leads to its section on the "What changed" page, or to its page's part there.
+    changes = _page(edition.site, "generated/changes.html")
+    links = {}
+    for note, name in ((floors, "vision.html"), (principles, "vision.html"),
+                       *((n, "generated/partners.html") for n in _article(edition.site, "generated/partners.html")
+                         .xpath(f".//p[{_has('changed-note')}]"))):
+        href = note.xpath(".//a")[0].get("href")
+        path, _, anchor = href.partition("#")
+        assert os.path.normpath(os.path.join(os.path.dirname(name), path)) == "generated/changes.html"
+        heading = changes.get_element_by_id(anchor)
+        links[_heading_before(note)] = (heading.tag, heading.text_content().rstrip("¶"))
+    assert links == {FLOORS[1]: ("h3", FLOORS[0]), PRINCIPLES[1]: ("h2", "Vision for Phase III"),
+                     PARTNERS[1]: ("h2", "List of partners")}
 
 
 def test_paragraph_numbers_are_the_same_with_and_without_the_notes(edition):
@@ -230,7 +252,7 @@ def test_paragraph_numbers_are_the_same_with_and_without_the_notes(edition):
         assert numbered_paragraphs(with_notes) == numbered_paragraphs(without) != []
     # A note before the numbering, too, is no paragraph: it takes no number and moves none.
     chapter = '<h1 id="v">Vision</h1><p>One.</p><h2 id="a">A</h2><p>Two.</p><h2 id="b">B</h2><p>Three.</p>'
-    noted = with_changed_notes(chapter, {"a", "b"}, NAME, "changes.html")
+    noted = with_changed_notes(chapter, {"a": "changes.html", "b": None}, NAME)
     assert noted.count('class="changed-note"') == 2
     assert numbered_paragraphs(number_paragraphs(noted, "4")) == numbered_paragraphs(number_paragraphs(chapter, "4"))
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import html
 import logging
+import posixpath
 import re
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,8 +162,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             files.remove(file)
         for chapter in self.chapters:
             files.append(File.generated(config, chapter.path, content=chapter.content))
-        changes = files.get_file_from_path(CHANGES_PAGE)
-        self.changes_url = changes.url if changes else None  # the changed-notes link to it
+        self.changes_file = files.get_file_from_path(CHANGES_PAGE)  # the changed-notes link to it
+        self.changes_anchors: dict[tuple[str, str], str] | None = None  # read from it once it is rendered
         if self.problems:  # a page for each generated chapter in the nav, to show the problems on
             from ..publish.outline import chapters_of_nav
 
@@ -245,9 +247,21 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         changes = next((p for p in self.redline.pages if p.path == page.file.src_uri and p.changed), None)
         if changes is None or page.file.src_uri == CHANGES_PAGE:
             return page.content
+        if self.changes_file is None:
+            links = {}
+        else:
+            if self.changes_anchors is None:  # every page is rendered before the first is put in its template
+                rendered = self.changes_file.page
+                self.changes_anchors = changes_anchors(rendered.content or "", self.changes_file.url) if rendered \
+                    else {}
+            here, url = get_relative_url(self.changes_file.url, page.file.url), posixpath.normpath(page.file.url)
+            # The section's heading there, or else the page's, or else the top of the page.
+            page_anchor = self.changes_anchors.get((url, ""))
+            links = {section_id: here + (f"#{anchor}" if (anchor := self.changes_anchors.get(
+                (url, section_id), page_anchor)) else "")
+                for _, section_id in changes.changed_sections() if section_id}
         sections = {section_id for _, section_id in changes.changed_sections() if section_id}  # the site's ids
-        href = get_relative_url(self.changes_url, page.file.url) if self.changes_url else None
-        return with_changed_notes(page.content, sections, changed_since(self.redline), href)
+        return with_changed_notes(page.content, {s: links.get(s) for s in sections}, changed_since(self.redline))
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """The nav's marks of changed pages get a name: Material's mark is an empty span with a tooltip only."""
@@ -269,17 +283,35 @@ def changed_since(redline: Redline) -> str:
     return f"Changed since {redline.since}"
 
 
-def with_changed_notes(content: str, section_ids: set[str], words: str, href: str | None) -> str:
-    """`content` with `<p class="changed-note">` right after each heading (h1–h3) whose id is in `section_ids`.
+def with_changed_notes(content: str, sections: Mapping[str, str | None], words: str) -> str:
+    """`content` with `<p class="changed-note">` right after each heading (h1–h3) whose id is in `sections`,
+    linking to where `sections` says (None: no link).
 
     The note is no body paragraph (paragraphs.NOT_BODY_CLASSES): it moves no paragraph number."""
-    link = f' — <a href="{html.escape(href)}">see what changed</a>' if href else ""
-    note = f'<p class="changed-note">{html.escape(words)}{link}</p>'
 
     def add(match: re.Match) -> str:
-        return match.group(0) + note if match.group(2) in section_ids else match.group(0)
+        if match.group(2) not in sections:
+            return match.group(0)
+        href = sections[match.group(2)]
+        link = f' — <a href="{html.escape(href)}">see what changed</a>' if href else ""
+        return f'{match.group(0)}<p class="changed-note">{html.escape(words)}{link}</p>'
 
     return _HEADING.sub(add, content)
+
+
+# A heading of the "What changed" page that links to the page or section it shows (redline.changes_page).
+_LINKED_HEADING = re.compile(r'<h[23]\b[^>]*?\bid="([^"]+)"[^>]*>\s*<a\b[^>]*?\bhref="([^"]*)"')
+
+
+def changes_anchors(content: str, url: str) -> dict[tuple[str, str], str]:
+    """Where the "What changed" page (its HTML, at `url` in the site) shows each page and section:
+    (the page's URL, the section's id or "" for the whole page) -> the id of its heading there."""
+    found: dict[tuple[str, str], str] = {}
+    for heading_id, href in _LINKED_HEADING.findall(content):
+        target, _, fragment = html.unescape(href).partition("#")
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(url), target))
+        found.setdefault((path, fragment), heading_id)
+    return found
 
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
