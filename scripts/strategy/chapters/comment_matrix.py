@@ -216,7 +216,8 @@ def _answer_link(answer: "Answer", comment: FeedbackComment, outline: EditionOut
         words = f"paragraph {md_escape(answer.paragraph)}"
     else:
         titles = {p.path: p.title for p in outline.pages} if outline else {}
-        words = f"“{_inline(comment.section)}”" if comment.section else md_escape(titles.get(answer.page, answer.page))
+        words = (f"“{_inline(comment.section)}”" if comment.section
+                 else md_escape(titles.get(answer.page, answer.page)))
     return f"[{words}]({href})"
 
 
