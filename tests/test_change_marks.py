@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +57,7 @@ class HandRedline(Redline):
         return given.get(paragraph or "") or given.get(section or "") or Answer("not-found")
 
 
-def _changed(page: str, paragraph: str, section: str, section_id: str) -> BlockChange:
+def _changed(paragraph: str, section: str, section_id: str) -> BlockChange:
     old = TextBlock("p", "Priority countries would set the pace.", f"para-{paragraph}", paragraph, section, section_id)
     new = TextBlock("p", "Priority countries, refugees among their people, would set the pace.", None, paragraph,
                     section, section_id)
@@ -72,7 +71,7 @@ NEXT_STEPS = ("Next steps in the drafting process", "next-steps-in-the-drafting-
 PARTNERS = ("List of partners", "list-of-partners")
 REDLINE = HandRedline("Draft 1", "Draft 2", (
     HandPage("context.md", "Context", "chapter", "1"),
-    HandPage("vision.md", "Vision for Phase III", "chapter", "4", (_changed("vision.md", "4.6", *FLOORS),),
+    HandPage("vision.md", "Vision for Phase III", "chapter", "4", (_changed("4.6", *FLOORS),),
              "changed", (FLOORS, PRINCIPLES)),
     HandPage("way-forward.md", "Way forward", "chapter", "6", (), "changed", (NEXT_STEPS,)),
     HandPage("generated/partners.md", "List of partners", "annex", "3", (), "changed", (PARTNERS,)),
