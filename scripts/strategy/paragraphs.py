@@ -27,8 +27,9 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 # Paragraph-like blocks that are labels or notes, not body text (a withheld-note also comes and goes with the
-# audience, which must not move the numbers).
-NOT_BODY_CLASSES = frozenset({"illustrative-label", "table-caption", "provenance", "withheld-note", "comment-action"})
+# audience, and a changed-note with the edition compared, neither of which must move the numbers).
+NOT_BODY_CLASSES = frozenset({"illustrative-label", "table-caption", "provenance", "withheld-note", "comment-action",
+                              "changed-note"})
 # What a paragraph's text, as quoted in a comment, leaves out: footnote calls and inline footnotes, the
 # heading permalinks, the number itself and the Comment link.
 _SKIPPED_TEXT = {"sup": None, "span": {"footnote", "paragraph-number"}, "a": {"headerlink", "comment-link"}}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..files import replace_atomically
 from ..feedback import EditionOutline
@@ -28,6 +29,9 @@ from .partners import list_of_partners
 from .phase_ii_results import phase_ii_results
 from .priorities import priorities_chapter
 from .register import register_of_inputs
+
+if TYPE_CHECKING:
+    from ..redline import Redline
 
 __all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_chapters", "generated_markdown",
            "write_chapters"]
@@ -58,20 +62,22 @@ class Chapter:
 
 
 def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: str = "",
-                      outline: EditionOutline | None = None) -> list[Chapter]:
+                      outline: EditionOutline | None = None, redline: Redline | None = None) -> list[Chapter]:
     """Every generated chapter; the abbreviations list only the terms this text and the chapters use.
 
     Chapters are made from the audience's view of the records (consent.audience_view), never the records
     themselves, so a chapter cannot show what consent keeps out even if it forgets to ask. `outline` (the
     current edition and its pages, feedback.edition_outline) places reviewers' comments in the
-    comment-response matrix; without it the matrix lists none.
+    comment-response matrix; without it the matrix lists none. `redline` (this edition against the previous
+    one, for the audience) adds the comments on the previous edition to the matrix, each with where this
+    edition answers it.
     """
     inputs = audience_view(inputs, audience)
     results, synthesis = results_charts(inputs), synthesis_charts(inputs, audience)
     charts = results + synthesis
     chapters = _text_chapters(inputs, audience, results, synthesis)
     outline = (outline or EditionOutline("")).with_generated({c.path: c.markdown for c in chapters})
-    chapters.append(Chapter(COMMENT_MATRIX, comment_matrix(inputs, audience, outline)))
+    chapters.append(Chapter(COMMENT_MATRIX, comment_matrix(inputs, audience, outline, redline)))
     used_in = author_text + "\n".join(c.markdown for c in chapters)
     return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in)),
             *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts),

@@ -96,8 +96,12 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
     return rendered
 
 
-def print_document(publication: Publication, rendered: list[RenderedChapter]) -> str:
-    """The whole print HTML, ready for WeasyPrint."""
+def print_document(publication: Publication, rendered: list[RenderedChapter], changed: Collection[str] = (),
+                   since: str = "") -> str:
+    """The whole print HTML, ready for WeasyPrint.
+
+    `changed` names the pages (their paths in the docs folder) that changed since the previous edition,
+    `since` (its label, "Draft 1"); the contents mark those chapters."""
     e = html.escape
     edition = publication.edition
     head = "".join([
@@ -116,7 +120,7 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
     front_html = "".join([
         _cover(publication), _title_page(publication), _rights_page(publication),
         *(_section(r) for r in front if r.before_contents),
-        _contents(rendered),
+        _contents(rendered, changed, since),
         _list_of("figure", "Figures", captions), _list_of("table", "Tables", captions),
         *(_section(r) for r in front if not r.before_contents),
     ])
@@ -125,7 +129,7 @@ def print_document(publication: Publication, rendered: list[RenderedChapter]) ->
                 f'<body class="{"edition-final" if edition.final else "edition-draft"}">'
                 f'<div class="front-matter">{front_html}</div><div class="main-matter">{main_html}</div>'
                 "</body></html>\n")
-    return _resolve_cross_references(document, captions)
+    return _paragraph_links(_resolve_cross_references(document, captions))
 
 
 def edition_paragraphs(mkdocs_yml: Path, docs_dir: Path, inputs: StrategyInputs, audience: Audience,
@@ -193,7 +197,11 @@ def _rights_page(p: Publication) -> str:
             "</section>")
 
 
-def _contents(rendered: list[RenderedChapter]) -> str:
+# After a changed chapter's title in the contents, and in the legend under the heading.
+CHANGED_MARK = "changed"
+
+
+def _contents(rendered: list[RenderedChapter], changed: Collection[str] = (), since: str = "") -> str:
     items = []
     for item in rendered:
         top = next((h for h in item.headings if h.level == 1), None)
@@ -204,11 +212,19 @@ def _contents(rendered: list[RenderedChapter]) -> str:
         number_html = f'<span class="toc-number">{html.escape(number)}</span> ' if number else ""
         subs = [h for h in item.headings if h.level == 2] if chapter.role == "chapter" else []
         inner = "".join(f'<li class="toc-level-2"><a href="#{h.id}">{html.escape(h.text)}</a></li>' for h in subs)
-        # The number stays outside the link: WeasyPrint tags each element inside a link as its own
+        # The number and the mark stay outside the link: WeasyPrint tags each element inside a link as its own
         # annotation under a Span, not under the Link (PDF/UA, Matterhorn 28-011; Kozea/WeasyPrint issue 185).
+        # A word, boxed (print.css): it reads in greyscale, and is text to a screen reader.
+        mark = f' <span class="toc-changed">{CHANGED_MARK}</span>' if chapter.path in changed else ""
         items.append(f'<li class="toc-level-1 toc-{chapter.role}">{number_html}<a href="#{top.id}">'
-                     f'{html.escape(top.text)}</a>' + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
-    return f'<nav class="toc" id="contents"><h1 class="toc-title">Contents</h1><ol>{"".join(items)}</ol></nav>'
+                     f'{html.escape(top.text)}</a>{mark}' + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
+    legend = ""
+    if any(item.chapter.path in changed for item in rendered):
+        what = f"since {html.escape(since)}" if since else "since the previous edition"
+        legend = (f'<p class="toc-legend"><span class="toc-changed">{CHANGED_MARK}</span> marks the chapters '
+                  f"changed {what}</p>")
+    return (f'<nav class="toc" id="contents"><h1 class="toc-title">Contents</h1>{legend}'
+            f'<ol>{"".join(items)}</ol></nav>')
 
 
 def _list_of(kind: str, title: str, captions: list[Caption]) -> str:
@@ -237,3 +253,14 @@ def _resolve_cross_references(document: str, captions: list[Caption]) -> str:
         return f'<a class="xref" href="#{match.group(2)}">{html.escape(label)}</a>'
 
     return _XREF.sub(replace, document)
+
+
+# A link from one chapter to a numbered paragraph of another ("vision.md#para-4.6", in the comment-response
+# matrix) comes out of print_markup with the chapter's prefix; a paragraph's id has none ("para-4.6"), so
+# that it is the same on the site and in print.
+_PARAGRAPH_LINK = re.compile(r'href="#[a-z0-9-]+--(para-[0-9A-Za-z.]+)"')
+
+
+def _paragraph_links(document: str) -> str:
+    """Links to numbered paragraphs pointed at the paragraphs' own ids."""
+    return _PARAGRAPH_LINK.sub(r'href="#\1"', document)

@@ -7,7 +7,10 @@ anything under docs/generated on disk (which another command may have written
 for another audience); it expands author macros on each page; it passes each
 page's HTML through the allow-list of safe_html; it puts the edition into the
 theme's context for the draft banner and, for a draft, keeps search engines out
-(robots.txt here, a robots meta tag in the theme); and under `mkdocs serve` it
+(robots.txt here, a robots meta tag in the theme); given the redline against the
+previous edition, it marks the changed pages in the navigation (Material's page
+status) and each changed section with a note leading to "What changed"; and
+under `mkdocs serve` it
 watches the inputs and, while an input is broken, shows its problems in place
 of every page (`mkdocs build` fails instead).
 
@@ -19,6 +22,9 @@ from __future__ import annotations
 
 import html
 import logging
+import posixpath
+import re
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +37,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from ..chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters
 from ..chapters.abbreviations import abbreviation_definitions
@@ -41,9 +48,10 @@ from ..feedback import COMMENT_MATRIX, edition_outline
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
-from ..paragraphs import CommentContext, comment_href, number_paragraphs, with_comment_links
+from ..paragraphs import CommentContext, comment_href, number_paragraphs, numbered_paragraphs, with_comment_links
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
+from ..redline import CHANGES_FILE, Redline
 from ..safe_html import clean_html
 from ..typeset import number_captions
 
@@ -61,6 +69,7 @@ class Preset:
     publication: Publication
     inputs: StrategyInputs
     chapters: list[Chapter]
+    redline: Redline | None = None  # this edition against the previous one, for the marks of what changed
 
 
 class StrategyPluginConfig(base.Config):
@@ -70,6 +79,8 @@ class StrategyPluginConfig(base.Config):
 
 class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     preset: Preset | None = None
+    # What changed since the previous edition: the preset's, or (under `mkdocs serve`) set by whoever runs it.
+    redline: Redline | None = None
     command: str | None = None  # "build", "serve", "gh-deploy"; None when `strategy build` runs MkDocs
     # Under `mkdocs serve`: the problems that stop this build, shown on every page instead of its text (a
     # failed build would leave the browser waiting, with the problems only in the terminal)...
@@ -98,6 +109,12 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # Paragraphs are numbered by the chapter numbers of the PDF, which come from the same nav.
         self.chapter_numbers = {c.path: c.number for c in chapters_of_nav(config.nav or []) if c.role == "chapter"}
         self.caption_labels = {c.path: c.label for c in chapters_of_nav(config.nav or [])}  # "2", "A1"
+        if self.preset:
+            self.redline = self.preset.redline
+        if self.redline is not None:
+            # Material shows a page's `status` in the nav, named by extra.status (its template does not escape).
+            config.extra["status"] = {**(config.extra.get("status") or {}),
+                                      CHANGED_STATUS: html.escape(changed_since(self.redline))}
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -150,6 +167,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             files.remove(file)
         for chapter in self.chapters:
             files.append(File.generated(config, chapter.path, content=chapter.content))
+        self.changes_file = files.get_file_from_path(CHANGES_PAGE)  # the changed-notes link to it
+        self.changes_anchors: dict[tuple[str, str], str] | None = None  # read from it once it is rendered
         if self.problems:  # a page for each generated chapter in the nav, to show the problems on
             from ..publish.outline import chapters_of_nav
 
@@ -176,6 +195,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return server
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # Every page is read before any is rendered, so each page's nav shows every changed page's mark.
+        if self.redline is not None and page.file.src_uri in self.redline.changed_pages:
+            page.meta["status"] = CHANGED_STATUS
         if self.problems:
             return ""  # the problems take the page's place (on_page_content); nothing of it to link or check
         if page.meta.get("generated"):
@@ -197,11 +219,19 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         html = number_captions(clean_html(html), self.caption_labels.get(page.file.src_uri, ""))
         if self.publication.numbers_paragraphs:  # after the allow-list, which has no data-paragraph
             html = number_paragraphs(html, self.chapter_numbers.get(page.file.src_uri, ""))
+            # Links to a paragraph ("vision.md#para-4.6", from the comment-response matrix) are checked
+            # against the page's anchors, which MkDocs collected before the numbers existed.
+            if page.present_anchor_ids is not None:
+                page.present_anchor_ids |= {p.anchor for p in numbered_paragraphs(html)}
         return html
 
-    @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" in every result
+    @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" or "Changed" in results
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-        """Comment links on the page's sections and numbered paragraphs, and the banner's "Send comments"."""
+        """The notes on changed sections; comment links on the page's sections and numbered paragraphs, and the
+        banner's "Send comments"."""
+        if self.redline is not None and page.content is not None and not self.problems \
+                and page.file.src_uri not in self.page_problems:
+            page.content = self._changed_notes(page)
         if self.publication is None or not self.publication.comments_email or self.problems \
                 or page.file.src_uri in self.page_problems:
             return context
@@ -215,6 +245,78 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             page.content = with_comment_links(page.content, lambda section, paragraph: comment_href(
                 where, section, paragraph))
         return context
+
+    def _changed_notes(self, page: Page) -> str:
+        """The page's HTML with a note after the heading of each section that changed since the previous
+        edition, leading to the "What changed" page."""
+        changes = next((p for p in self.redline.pages if p.path == page.file.src_uri and p.changed), None)
+        if changes is None or page.file.src_uri == CHANGES_PAGE:
+            return page.content
+        if self.changes_file is None:
+            links = {}
+        else:
+            if self.changes_anchors is None:  # every page is rendered before the first is put in its template
+                rendered = self.changes_file.page
+                self.changes_anchors = changes_anchors(rendered.content or "", self.changes_file.url) if rendered \
+                    else {}
+            here, url = get_relative_url(self.changes_file.url, page.file.url), posixpath.normpath(page.file.url)
+            # The section's heading there, or else the page's, or else the top of the page.
+            page_anchor = self.changes_anchors.get((url, ""))
+            links = {section_id: here + (f"#{anchor}" if (anchor := self.changes_anchors.get(
+                (url, section_id), page_anchor)) else "")
+                for _, section_id in changes.changed_sections() if section_id}
+        sections = {section_id for _, section_id in changes.changed_sections() if section_id}  # the site's ids
+        return with_changed_notes(page.content, {s: links.get(s) for s in sections}, changed_since(self.redline))
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """The nav's marks of changed pages get a name: Material's mark is an empty span with a tooltip only."""
+        if self.redline is None:
+            return output
+        return _NAV_MARK.sub(lambda m: f'{m.group(0)[:-1]} role="img" aria-label="{m.group(1)}">', output)
+
+
+# The page status that marks a page changed since the previous edition (site.css draws its mark).
+CHANGED_STATUS = "changed"
+CHANGES_PAGE = f"{GENERATED_FOLDER}/{CHANGES_FILE}"
+# Material's nav mark, as its partials/nav-item.html writes it; the title is escaped (on_config).
+_NAV_MARK = re.compile(rf'<span class="md-status md-status--{CHANGED_STATUS}" title="([^"<>]*)">')
+_HEADING = re.compile(r'<(h[1-3])\b[^>]*?\bid="([^"]+)"[^>]*>.*?</\1>', re.S)
+
+
+def changed_since(redline: Redline) -> str:
+    """The words of every mark: "Changed since Draft 1"."""
+    return f"Changed since {redline.since}"
+
+
+def with_changed_notes(content: str, sections: Mapping[str, str | None], words: str) -> str:
+    """`content` with `<p class="changed-note">` right after each heading (h1–h3) whose id is in `sections`,
+    linking to where `sections` says (None: no link).
+
+    The note is no body paragraph (paragraphs.NOT_BODY_CLASSES): it moves no paragraph number."""
+
+    def add(match: re.Match) -> str:
+        if match.group(2) not in sections:
+            return match.group(0)
+        href = sections[match.group(2)]
+        link = f' — <a href="{html.escape(href)}">see what changed</a>' if href else ""
+        return f'{match.group(0)}<p class="changed-note">{html.escape(words)}{link}</p>'
+
+    return _HEADING.sub(add, content)
+
+
+# A heading of the "What changed" page that links to the page or section it shows (redline.changes_page).
+_LINKED_HEADING = re.compile(r'<h[23]\b[^>]*?\bid="([^"]+)"[^>]*>\s*<a\b[^>]*?\bhref="([^"]*)"')
+
+
+def changes_anchors(content: str, url: str) -> dict[tuple[str, str], str]:
+    """Where the "What changed" page (its HTML, at `url` in the site) shows each page and section:
+    (the page's URL, the section's id or "" for the whole page) -> the id of its heading there."""
+    found: dict[tuple[str, str], str] = {}
+    for heading_id, href in _LINKED_HEADING.findall(content):
+        target, _, fragment = html.unescape(href).partition("#")
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(url), target))
+        found.setdefault((path, fragment), heading_id)
+    return found
 
 
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
