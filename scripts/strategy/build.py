@@ -32,7 +32,7 @@ from pathlib import Path
 from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
 from .chapters.charts import CHARTS_FOLDER
 from .chapters.partner_markdown import IMAGES_FOLDER
-from .changes import NOT_COMPARED, edition_changes, site_changes
+from .changes import NOT_COMPARED, edition_changes, site_changes, with_answers
 from .editions import previous_edition
 from .edition_builds import add_earlier_editions
 from . import lock
@@ -41,6 +41,7 @@ from .files import replace_atomically
 from .inputs import StrategyInputs
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
+from .redline import Redline
 from .project import FONT_CSS, MKDOCS_YML, Project, check
 from .publish import document_outline, print_document, render_chapters, render_pdf
 from .provenance import (docx_places, feedback_labels, feedback_provenance, input_labels, pdf_places,
@@ -77,7 +78,8 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
     inputs = project.inputs(publication)
     chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
                                  edition_outline(project, publication.edition.label))
-    chapters.append(site_changes(project, publication, inputs, audience, chapters).page)
+    changes = site_changes(project, publication, inputs, audience, chapters)
+    chapters = [*with_answers(chapters, project, publication, inputs, audience, changes.redline), changes.page]
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
@@ -122,16 +124,17 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     if previous_edition(project.root, publication.edition.label):
         step("Comparing with the previous edition")
     changes = edition_changes(project, publication, inputs, audience, lambda: compared)
-    chapters.append(changes.page)
+    chapters = [*with_answers(chapters, project, publication, inputs, audience, changes.redline), changes.page]
     # The pages that the comparison does not cover, rendered now that they can be written.
     rest = render_chapters(outline, extensions, project.docs, inputs, audience, project.root, _texts(chapters),
                            only=NOT_COMPARED)
     rendered = _in_order(outline, compared + rest)
-    document = print_document(publication, rendered)
+    document = print_document(publication, rendered, changes.changed_pages,
+                              changes.redline.since if changes.redline else "")
 
     new_site = private / "site"
     step("Building the site")
-    _build_site(project, new_site, audience, publication, inputs, chapters)
+    _build_site(project, new_site, audience, publication, inputs, chapters, changes.redline)
     deck = make_deck(publication, inputs, audience, read_way_forward(project.docs))
     slides = new_site / pptx_file_name(publication)
 
@@ -238,7 +241,7 @@ def _limit_worker(cpu_seconds: int, memory_bytes: int, source_date_epoch: int) -
 
 
 def _build_site(project: Project, site_dir: Path, audience: Audience, publication: Publication,
-                inputs: StrategyInputs, chapters: list[Chapter]) -> None:
+                inputs: StrategyInputs, chapters: list[Chapter], redline: Redline | None = None) -> None:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
@@ -251,7 +254,7 @@ def _build_site(project: Project, site_dir: Path, audience: Audience, publicatio
             config = load_config(str(project.mkdocs_yml), site_dir=str(site_dir), strict=True)
             plugin = config.plugins["strategy"]
             plugin.config["audience"] = audience.value
-            plugin.preset = Preset(publication, inputs, chapters)
+            plugin.preset = Preset(publication, inputs, chapters, redline)
             mkdocs_build(config)
         except (Abort, MkDocsException) as err:
             details = [_site_problem(w, project) for w in warnings]

@@ -60,6 +60,16 @@ def edition_changes(project: Project, publication: Publication, inputs: Strategy
     return EditionChanges(redline, Chapter(CHANGES_FILE, changes_page(redline, label)))
 
 
+def with_answers(chapters: list[Chapter], project: Project, publication: Publication, inputs: StrategyInputs,
+                 audience: Audience, redline: Redline | None) -> list[Chapter]:
+    """The chapters again, the comment-response matrix now saying where this edition answers each comment on
+    the previous one; as they were when there is no such comment."""
+    if redline is None or not any(f.edition == redline.since for f in inputs.feedback):
+        return chapters
+    return generate_chapters(inputs, audience, author_text(project.author_pages()),
+                             edition_outline(project, publication.edition.label), redline)
+
+
 def site_changes(project: Project, publication: Publication, inputs: StrategyInputs, audience: Audience,
                  chapters: list[Chapter]) -> EditionChanges:
     """As `edition_changes`, for the site alone (`mkdocs serve`, `mkdocs build`): renders this edition's
@@ -107,4 +117,4 @@ def _work(project: Project) -> Path:
     return project.work
 
 
-__all__ = ["CHANGES_PAGE", "NOT_COMPARED", "EditionChanges", "edition_changes", "site_changes", "previous_rendering"]
+__all__ = ["CHANGES_PAGE", "NOT_COMPARED", "EditionChanges", "edition_changes", "site_changes", "with_answers", "previous_rendering"]

@@ -42,7 +42,7 @@ from mkdocs.utils import get_relative_url
 from ..chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
-from ..changes import site_changes
+from ..changes import site_changes, with_answers
 from ..chapters.markdown import long_date
 from ..feedback import COMMENT_MATRIX, edition_outline
 from ..inputs import StrategyInputs, load_inputs, load_publication
@@ -109,13 +109,24 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # Paragraphs are numbered by the chapter numbers of the PDF, which come from the same nav.
         self.chapter_numbers = {c.path: c.number for c in chapters_of_nav(config.nav or []) if c.role == "chapter"}
         self.caption_labels = {c.path: c.label for c in chapters_of_nav(config.nav or [])}  # "2", "A1"
+        self.redline = None
         if self.preset:
-            self.redline = self.preset.redline
-        if self.redline is not None:
-            # Material shows a page's `status` in the nav, named by extra.status (its template does not escape).
-            config.extra["status"] = {**(config.extra.get("status") or {}),
-                                      CHANGED_STATUS: html.escape(changed_since(self.redline))}
+            self._show_changes(config, self.preset.redline)
         return config
+
+    def _show_changes(self, config: MkDocsConfig, redline: Redline | None) -> None:
+        """What changed since the previous edition, in the nav (page status) and in the banner."""
+        self.redline = redline
+        if redline is None or self.publication is None:
+            return
+        # Material shows a page's `status` in the nav, named by extra.status (its template does not escape).
+        config.extra["status"] = {**(config.extra.get("status") or {}),
+                                  CHANGED_STATUS: html.escape(changed_since(redline))}
+        from ..publish.tracked_docx import tracked_docx_file_name
+
+        config.extra["strategy"] = {**config.extra["strategy"], "changes": {
+            "since": redline.since, "page": CHANGES_PAGE.removesuffix(".md") + ".html",
+            "tracked_docx": tracked_docx_file_name(self.publication, redline.since)}}
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
@@ -139,10 +150,13 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
                 self.chapters = self._load(lambda: generate_chapters(
                     self.inputs, self.audience, author_text(project.author_pages()),
                     edition_outline(project, self.publication.edition.label))) or []
-                if self.chapters:
+                if self.chapters:  # as `strategy build` makes them: what changed, and the comments' answers
                     changes = self._load(lambda: site_changes(project, self.publication, self.inputs,
                                                               self.audience, self.chapters))
-                    self.chapters += [changes.page] if changes else []
+                    if changes is not None:
+                        self.chapters = [*with_answers(self.chapters, project, self.publication, self.inputs,
+                                                       self.audience, changes.redline), changes.page]
+                        self._show_changes(config, changes.redline)
         if self.problems:
             log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
                      ProblemsFound(self.problems).report())
