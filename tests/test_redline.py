@@ -17,7 +17,7 @@ from strategy.audience import Audience
 from strategy.chapters.markdown import front_matter, md_escape, table
 from strategy.inputs import load_inputs
 from strategy.publish.outline import document_outline, entries_to_chapters
-from strategy.publish.print_html import RenderedChapter, _numbered, render_chapters
+from strategy.publish.print_html import RenderedChapter, numbered, render_chapters
 from strategy.redline import (MOVE_MIN_CHARACTERS, Answer, Redline, TextBlock, Word, changes_page, compare,
                               text_blocks, word_diff)
 from strategy.safe_html import clean_html
@@ -79,7 +79,7 @@ def render(docs: Path, generated: dict[str, str], nav=NAV) -> list[RenderedChapt
     _, extensions = document_outline(REPO / "mkdocs.yml")
     rendered = render_chapters(entries_to_chapters(nav), extensions, docs, INPUTS, Audience.PARTNERS, REPO,
                                generated)
-    return [_numbered(r) for r in rendered]
+    return [numbered(r) for r in rendered]
 
 
 INPUTS = load_inputs(REPO / "inputs", REPO)
