@@ -66,6 +66,8 @@ class BuildResult:
     seconds: float
     warnings: list[Problem]  # from the check: what the author should look at, which did not stop the build
     slides: Path | None = None  # the meeting's slides (PPTX), beside the PDF
+    changes: Path | None = None  # "What changed since …", when an earlier edition is stored
+    tracked_docx: Path | None = None  # the Word version with what changed as tracked changes
 
 
 Step = Callable[[str], None]
@@ -180,8 +182,11 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     step("Publishing the outputs")
     _swap_in(new_site, project.site, private)
     _swap_in(new_reports, project.reports, private)
+    tracked = tracked_docx_file_name(publication, changes.redline.since) if changes.redline else None
     return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
-                       project.reports / "provenance.md", 0.0, inputs.warnings, project.site / slides.name)
+                       project.reports / "provenance.md", 0.0, inputs.warnings, project.site / slides.name,
+                       project.site / GENERATED_FOLDER / "changes.html" if changes.redline else None,
+                       project.site / tracked if tracked else None)
 
 
 def _texts(chapters: list[Chapter]) -> dict[str, str]:

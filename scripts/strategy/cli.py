@@ -74,6 +74,9 @@ def build_command(project: Path, audience: str) -> None:
     out.print(f"  PDF:  {result.pdf}")
     out.print(f"  Word: {result.docx}")
     out.print(f"  Slides: {result.slides}")
+    if result.changes:
+        out.print(f"  What changed: {result.changes}")
+        out.print(f"  Word, with tracked changes: {result.tracked_docx}")
     out.print(f"  Provenance of every partner input: {result.provenance}")
     # The earlier editions' warnings (editions/...: outputs that differ from the release, consent narrowed)
     # are the build's own, not the check's: shown here in full.

@@ -86,6 +86,12 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     except ProblemsFound as found:
         problems += found.problems
     problems += docs_problems(project, folder)
+    from .editions import stored_editions
+
+    try:  # the editions history: what every build rebuilds and compares with
+        stored_editions(project.root)
+    except ProblemsFound as found:
+        problems += found.problems
     if problems:
         raise ProblemsFound(problems)
     from .consent import consent_problems, pages_problems

@@ -254,8 +254,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
                                f"{edition.label}, {long_date(edition.date)}", edition.label, page.title or "",
                                page.canonical_url if config.site_url else (page.url or "./"))
         context["strategy_comment_href"] = comment_href(where, page.title or "")
-        # The matrix's headings repeat other pages' sections: a comment belongs on the section, not on them.
-        if page.content is not None and page.file.src_uri != COMMENT_MATRIX:
+        # The matrix's and What changed's headings repeat other pages' sections: a comment belongs on the
+        # section, not on them.
+        if page.content is not None and page.file.src_uri not in (COMMENT_MATRIX, CHANGES_PAGE):
             page.content = with_comment_links(page.content, lambda section, paragraph: comment_href(
                 where, section, paragraph))
         return context
