@@ -216,3 +216,12 @@ def test_no_audience_sees_a_withheld_input_in_the_redline(two_editions, audience
     for partner_input in withheld:
         for text in filter(None, [partner_input.key_quote, partner_input.vision]):
             assert " ".join(text.split())[:60] not in " ".join(page.split()), partner_input.id
+
+
+def test_the_earlier_edition_is_reachable_from_what_changed(two_editions):
+    root, _ = two_editions
+    page = _changes_page(root)
+    links = page.xpath("//p[contains(@class, 'earlier-editions')]//a/@href")
+    assert len(links) == 3
+    for href in links:
+        assert (root / "site" / "generated" / href).resolve().is_file(), href

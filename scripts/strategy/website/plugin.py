@@ -246,6 +246,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if self.redline is not None and page.content is not None and not self.problems \
                 and page.file.src_uri not in self.page_problems:
             page.content = self._changed_notes(page)
+            if page.file.src_uri == CHANGES_PAGE:
+                page.content = with_earlier_editions(page.content, earlier_editions(self.root, page.url))
         if self.publication is None or not self.publication.comments_email or self.problems \
                 or page.file.src_uri in self.page_problems:
             return context
@@ -296,6 +298,36 @@ CHANGES_PAGE = f"{GENERATED_FOLDER}/{CHANGES_FILE}"
 # Material's nav mark, as its partials/nav-item.html writes it; the title is escaped (on_config).
 _NAV_MARK = re.compile(rf'<span class="md-status md-status--{CHANGED_STATUS}" title="([^"<>]*)">')
 _HEADING = re.compile(r'<(h[1-3])\b[^>]*?\bid="([^"]+)"[^>]*>.*?</\1>', re.S)
+
+
+def earlier_editions(root: Path, page_url: str) -> list[tuple[str, dict[str, str]]]:
+    """Each stored edition's label with the links to it (site, PDF, Word version) from the page at
+    `page_url`, as site/editions/<slug>/ holds it; none in an earlier edition's own build."""
+    from ..edition_builds import earlier_edition
+    from ..editions import EDITIONS_FOLDER, stored_editions
+
+    if earlier_edition() is not None:
+        return []
+    found = []
+    for stored in stored_editions(root):
+        released = load_publication(stored.folder / "strategy.yml", stored.folder)
+        folder = f"{EDITIONS_FOLDER}/{stored.record.slug}"
+        files = {"site": "index.html", "PDF": released.pdf_file, "Word": released.docx_file}
+        found.append((stored.record.label, {k: get_relative_url(f"{folder}/{v}", page_url) for k, v in files.items()}))
+    return found
+
+
+def with_earlier_editions(content: str, editions: list[tuple[str, dict[str, str]]]) -> str:
+    """What changed's page with, under its title, the earlier editions as they were released (site only: the
+    PDF is a record of one edition)."""
+    if not editions:
+        return content
+    e = html.escape
+    items = "; ".join(f'<a href="{e(links["site"])}">{e(label)}</a> (<a href="{e(links["PDF"])}">PDF</a>, '
+                      f'<a href="{e(links["Word"])}">Word</a>)' for label, links in editions)
+    note = f'<p class="earlier-editions">Earlier editions, as they were released: {items}.</p>'
+    end = content.find("</h1>")
+    return content[:end + 5] + note + content[end + 5:] if end >= 0 else note + content
 
 
 def changed_since(redline: Redline) -> str:
