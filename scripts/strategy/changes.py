@@ -88,12 +88,24 @@ def site_changes(project: Project, publication: Publication, inputs: StrategyInp
 def previous_rendering(project: Project, previous: StoredEdition, current: StrategyInputs,
                        audience: Audience) -> list:
     """The previous edition's chapters rendered for `audience` (with today's consent), paragraphs numbered
-    as its outputs number them."""
+    as its outputs number them. A stored edition never changes: the rendering is kept for this process (the
+    rebuilds of `mkdocs serve`), per edition, sources, audience and today's narrowed consents."""
+    narrowed = narrowed_consents(previous, current)
+    key = (str(previous.folder.resolve()), previous.record.sources, audience, tuple(narrowed))
+    if key not in _RENDERED:
+        _RENDERED.clear()  # one previous edition at a time is all a project compares with
+        _RENDERED[key] = _render_previous(project, previous, audience, narrowed)
+    return _RENDERED[key]
+
+
+_RENDERED: dict[tuple, list] = {}
+
+
+def _render_previous(project: Project, previous: StoredEdition, audience: Audience, narrowed: list) -> list:
     from .publish import document_outline, render_chapters
     from .publish.print_html import numbered
 
     with tempfile.TemporaryDirectory(prefix="previous-", dir=_work(project)) as folder:
-        narrowed = narrowed_consents(previous, current)
         old = Project(previous.materialise(Path(folder) / "project", project.root))
         apply_narrowing(old.root, narrowed)
         publication = old.publication()
@@ -104,8 +116,7 @@ def previous_rendering(project: Project, previous: StoredEdition, current: Strat
         outline = [c for c in outline if c.path not in NOT_COMPARED]
         rendered = render_chapters(outline, extensions, old.docs, inputs, audience, old.root,
                                    {c.path: c.markdown for c in chapters if c.image is None})
-        numbers = publication.numbers_paragraphs
-        return [numbered(r) if numbers else r for r in rendered]
+        return [numbered(r) for r in rendered] if publication.numbers_paragraphs else rendered
 
 
 def _compared(rendered: list) -> list:
