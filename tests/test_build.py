@@ -12,9 +12,9 @@ import yaml
 from pypdf import PdfReader
 
 from conftest import copy_project, digest, start_tags, strategy
-from strategy.chapters import GENERATED_FOLDER, author_text, generate_chapters
+from strategy.changes import edition_chapters
+from strategy.chapters import GENERATED_FOLDER
 from strategy.chapters.consent import Audience, may_name, may_show
-from strategy.inputs import load_inputs
 from strategy.inputs.records import Consent
 from strategy.project import Project
 
@@ -34,8 +34,9 @@ def page_source(root: Path, page: str) -> str:
     """A page's Markdown: the author's file, or the generated chapter as a partners build makes it (in
     memory: no build writes docs/generated)."""
     if page.startswith(f"{GENERATED_FOLDER}/"):
-        inputs = load_inputs(root / "inputs", root)
-        chapters = generate_chapters(inputs, Audience.PARTNERS, author_text(Project(root).author_pages()))
+        project = Project(root)
+        publication = project.publication()
+        chapters, _ = edition_chapters(project, publication, project.inputs(publication), Audience.PARTNERS)
         return next(c.markdown for c in chapters if c.path == page)
     return (root / "docs" / page).read_text(encoding="utf-8")
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import copy_project, strategy
 from corpus import replace_in
 from strategy.audience import Audience
-from strategy.chapters import author_text, generate_chapters
+from strategy.changes import edition_chapters
 from strategy.facts import comments_address_problems
 from strategy.paragraphs import MAILTO_LIMIT, number_paragraphs
 from strategy.project import Project
@@ -79,7 +79,7 @@ def print_html(root: Path) -> str:
     project = Project(root)
     publication = project.publication()
     inputs = project.inputs(publication)
-    chapters = generate_chapters(inputs, Audience.PARTNERS, author_text(project.author_pages()))
+    chapters, _ = edition_chapters(project, publication, inputs, Audience.PARTNERS)
     outline, extensions = document_outline(project.mkdocs_yml)
     rendered = render_chapters(outline, extensions, project.docs, inputs, Audience.PARTNERS, root,
                                {c.path: c.markdown for c in chapters if c.image is None})

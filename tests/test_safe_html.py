@@ -11,7 +11,8 @@ import pytest
 from mkdocs.utils.meta import get_data
 
 from conftest import REPO, copy_project, start_tags, strategy
-from strategy.chapters import GENERATED_FOLDER, Audience, author_text, generate_chapters
+from strategy.changes import edition_chapters
+from strategy.chapters import Audience
 from strategy.chapters.abbreviations import abbreviation_definitions
 from strategy.chapters.macros import expand_macros, first_body_line
 from strategy.publish.outline import document_outline
@@ -205,8 +206,9 @@ def _site_and_print_pages(example_inputs):
     site_extensions = {**extensions, "toc": {**extensions.get("toc", {}), "permalink": True}}
     audience = Audience.PARTNERS
     abbreviations = abbreviation_definitions(example_inputs, audience)
-    generated = {f"{GENERATED_FOLDER}/{c.file_name}": c.markdown
-                 for c in generate_chapters(example_inputs, audience, author_text(Project(REPO).author_pages()))}
+    project = Project(REPO)
+    made, _ = edition_chapters(project, project.publication(), example_inputs, audience)
+    generated = {c.path: c.markdown for c in made}
     in_print = {c.path: c for c in chapters}
     yield "sampler", markdown.markdown(SAMPLER, extensions=list(site_extensions), extension_configs=site_extensions)
     for chapter in chapters:

@@ -32,7 +32,7 @@ from pathlib import Path
 from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
 from .chapters.charts import CHARTS_FOLDER
 from .chapters.partner_markdown import IMAGES_FOLDER
-from .changes import NOT_COMPARED, edition_changes, site_changes, with_answers
+from .changes import NOT_COMPARED, edition_chapters, edition_changes, with_answers
 from .editions import previous_edition
 from .edition_builds import add_earlier_editions
 from . import lock
@@ -78,10 +78,7 @@ def write_generated_chapters(project: Project, audience: Audience) -> list[Path]
     them)."""
     publication = project.publication()
     inputs = project.inputs(publication)
-    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
-                                 edition_outline(project, publication.edition.label))
-    changes = site_changes(project, publication, inputs, audience, chapters)
-    chapters = [*with_answers(chapters, project, publication, inputs, audience, changes.redline), changes.page]
+    chapters, _ = edition_chapters(project, publication, inputs, audience)
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 

@@ -60,6 +60,17 @@ def edition_changes(project: Project, publication: Publication, inputs: Strategy
     return EditionChanges(redline, Chapter(CHANGES_FILE, changes_page(redline, label)))
 
 
+def edition_chapters(project: Project, publication: Publication, inputs: StrategyInputs,
+                     audience: Audience) -> tuple[list[Chapter], EditionChanges]:
+    """Every generated chapter of this edition as a build for `audience` shows it: What changed among them
+    and the matrix answering the previous edition's comments (`strategy build` makes the same, reusing the
+    print rendering it needs anyway)."""
+    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
+                                 edition_outline(project, publication.edition.label))
+    changes = site_changes(project, publication, inputs, audience, chapters)
+    return [*with_answers(chapters, project, publication, inputs, audience, changes.redline), changes.page], changes
+
+
 def with_answers(chapters: list[Chapter], project: Project, publication: Publication, inputs: StrategyInputs,
                  audience: Audience, redline: Redline | None) -> list[Chapter]:
     """The chapters again, the comment-response matrix now saying where this edition answers each comment on
@@ -128,4 +139,4 @@ def _work(project: Project) -> Path:
     return project.work
 
 
-__all__ = ["CHANGES_PAGE", "NOT_COMPARED", "EditionChanges", "edition_changes", "site_changes", "with_answers", "previous_rendering"]
+__all__ = ["CHANGES_PAGE", "NOT_COMPARED", "EditionChanges", "edition_chapters", "edition_changes", "site_changes", "with_answers", "previous_rendering"]

@@ -130,7 +130,7 @@ def _sections(inputs: StrategyInputs, audience: Audience, outline: EditionOutlin
     out, chapter = [], -1
     chapter_heading, section_heading = "#" * level, "#" * (level + 1)
     ids = "tbl-matrix-" if answers is None else "tbl-matrix-earlier-"
-    for number, ((page, heading), items) in enumerate(groups.items(), start=1):  # in document order
+    for table_number, ((page, heading), items) in enumerate(groups.items(), start=1):  # in document order
         where = UNPLACED if page is None else outline.pages[page].title
         if page is None:
             out.append(f"{chapter_heading} {UNPLACED}\n")
@@ -145,7 +145,7 @@ def _sections(inputs: StrategyInputs, audience: Audience, outline: EditionOutlin
         caption = UNPLACED if page is None else f"Comments and responses: {md_escape(where)}"
         if answers is not None:
             caption = f"Comments on {md_escape(answers.since)} and responses: {md_escape(where)}"
-        out.append(_matrix_table(inputs, audience, items, caption, f"{ids}{number}", answers, outline) + "\n")
+        out.append(_matrix_table(inputs, audience, items, caption, f"{ids}{table_number}", answers, outline) + "\n")
     return "\n".join(out)
 
 

@@ -39,12 +39,12 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from ..chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters
+from ..chapters import GENERATED_FOLDER, Audience, Chapter
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
-from ..changes import site_changes, with_answers
+from ..changes import edition_chapters
 from ..chapters.markdown import long_date
-from ..feedback import COMMENT_MATRIX, edition_outline
+from ..feedback import COMMENT_MATRIX
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
@@ -146,17 +146,12 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             # the comments of a partners build.
             if self.inputs is not None:
                 self._load(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
-                project = Project(self.root)
-                self.chapters = self._load(lambda: generate_chapters(
-                    self.inputs, self.audience, author_text(project.author_pages()),
-                    edition_outline(project, self.publication.edition.label))) or []
-                if self.chapters:  # as `strategy build` makes them: what changed, and the comments' answers
-                    changes = self._load(lambda: site_changes(project, self.publication, self.inputs,
-                                                              self.audience, self.chapters))
-                    if changes is not None:
-                        self.chapters = [*with_answers(self.chapters, project, self.publication, self.inputs,
-                                                       self.audience, changes.redline), changes.page]
-                        self._show_changes(config, changes.redline)
+                # As `strategy build` makes them: What changed among them, and the comments' answers.
+                made = self._load(lambda: edition_chapters(Project(self.root), self.publication, self.inputs,
+                                                           self.audience))
+                if made is not None:
+                    self.chapters, changes = made
+                    self._show_changes(config, changes.redline)
         if self.problems:
             log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
                      ProblemsFound(self.problems).report())
