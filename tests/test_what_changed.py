@@ -225,3 +225,16 @@ def test_the_earlier_edition_is_reachable_from_what_changed(two_editions):
     assert len(links) == 3
     for href in links:
         assert (root / "site" / "generated" / href).resolve().is_file(), href
+
+
+def test_the_pdf_with_the_annex_and_marks_passes_every_check(two_editions):
+    """The layout audit (contents entries with their "changed" mark lead to their titles), the PDF/UA rules
+    and the independent pdfua checker, on the edition that has the redline annex."""
+    import pdfua
+
+    root, _ = two_editions
+    audit = strategy("audit", "--project", str(root))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    publication = load_publication(root / "strategy.yml", root)
+    report = pdfua.validate(str(root / "site" / publication.pdf_file))
+    assert [f"{f.rule_id} page {f.location.page}: {f.message}" for f in report.findings] == []

@@ -335,6 +335,10 @@ def _contents_entry(line: Line) -> tuple[str, str] | None:
     return (found["title"], found["number"]) if gap > 3 * number_start["size"] else None
 
 
+# The word print_html puts after a contents entry whose chapter changed since the previous edition.
+TOC_CHANGED_MARK = "changed"
+
+
 def _toc_page_numbers(pages: list[_Page], contents: set[int], links: list[list[_Link]]) -> Iterator[Finding]:
     for page in (p for p in pages if p.number in contents):
         wrapped: list[str] = []  # the first lines of a title that runs over several lines
@@ -346,6 +350,7 @@ def _toc_page_numbers(pages: list[_Page], contents: set[int], links: list[list[_
                 wrapped.append(line["text"].strip())
                 continue
             title, number, wrapped = " ".join([*wrapped, entry[0]]), entry[1], []
+            title = title.removesuffix(f" {TOC_CHANGED_MARK}")  # a mark after the title, not part of it
             last = _ink(line)[-1]  # the page number: the link over it is the entry's link
             x, y = (last["x0"] + last["x1"]) / 2, (line["top"] + line["bottom"]) / 2
             link = next((k for k in links[page.number - 1] if k.target is not None

@@ -198,7 +198,7 @@ def _rights_page(p: Publication) -> str:
 
 
 # After a changed chapter's title in the contents, and in the legend under the heading.
-CHANGED_MARK = "changed"
+CHANGED_MARK = "changed"  # audit.TOC_CHANGED_MARK reads it
 
 
 def _contents(rendered: list[RenderedChapter], changed: Collection[str] = (), since: str = "") -> str:
