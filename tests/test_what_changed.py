@@ -162,26 +162,63 @@ def test_a_withheld_input_never_comes_back_as_a_deletion(two_editions):
     assert WITHDRAWN_QUOTE not in text and "Luxembourg sees Phase III" not in text
 
 
-def test_the_pdf_has_the_annex_and_marks_changed_chapters(two_editions):
+def test_the_pdf_contents_mark_exactly_the_changed_chapters(two_editions):
     root, _ = two_editions
     publication = load_publication(root / "strategy.yml", root)
     with pdfplumber.open(root / "site" / publication.pdf_file) as pdf:
         pages = [p.extract_text() or "" for p in pdf.pages]
-    annex = [i for i, t in enumerate(pages) if "What changed since Draft 1" in t]
-    assert annex, "the annex is in the PDF"
-    whole = "\n".join(pages)
-    assert WITHDRAWN_QUOTE not in whole
+    first = next(i for i, t in enumerate(pages) if t.lstrip().startswith("Contents"))
+    lines = [line for page in pages[first:first + 3] for line in page.splitlines()]
+    marked = [m.group(1) for line in lines if (m := re.fullmatch(r"(.+) changed [0-9ivx]+", line))]
+    assert marked == ["1 Context", "5 Priorities for Phase III", "6 Way forward", "Annex 1 Summary of inputs received",
+                      "Annex 2 Inputs received in numbers", "Annex 3 List of partners",
+                      "Annex 4 Register of partner inputs"]
+    assert "changed marks the chapters changed since Draft 1" in lines
+    assert any(re.fullmatch(r"Annex 7 What changed since Draft 1 [0-9]+", line) for line in lines)
+    assert WITHDRAWN_QUOTE not in " ".join(" ".join(pages).split())
 
 
-def test_the_word_copy_has_tracked_changes(two_editions):
-    root, _ = two_editions
-    tracked = list((root / "site").glob("*changes-since-draft-1.docx"))
+def _revisions(docx: Path) -> tuple[list[str], list[str]]:
+    """The text of each insertion and of each deletion of a Word file's body, in order."""
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(docx) as package:
+        body = etree.fromstring(package.read("word/document.xml"))
+    for revision in [*body.iter(f"{w}ins"), *body.iter(f"{w}del")]:
+        assert revision.get(f"{w}author") == "Draft 2" and revision.get(f"{w}date") == "2026-03-02T00:00:00Z"
+    inserted = [t for e in body.iter(f"{w}ins") if (t := "".join(x.text or "" for x in e.iter(f"{w}t")))]
+    deleted = [t for e in body.iter(f"{w}del") if (t := "".join(x.text or "" for x in e.iter(f"{w}delText")))]
+    return inserted, deleted
+
+
+def test_the_word_copy_has_the_edits_as_tracked_changes(two_editions):
+    root, edits = two_editions
+    tracked = list((root / "site").glob("*-changes-since-draft-1.docx"))
     assert len(tracked) == 1
-    with zipfile.ZipFile(tracked[0]) as docx:
-        document = docx.read("word/document.xml").decode("utf-8")
-    assert 'w:author="Draft 2"' in document
-    assert "present" in "".join(re.findall(r"<w:ins [^>]*>.*?</w:ins>", document, re.S))
-    assert WITHDRAWN_QUOTE not in document
+    inserted, deleted = _revisions(tracked[0])
+    # The edits to the author pages, in document order: each a revision of its own.
+    author = [t for t in inserted if t in {f". {INSERTED_SENTENCE}", "present"}]
+    assert author == [f". {INSERTED_SENTENCE}", "present"]
+    assert [t for t in deleted if t in {":", "existing", f"1.3 {DELETED}"}] == [":", f"1.3 {DELETED}", "existing"]
+    # Word cannot mark a move: the paragraph is deleted where it was (6.3) and inserted where it is (6.6).
+    assert f"6.3 {edits['moved']}" in deleted and f" {edits['moved']}" in inserted
+    assert "PI-900" in inserted
+    with zipfile.ZipFile(tracked[0]) as package:
+        assert WITHDRAWN_QUOTE not in package.read("word/document.xml").decode("utf-8")
+
+
+def test_the_pdf_annex_shows_the_edits_in_words(two_editions):
+    """In print, marks are said as words too ([inserted: …]): they survive greyscale and photocopies."""
+    root, _ = two_editions
+    publication = load_publication(root / "strategy.yml", root)
+    with pdfplumber.open(root / "site" / publication.pdf_file) as pdf:
+        pages = [p.extract_text() or "" for p in pdf.pages]
+    first = next(i for i, t in enumerate(pages) if "What changed since Draft 1" in t.split("\n", 3)[1])
+    annex = " ".join(" ".join(pages[first:]).split())
+    assert "Governance would continue on the [deleted: existing][inserted: present] model." in annex
+    assert f"directly[deleted: :][inserted: . {INSERTED_SENTENCE}]" in annex
+    assert f"Paragraph 1.3 [deleted: {DELETED}]" in re.sub(r"(?<=[a-z])[-\u2010] (?=[a-z])", "", annex)  # hyphenation
 
 
 def test_the_first_edition_says_so_and_prints_no_annex(tmp_path):
