@@ -35,7 +35,8 @@ from .chapters.partner_markdown import IMAGES_FOLDER
 from .changes import NOT_COMPARED, edition_chapters, edition_changes, with_answers
 from .editions import previous_edition
 from .edition_builds import add_earlier_editions
-from . import lock
+from . import cache, lock
+from .cache import Entry, RenderCache, folders_fingerprint, render_key, versions
 from .feedback import edition_outline
 from .files import replace_atomically
 from .inputs import StrategyInputs
@@ -48,7 +49,7 @@ from .provenance import (docx_places, feedback_labels, feedback_provenance, inpu
                          provenance_report, site_places)
 from .publish.docx import DocxMetadata, render_docx
 from .publish.tracked_docx import render_tracked_docx, tracked_docx_file_name
-from .publish.pdf import ARCHIVE, READING, PdfEdition, RenderedPdf
+from .publish.pdf import ARCHIVE, READING, PdfEdition, PdfPlace, RenderedPdf
 from .publish.slides import FONTS_FOLDER, SLIDES_PAGE, make_deck, pptx_file_name, read_way_forward, write_slides
 
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
@@ -68,6 +69,10 @@ class BuildResult:
     slides: Path | None = None  # the meeting's slides (PPTX), beside the PDF
     changes: Path | None = None  # "What changed since …", when an earlier edition is stored
     tracked_docx: Path | None = None  # the Word version with what changed as tracked changes
+    # What this build rendered and what it copied from the render cache (cache.py), by output: "reading PDF",
+    # "archive PDF", "Word version", "tracked Word version", "slides", "chart results-targets.svg"...
+    rendered: tuple[str, ...] = ()
+    reused: tuple[str, ...] = ()
 
 
 Step = Callable[[str], None]
@@ -91,10 +96,13 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
         _recover(project)
         private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=project.work))
         try:
-            result = _build_in(private, project, audience, step, earlier_edition)
+            with cache.using(RenderCache.of_project(project.work)) as renders:
+                result = _build_in(private, project, audience, step, earlier_edition)
+            renders.prune()
         finally:
             _remove(private)
-    return dataclasses.replace(result, seconds=time.monotonic() - started)
+    return dataclasses.replace(result, seconds=time.monotonic() - started, rendered=tuple(renders.rendered),
+                               reused=tuple(renders.reused))
 
 
 def _build_in(private: Path, project: Project, audience: Audience, step: Step,
@@ -107,6 +115,9 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     step("Making the generated chapters")
     chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
                                  edition_outline(project, publication.edition.label))
+    renders = _renders()
+    if reused_charts := [name for name in renders.reused if name.startswith("chart ")]:
+        step(f"Reusing {len(reused_charts)} of the charts: the data they show is unchanged")
     # The renderers read images relative to the docs folder; this build's view of it holds its own charts
     # and the images of the partner inputs it shows under generated/, and the project's assets (a link to
     # docs/assets). docs/generated is not in it.
@@ -137,16 +148,31 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     deck = make_deck(publication, inputs, audience, read_way_forward(project.docs))
     slides = new_site / pptx_file_name(publication)
 
-    def word_and_slides() -> None:  # pandoc's two outputs, while the PDFs render
-        render_docx(document, docx, DocxMetadata.of(publication), base_folder=view, allowed_folders=allowed_folders,
-                    source_date_epoch=epoch)
-        write_slides(deck, slides, new_site / SLIDES_PAGE, f"../{slides.name}", project.docs / FONTS_FOLDER, epoch)
+    def word_and_slides() -> None:  # pandoc's two outputs, while the PDFs render; each from the cache if it can
+        metadata = DocxMetadata.of(publication)
+        images = folders_fingerprint(allowed_folders)
+        word_key = render_key("Word version", document, metadata, epoch, images, versions("pandoc"))
+        reused = []
+        if renders.reuse_or_render("Word version", word_key, {"docx": docx}, lambda: render_docx(
+                document, docx, metadata, base_folder=view, allowed_folders=allowed_folders, source_date_epoch=epoch)):
+            reused.append("the Word version")
+        page, fonts = new_site / SLIDES_PAGE, project.docs / FONTS_FOLDER
+        slides_key = render_key("slides", deck, slides.name, epoch, folders_fingerprint([fonts]), versions("pandoc"))
+        if renders.reuse_or_render("slides", slides_key, {"pptx": slides, "page": page}, lambda: write_slides(
+                deck, slides, page, f"../{slides.name}", fonts, epoch)):
+            reused.append("the slides")
         if changes.redline is not None:  # the Word version again, with what changed as tracked changes
-            render_tracked_docx(document, changes.redline,
-                                new_site / tracked_docx_file_name(publication, changes.redline.since),
-                                DocxMetadata.of(publication), author=publication.edition.label,
-                                date=publication.edition.date, base_folder=view, allowed_folders=allowed_folders,
-                                source_date_epoch=epoch)
+            tracked = new_site / tracked_docx_file_name(publication, changes.redline.since)
+            author, date = publication.edition.label, publication.edition.date
+            tracked_key = render_key("tracked Word version", word_key, changes.redline, author, date.isoformat())
+            if renders.reuse_or_render("tracked Word version", tracked_key, {"docx": tracked},
+                                       lambda: render_tracked_docx(document, changes.redline, tracked, metadata,
+                                                                   author=author, date=date, base_folder=view,
+                                                                   allowed_folders=allowed_folders,
+                                                                   source_date_epoch=epoch)):
+                reused.append("the tracked-changes Word copy")
+        if reused:
+            step(f"Reusing {_and(reused)}: the HTML and the options they are made from are unchanged")
 
     step("Rendering the PDF (reading and archive editions, side by side), the Word version and the slides")
     replace_atomically(project.work / "print.html", document.encode("utf-8"))
@@ -157,7 +183,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     pdfs = _render_editions(view, allowed_folders, project.docs / FONT_CSS, publication, document, {
         new_site / publication.pdf_file: READING,
         new_site / publication.archive_pdf_file: ARCHIVE,
-    }, labels, epoch, while_waiting=word_and_slides)
+    }, labels, epoch, while_waiting=word_and_slides, step=step)
     step("Checking that every input the audience may see is in every output")
     places = {
         "site": site_places(new_site, labels),
@@ -199,23 +225,40 @@ def _in_order(outline: list, rendered: list) -> list:
 
 def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: Path, publication: Publication,
                      document: str, editions: dict[Path, PdfEdition], locate: dict[str, str], source_date_epoch: int,
-                     while_waiting: Callable[[], None] = lambda: None) -> dict[PdfEdition, RenderedPdf]:
-    """Each edition in its own process: two cores render two editions in the time of one. `while_waiting`
-    runs here meanwhile (pandoc's Word export, a process of its own).
+                     while_waiting: Callable[[], None] = lambda: None,
+                     step: Step = lambda _: None) -> dict[PdfEdition, RenderedPdf]:
+    """Each edition from the render cache when its key is known (`_pdf_key`), else rendered: in its own
+    process, so that two cores render two editions in the time of one. `while_waiting` runs here meanwhile
+    (pandoc's Word export, a process of its own). Renders are checked and kept in the cache when done.
 
     WeasyPrint has no time limit of its own and pathological input can make it run for ever, so each
     worker gets a CPU-time and memory ceiling from the kernel (RLIMIT_CPU, RLIMIT_AS), and the edition date
     as SOURCE_DATE_EPOCH (fontTools stamps the fonts it subsets with it, not with the clock).
     """
+    renders = _renders()
+    draft = not publication.edition.final
+    keys = {edition: _pdf_key(document, edition, draft, font_css, allowed_folders, locate, source_date_epoch)
+            for edition in editions.values()}
+    rendered: dict[PdfEdition, RenderedPdf] = {}
+    for output, edition in editions.items():
+        if (found := renders.fetch(f"{edition.name} PDF", keys[edition])) is not None:
+            output.write_bytes(found.files["pdf"])
+            rendered[edition] = _rendered_pdf(found.said)
+    if rendered:
+        which = "PDF editions" if len(rendered) == len(editions) else f"{_and([e.name for e in rendered])} PDF edition"
+        step(f"Reusing the {which}: their print HTML and stylesheets are unchanged")
+    to_render = {output: edition for output, edition in editions.items() if edition not in rendered}
+    if not to_render:
+        while_waiting()
+        return rendered
     cpu_seconds = int(os.environ.get("STRATEGY_RENDER_CPU_SECONDS", RENDER_CPU_SECONDS))
-    with ProcessPoolExecutor(max_workers=len(editions), initializer=_limit_worker,
+    with ProcessPoolExecutor(max_workers=len(to_render), initializer=_limit_worker,
                              initargs=(cpu_seconds, RENDER_MEMORY_BYTES, source_date_epoch)) as pool:
         jobs = [pool.submit(render_pdf, document, base_folder, font_css, output, allowed_folders, edition,
-                            not publication.edition.final, locate)
-                for output, edition in editions.items()]
+                            draft, locate)
+                for output, edition in to_render.items()]
         while_waiting()
-        rendered = {}
-        for (output, edition), job in zip(editions.items(), jobs):
+        for (output, edition), job in zip(to_render.items(), jobs):
             try:
                 rendered[edition] = job.result()
             except ProblemsFound:
@@ -229,7 +272,34 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
                 raise ProblemsFound([Problem(".build/print.html", None, None,
                                              f"a {edition.name} edition that WeasyPrint can render",
                                              f"{type(err).__name__}: {err}".rstrip(": "))]) from None
-    return rendered
+            renders.keep(f"{edition.name} PDF", keys[edition],
+                         Entry({"pdf": output.read_bytes()}, dataclasses.asdict(rendered[edition])))
+    return {edition: rendered[edition] for edition in editions.values()}
+
+
+def _pdf_key(document: str, edition: PdfEdition, draft: bool, font_css: Path, allowed_folders: list[Path],
+             locate: dict[str, str], source_date_epoch: int) -> str:
+    """What decides a PDF edition's bytes and what the render says about it: the print HTML, every file the
+    renderer may read (the fonts' stylesheet and fonts, images, charts; the package's own stylesheets are in
+    every key), the options and the versions of the libraries that lay out and write it."""
+    return render_key(f"{edition.name} PDF", document, edition, draft, source_date_epoch, sorted(locate.items()),
+                      font_css.read_bytes().decode("utf-8", "replace"), folders_fingerprint(allowed_folders),
+                      versions("weasyprint", "pydyf", "fonttools"))
+
+
+def _rendered_pdf(said: dict) -> RenderedPdf:
+    return RenderedPdf(said["pages"], [PdfPlace(**place) for place in said["places"]])
+
+
+def _renders() -> RenderCache:
+    """The render cache of the build running in this process (`build` sets it)."""
+    renders = cache.active()
+    assert renders is not None, "a build sets its render cache"
+    return renders
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _limit_worker(cpu_seconds: int, memory_bytes: int, source_date_epoch: int) -> None:

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .audience import Audience
+from .cache import atomic_entry
 from .editions import EDITIONS_FOLDER, RECORD_FILE, StoredEdition, file_fingerprint, pipeline_fingerprint, \
     stored_editions
 from .inputs import StrategyInputs, load_inputs, load_publication
@@ -136,22 +136,15 @@ def cached_site(edition: StoredEdition, project_root: Path, audience: Audience, 
     entry = folder / f"{edition.record.slug}-{digest}"
     if (entry / ENTRY_FILE).is_file():
         return entry
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.new-", dir=folder))
-    try:
-        step(f"Building the earlier edition {edition.record.label} (once: later builds take it from {folder})")
+    step(f"Building the earlier edition {edition.record.label} (once: later builds take it from {folder})")
+
+    def make(staging: Path) -> None:
         _build_earlier(edition, project_root, staging / "project", audience, current_label, narrowed)
         (staging / "project" / "site").rename(staging / "site")
         shutil.rmtree(staging / "project")  # the sources and the build's leftovers: the site is all we keep
         (staging / ENTRY_FILE).write_text(json.dumps(key, indent=2, sort_keys=True), encoding="utf-8")
-        try:
-            staging.rename(entry)
-        except OSError:
-            if not (entry / ENTRY_FILE).is_file():  # not a concurrent build's entry: a real failure
-                raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+
+    atomic_entry(entry, make)
     return entry
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import io
-import json
 import re
 import textwrap
 from collections import defaultdict
@@ -73,45 +72,61 @@ class Chart:
 def results_charts(inputs: StrategyInputs) -> list[Chart]:
     """The Phase II results as three charts: targets and achievements, changes by region, people by region.
 
-    Drawing them takes about a second, and under `mkdocs serve` every edit rebuilds the chapters, so the
-    charts of the last results seen are kept and drawn again only when the records they show change.
+    Drawing them takes about a second, so each chart is drawn again only when the records it shows change
+    (`_drawn`): kept for the process (the rebuilds of `mkdocs serve`) and in the build's render cache.
     """
-    shown = json.dumps([inputs.results.model_dump(mode="json"),
-                        [row.model_dump(mode="json") for row in inputs.country_results],
-                        {code: country.model_dump(mode="json") for code, country in sorted(inputs.countries.items())}],
-                       sort_keys=True)
-    if _last_drawn.get("shown") != shown:
+    results = inputs.results.model_dump(mode="json")
+    rows = [row.model_dump(mode="json") for row in inputs.country_results]
+    countries = {code: country.model_dump(mode="json") for code, country in sorted(inputs.countries.items())}
+    return [_drawn("results-targets.svg", results, lambda: _targets(inputs)),
+            _drawn("results-regions.svg", [rows, countries], lambda: _changes_by_region(inputs)),
+            _drawn("results-people.svg", [results, rows, countries], lambda: _people_by_region(inputs))]
+
+
+# The last chart drawn under each file name, with the hash of what it shows.
+_last_drawn: dict[str, tuple[str, Chart]] = {}
+CHART_FILES = ("svg", "png")  # a chart's files in its cache entry; the rest of it is kept as JSON
+
+
+def _drawn(file_name: str, shown: object, draw: Callable[[], Chart]) -> Chart:
+    """The chart of `shown` (JSON: exactly what it depicts): from this process's memory, else from the
+    build's render cache, else drawn now (and kept in both). Matplotlib's version is part of the key."""
+    from .. import cache
+
+    key = cache.render_key(f"chart {file_name}", shown, cache.versions("matplotlib"))
+    build_cache = cache.active()
+    if (last := _last_drawn.get(file_name)) is not None and last[0] == key:
+        if build_cache is not None:
+            build_cache.noted_reuse(f"chart {file_name}")
+        return last[1]
+    found = build_cache.fetch(f"chart {file_name}", key) if build_cache is not None else None
+    if found is not None:
+        chart = Chart(svg=found.files["svg"].decode("utf-8"), png=found.files["png"], **found.said)
+    else:
         import matplotlib
 
         with matplotlib.rc_context(RC):
-            _last_drawn.update(shown=shown, charts=[_targets(inputs), _changes_by_region(inputs),
-                                                    _people_by_region(inputs)])
-    return list(_last_drawn["charts"])
-
-
-_last_drawn: dict = {}
+            chart = draw()
+        if build_cache is not None:
+            said = {f.name: getattr(chart, f.name) for f in dataclasses.fields(chart) if f.name not in CHART_FILES}
+            build_cache.keep(f"chart {file_name}", key,
+                             cache.Entry({"svg": chart.svg.encode("utf-8"), "png": chart.png}, said))
+    _last_drawn[file_name] = (key, chart)
+    return chart
 
 
 def synthesis_charts(inputs: StrategyInputs, audience: Audience) -> list[Chart]:
     """The summary of inputs received as pictures: a heat map of thematic areas by kind of partner
     (`inputs-heat-map.svg`) and the candidate priorities ranked by supporting partners (`priority-support.svg`).
 
-    `inputs` is the audience's view of the records. Like the results charts, they are drawn again only when
-    what they show changes (the numbers are cheap to count; drawing is not).
+    `inputs` is the audience's view of the records. Like the results charts, each is drawn again only when
+    what it shows changes (the numbers are cheap to count; drawing is not).
     """
     heat, support = _heat_map_data(inputs, audience), _support_data(inputs)
-    shown = json.dumps([dataclasses.asdict(heat), dataclasses.asdict(support)], sort_keys=True)
-    if _last_synthesis.get("shown") != shown:
-        import matplotlib
-
-        with matplotlib.rc_context(RC):
-            # No heat map without inputs (loading refuses an inputs folder without any, but a view may be empty).
-            _last_synthesis.update(shown=shown, charts=[*([_heat_map(heat)] if heat.themes else []),
-                                                        _priority_support(support)])
-    return list(_last_synthesis["charts"])
-
-
-_last_synthesis: dict = {}
+    # No heat map without inputs (loading refuses an inputs folder without any, but a view may be empty).
+    heat_map = [_drawn("inputs-heat-map.svg", dataclasses.asdict(heat), lambda: _heat_map(heat))] if heat.themes else []
+    return [*heat_map,
+            _drawn("priority-support.svg", dataclasses.asdict(support), lambda: _priority_support(support))]
 
 # The heat map's colour scale: one hue (the house blue), six steps evenly spaced in lightness (CIE L* 96, 80,
 # 64, 48, 33, 18), so that the steps stay apart in greyscale and for every kind of colour blindness.
