@@ -80,7 +80,8 @@ def results_charts(inputs: StrategyInputs) -> list[Chart]:
     countries = {code: country.model_dump(mode="json") for code, country in sorted(inputs.countries.items())}
     return [_drawn("results-targets.svg", results, lambda: _targets(inputs)),
             _drawn("results-regions.svg", [rows, countries], lambda: _changes_by_region(inputs)),
-            _drawn("results-people.svg", [results, rows, countries], lambda: _people_by_region(inputs))]
+            _drawn("results-people.svg", [[p["dimension"] for p in results["people"]], rows, countries],
+                   lambda: _people_by_region(inputs))]
 
 
 # The last chart drawn under each file name, with the hash of what it shows.

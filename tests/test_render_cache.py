@@ -1,0 +1,140 @@
+"""The render cache (strategy/cache.py): a rebuild reuses exactly the renders whose inputs are unchanged, and
+every output is byte-identical to a cold build's.
+
+Real builds of a copy of the bundled example, each in a fresh process (as a user runs them: nothing kept in
+memory between builds), one after the other on the same copy; renders are counted from BuildResult.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project
+
+PDFS = {"reading PDF", "archive PDF"}
+CHARTS = {f"chart {name}" for name in ("results-targets.svg", "results-regions.svg", "results-people.svg",
+                                       "inputs-heat-map.svg", "priority-support.svg")}
+EVERY_RENDER = PDFS | CHARTS | {"Word version", "slides"}
+
+# Builds in a fresh process and says what BuildResult recorded, and the build's step messages.
+BUILD = """
+import json, sys
+from pathlib import Path
+from strategy.build import build
+from strategy.project import Project
+steps = []
+result = build(Project(Path(sys.argv[1])), step=steps.append)
+print(json.dumps({"rendered": list(result.rendered), "reused": list(result.reused), "steps": steps}))
+"""
+
+
+@dataclass
+class Built:
+    rendered: list[str]
+    reused: list[str]
+    steps: list[str]
+    outputs: dict[str, str]  # every file of site/ and reports/ -> its sha256
+
+
+def _build(root: Path) -> Built:
+    done = subprocess.run([sys.executable, "-c", BUILD, str(root)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    outputs = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+               for folder in ("site", "reports") for p in sorted((root / folder).rglob("*")) if p.is_file()}
+    return Built(said["rendered"], said["reused"], said["steps"], outputs)
+
+
+def _entry_of(root: Path, output: str) -> Path:
+    """The cache entry folder that holds `output` ("reading PDF")."""
+    found = [e for e in (root / ".build" / "cache").iterdir()
+             if (e / "entry.json").is_file() and json.loads((e / "entry.json").read_text())["output"] == output]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """One copy of the example, built six times in a row: cold; again unchanged; with the reading PDF's cache
+    entry truncated; with the cache folder deleted; after an edit to an author page; after an edit to the
+    data that one chart shows."""
+    root = copy_project(tmp_path_factory.mktemp("render-cache"))
+    done = {"cold": _build(root), "unchanged": _build(root)}
+
+    pdf = _entry_of(root, "reading PDF") / "pdf"
+    pdf.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 2])
+    done["corrupt"] = _build(root)
+
+    shutil.rmtree(root / ".build" / "cache")
+    done["no cache"] = _build(root)
+
+    vision = root / "docs" / "vision.md"
+    vision.write_text(vision.read_text(encoding="utf-8") + "\nOne more sentence for the render cache test.\n",
+                      encoding="utf-8")
+    done["author page"] = _build(root)
+
+    summary = root / "inputs" / "results" / "summary.yaml"
+    text = summary.read_text(encoding="utf-8")
+    assert text.count("target: 10000000") == 1  # the adequacy target: only the targets chart shows it
+    summary.write_text(text.replace("target: 10000000", "target: 12000000"), encoding="utf-8")
+    done["chart data"] = _build(root)
+    return done
+
+
+def test_a_cold_build_renders_everything(builds):
+    assert set(builds["cold"].rendered) == EVERY_RENDER
+    assert builds["cold"].reused == []
+
+
+def test_an_unchanged_rebuild_renders_nothing_and_says_so(builds):
+    again = builds["unchanged"]
+    assert again.rendered == []
+    assert set(again.reused) == EVERY_RENDER
+    assert "Reusing the PDF editions: their print HTML and stylesheets are unchanged" in again.steps
+
+
+def test_an_unchanged_rebuild_gives_the_same_bytes(builds):
+    cold = builds["cold"].outputs
+    # What a reader gets is among the compared files: both PDFs, the Word version, the slides and the site.
+    assert {name.rsplit(".", 1)[-1] for name in cold} >= {"pdf", "docx", "pptx", "html", "svg", "md"}
+    assert sum(name.endswith(".pdf") for name in cold) == 2
+    assert builds["unchanged"].outputs == cold
+
+
+def test_a_damaged_cache_entry_is_rendered_again_never_published(builds):
+    corrupt = builds["corrupt"]
+    assert corrupt.rendered == ["reading PDF"]
+    assert corrupt.outputs == builds["cold"].outputs
+
+
+def test_without_the_cache_folder_a_build_is_cold_again_with_the_same_bytes(builds):
+    assert set(builds["no cache"].rendered) == EVERY_RENDER
+    assert builds["no cache"].reused == []
+    assert builds["no cache"].outputs == builds["cold"].outputs
+
+
+def test_an_author_page_edit_renders_the_documents_again_but_no_chart(builds):
+    edited = builds["author page"]
+    assert set(edited.rendered) == PDFS | {"Word version"}
+    assert set(edited.reused) == CHARTS | {"slides"}  # the deck shows no word of vision.md
+    changed = {name for name, digest in edited.outputs.items() if builds["cold"].outputs.get(name) != digest}
+    assert {"site/spf-flagship-phase-iii-strategy.pdf", "site/spf-flagship-phase-iii-strategy.docx"} <= changed
+
+
+def test_a_chart_data_edit_redraws_that_chart_only(builds):
+    edited = builds["chart data"]
+    assert [name for name in edited.rendered if name.startswith("chart ")] == ["chart results-targets.svg"]
+    assert CHARTS - {"chart results-targets.svg"} <= set(edited.reused)
+    before, after = builds["author page"].outputs, edited.outputs
+    assert before["site/generated/charts/results-targets.svg"] != after["site/generated/charts/results-targets.svg"]
+    assert before["site/generated/charts/results-people.svg"] == after["site/generated/charts/results-people.svg"]
