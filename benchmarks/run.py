@@ -41,6 +41,10 @@ PDF_WITH = (
     "'out.pdf', stylesheets=sheets, font_config=fc, pdf_variant='pdf/ua-1', pdf_tags=True)"
 )
 
+# A build from scratch: without the render cache that the builds before it left (strategy/cache.py).
+COLD = "import shutil; shutil.rmtree({!r}, ignore_errors=True)\n"
+BUILD = "from strategy.build import Project, build; from pathlib import Path; build(Project(Path({!r}).resolve()))"
+
 # Each case: (name, what it measures, code of the case, code of its baseline). Code runs with the
 # project copy as the working directory.
 CASES = [
@@ -61,12 +65,14 @@ CASES = [
      PDF_WITH.format(css="Path('scripts/strategy/publish/print.css').read_text()"),
      PDF_WITH.format(css="'body{font-family:\"Noto Serif\";font-size:10.5pt} @page{size:A4;margin:25mm}'")),
     ("pdf-300", "both PDF editions of the example scaled to about 300 pages vs. the example itself",
-     "from pathlib import Path; from strategy.build import Project, build; build(Project(Path('../scaled')))",
-     "from pathlib import Path; from strategy.build import Project, build; build(Project(Path('.').resolve()))"),
+     COLD.format("../scaled/.build/cache") + BUILD.format("../scaled"),
+     COLD.format(".build/cache") + BUILD.format(".")),
     ("build", "the whole `strategy build` vs. `mkdocs build` alone",
-     "from strategy.build import Project, build; from pathlib import Path; build(Project(Path('.').resolve()))",
+     COLD.format(".build/cache") + BUILD.format("."),
      "from mkdocs.config import load_config; from mkdocs.commands.build import build\n"
      "build(load_config('mkdocs.yml', site_dir='out-site'))"),
+    ("rebuild", "`strategy build` again with nothing changed (renders from the cache) vs. a cold build",
+     BUILD.format("."), COLD.format(".build/cache") + BUILD.format(".")),
 ]
 
 

@@ -29,10 +29,11 @@ EVERY_RENDER = PDFS | CHARTS | {"Word version", "slides"}
 BUILD = """
 import json, sys
 from pathlib import Path
+from strategy.audience import Audience
 from strategy.build import build
 from strategy.project import Project
 steps = []
-result = build(Project(Path(sys.argv[1])), step=steps.append)
+result = build(Project(Path(sys.argv[1])), Audience(sys.argv[2]), step=steps.append)
 print(json.dumps({"rendered": list(result.rendered), "reused": list(result.reused), "steps": steps}))
 """
 
@@ -43,16 +44,19 @@ class Built:
     reused: list[str]
     steps: list[str]
     outputs: dict[str, str]  # every file of site/ and reports/ -> its sha256
+    cached_for: list[str]  # the audience of each entry left in the cache
 
 
-def _build(root: Path) -> Built:
-    done = subprocess.run([sys.executable, "-c", BUILD, str(root)], capture_output=True, text=True, timeout=600,
+def _build(root: Path, audience: str = "partners") -> Built:
+    done = subprocess.run([sys.executable, "-c", BUILD, str(root), audience], capture_output=True, text=True, timeout=600,
                           env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
     said = json.loads(done.stdout.strip().splitlines()[-1])
     outputs = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                for folder in ("site", "reports") for p in sorted((root / folder).rglob("*")) if p.is_file()}
-    return Built(said["rendered"], said["reused"], said["steps"], outputs)
+    entries = (root / ".build" / "cache").glob("*/entry.json")
+    return Built(said["rendered"], said["reused"], said["steps"], outputs,
+                 [json.loads(e.read_text())["audience"] for e in entries])
 
 
 def _entry_of(root: Path, output: str) -> Path:
@@ -67,7 +71,7 @@ def _entry_of(root: Path, output: str) -> Path:
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     """One copy of the example, built six times in a row: cold; again unchanged; with the reading PDF's cache
     entry truncated; with the cache folder deleted; after an edit to an author page; after an edit to the
-    data that one chart shows."""
+    data that one chart shows; for the internal audience, then for partners again."""
     root = copy_project(tmp_path_factory.mktemp("render-cache"))
     done = {"cold": _build(root), "unchanged": _build(root)}
 
@@ -88,6 +92,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     assert text.count("target: 10000000") == 1  # the adequacy target: only the targets chart shows it
     summary.write_text(text.replace("target: 10000000", "target: 12000000"), encoding="utf-8")
     done["chart data"] = _build(root)
+
+    done["internal"] = _build(root, "internal")
+    done["partners after internal"] = _build(root)
     return done
 
 
@@ -138,3 +145,11 @@ def test_a_chart_data_edit_redraws_that_chart_only(builds):
     before, after = builds["author page"].outputs, edited.outputs
     assert before["site/generated/charts/results-targets.svg"] != after["site/generated/charts/results-targets.svg"]
     assert before["site/generated/charts/results-people.svg"] == after["site/generated/charts/results-people.svg"]
+
+
+def test_an_internal_builds_renders_leave_the_cache_with_the_next_partners_build(builds):
+    assert "internal" in builds["internal"].cached_for  # they hold withheld text, as the internal site does
+    after = builds["partners after internal"]
+    assert after.cached_for and "internal" not in after.cached_for
+    assert after.rendered == []  # the partners renders of the build before were kept
+    assert after.outputs == builds["chart data"].outputs

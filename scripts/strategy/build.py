@@ -96,7 +96,7 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
         _recover(project)
         private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=project.work))
         try:
-            with cache.using(RenderCache.of_project(project.work)) as renders:
+            with cache.using(RenderCache.of_project(project.work, audience.value)) as renders:
                 result = _build_in(private, project, audience, step, earlier_edition)
             renders.prune()
         finally:

@@ -10,7 +10,9 @@ place (`atomic_entry`, which the earlier editions' cache shares), and each file 
 when it is read: a damaged entry is dropped and the output rendered again, never published.
 
 A build says what it rendered and what it reused (`RenderCache.rendered`, `.reused`). Entries that none of
-the last KEEP_BUILDS builds used are removed at the end of a build.
+the last KEEP_BUILDS builds used are removed at the end of a build. An internal build's entries hold withheld
+text, like its site: the next build for any other audience removes them, so that after a partners or public
+build no withheld text is left in `.build/`.
 """
 
 from __future__ import annotations
@@ -108,13 +110,14 @@ class RenderCache:
     """One build's view of the project's render cache: reads, writes, and the record of what was done."""
 
     folder: Path
+    audience: str = "partners"  # of the build: an internal build's entries are removed by the next other build
     started: float = field(default_factory=time.time)
     rendered: dict[str, None] = field(default_factory=dict)  # output names, in the order they were made
     reused_: dict[str, None] = field(default_factory=dict)
 
     @classmethod
-    def of_project(cls, work: Path) -> RenderCache:
-        return cls(work / CACHE_FOLDER)
+    def of_project(cls, work: Path, audience: str) -> RenderCache:
+        return cls(work / CACHE_FOLDER, audience)
 
     @property
     def reused(self) -> list[str]:
@@ -146,7 +149,7 @@ class RenderCache:
         def write(staging: Path) -> None:
             for name, data in entry.files.items():
                 (staging / name).write_bytes(data)
-            record = {"output": output, "files": {n: hashlib.sha256(d).hexdigest() for n, d in entry.files.items()},
+            record = {"output": output, "audience": self.audience, "files": {n: hashlib.sha256(d).hexdigest() for n, d in entry.files.items()},
                       "said": entry.said}
             (staging / ENTRY_FILE).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
@@ -176,7 +179,8 @@ class RenderCache:
         self.reused_[output] = None
 
     def prune(self) -> None:
-        """Remove entries that none of the last KEEP_BUILDS builds (this one included) used."""
+        """Remove entries that none of the last KEEP_BUILDS builds (this one included) used, and, after a
+        build for another audience, every entry an internal build made."""
         log = self.folder / BUILDS_FILE
         try:
             starts = json.loads(log.read_text(encoding="utf-8"))
@@ -189,8 +193,18 @@ class RenderCache:
 
         replace_atomically(log, json.dumps(starts).encode())
         for entry in self.folder.iterdir():
-            if entry.is_dir() and entry.stat().st_mtime < starts[0] - 1:
+            if entry.is_dir() and (entry.stat().st_mtime < starts[0] - 1 or self._withheld_here(entry)):
                 shutil.rmtree(entry, ignore_errors=True)
+
+    def _withheld_here(self, entry: Path) -> bool:
+        """An internal build's entry, after a build for an audience that may not see what it holds (an
+        unreadable entry counts as one: it is only a render to make again)."""
+        if self.audience == "internal":
+            return False
+        try:
+            return json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8")).get("audience") == "internal"
+        except (OSError, ValueError, AttributeError):
+            return True
 
 
 # The build running in this process: chapter generation (charts) reads its cache from here, set only around
