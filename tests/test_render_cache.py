@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project
+from conftest import copy_project, make_releasable, strategy
 
 PDFS = {"reading PDF", "archive PDF"}
 CHARTS = {f"chart {name}" for name in ("results-targets.svg", "results-regions.svg", "results-people.svg",
@@ -47,9 +47,9 @@ class Built:
     cached_for: list[str]  # the audience of each entry left in the cache
 
 
-def _build(root: Path, audience: str = "partners") -> Built:
-    done = subprocess.run([sys.executable, "-c", BUILD, str(root), audience], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "NO_COLOR": "1"})
+def _build(root: Path, audience: str = "partners", env: dict[str, str] | None = None) -> Built:
+    done = subprocess.run([sys.executable, "-c", BUILD, str(root), audience], capture_output=True, text=True,
+                          timeout=900, env={**os.environ, "NO_COLOR": "1", **(env or {})})
     assert done.returncode == 0, done.stderr[-3000:]
     said = json.loads(done.stdout.strip().splitlines()[-1])
     outputs = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -153,3 +153,30 @@ def test_an_internal_builds_renders_leave_the_cache_with_the_next_partners_build
     assert after.cached_for and "internal" not in after.cached_for
     assert after.rendered == []  # the partners renders of the build before were kept
     assert after.outputs == builds["chart data"].outputs
+
+
+# --- with a previous edition: the comparison and the tracked-changes Word copy are reused too -----------------
+
+COMPARED = {"previous edition's rendering", "tracked Word version"}
+
+
+@pytest.fixture(scope="module")
+def after_release(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """A copy of the example released as Draft 1, then built twice as Draft 2 (the earlier editions' cache
+    in the test's own folder)."""
+    root = copy_project(tmp_path_factory.mktemp("released") / "project")
+    make_releasable(root)
+    env = {"STRATEGY_CACHE_DIR": str(tmp_path_factory.mktemp("editions-cache"))}
+    released = strategy("release", "--next", "Draft 2", "--date", "2026-01-15", "--project", str(root), env=env)
+    assert released.returncode == 0, released.stderr
+    return {"first": _build(root, env=env), "second": _build(root, env=env)}
+
+
+def test_with_a_previous_edition_an_unchanged_rebuild_renders_nothing_and_gives_the_same_bytes(after_release):
+    first, second = after_release["first"], after_release["second"]
+    assert COMPARED <= set(first.rendered)
+    assert second.rendered == []
+    assert COMPARED | PDFS | {"Word version", "slides"} <= set(second.reused)
+    assert "site/spf-flagship-phase-iii-strategy-changes-since-draft-1.docx" in second.outputs
+    assert any(name.startswith("site/editions/draft-1/") for name in second.outputs)
+    assert second.outputs == first.outputs
