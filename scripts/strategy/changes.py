@@ -12,15 +12,18 @@ the comments of each edition in its own words.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cache
 from .audience import Audience
 from .chapters import Chapter, author_text, generate_chapters
 from .edition_builds import apply_narrowing, narrowed_consents
-from .editions import StoredEdition, previous_edition
+from .editions import StoredEdition, pipeline_fingerprint, previous_edition, sources_fingerprint
 from .feedback import CHANGES_PAGE, COMMENT_MATRIX, edition_outline
 from .inputs import StrategyInputs
 from .inputs.records import Publication
@@ -100,16 +103,48 @@ def previous_rendering(project: Project, previous: StoredEdition, current: Strat
                        audience: Audience) -> list:
     """The previous edition's chapters rendered for `audience` (with today's consent), paragraphs numbered
     as its outputs number them. A stored edition never changes: the rendering is kept for this process (the
-    rebuilds of `mkdocs serve`), per edition, sources, audience and today's narrowed consents."""
+    rebuilds of `mkdocs serve`), per edition, sources, audience and today's narrowed consents, and in the
+    build's render cache (cache.py) for the builds after it."""
     narrowed = narrowed_consents(previous, current)
     key = (str(previous.folder.resolve()), previous.record.sources, audience, tuple(narrowed))
     if key not in _RENDERED:
         _RENDERED.clear()  # one previous edition at a time is all a project compares with
-        _RENDERED[key] = _render_previous(project, previous, audience, narrowed)
+        _RENDERED[key] = _cached_previous(project, previous, audience, narrowed)
+    elif (renders := cache.active()) is not None:
+        renders.noted_reuse(PREVIOUS_RENDERING)
     return _RENDERED[key]
 
 
 _RENDERED: dict[tuple, list] = {}
+PREVIOUS_RENDERING = "previous edition's rendering"  # its name in the render cache and in BuildResult
+
+
+def _cached_previous(project: Project, previous: StoredEdition, audience: Audience, narrowed: list) -> list:
+    """The rendering from the build's render cache, keyed by the stored sources as they are on disk, the
+    audience, the narrowed consents and the pipeline (our code, docs/assets, the renderers' versions); else
+    rendered now and kept there."""
+    renders = cache.active()
+    if renders is None:  # outside a build (mkdocs serve): this process's memory is the cache
+        return _render_previous(project, previous, audience, narrowed)
+    key = cache.render_key(PREVIOUS_RENDERING, previous.record.label, sources_fingerprint(previous.folder),
+                           audience.value, [[n.file, n.now.value] for n in narrowed],
+                           pipeline_fingerprint(project.root))
+    if (found := renders.fetch(PREVIOUS_RENDERING, key)) is not None:
+        return [_rendered_chapter(chapter) for chapter in json.loads(found.files["chapters.json"])]
+    rendered = _render_previous(project, previous, audience, narrowed)
+    chapters = json.dumps([dataclasses.asdict(r) for r in rendered], ensure_ascii=False).encode("utf-8")
+    renders.keep(PREVIOUS_RENDERING, key, cache.Entry({"chapters.json": chapters}))
+    return rendered
+
+
+def _rendered_chapter(said: dict):
+    """A RenderedChapter from its JSON in the cache."""
+    from .publish.outline import PrintChapter
+    from .publish.print_html import RenderedChapter
+    from .publish.print_markup import Caption, Heading
+
+    return RenderedChapter(PrintChapter(**said["chapter"]), said["html"], said["before_contents"],
+                           [Heading(**h) for h in said["headings"]], [Caption(**c) for c in said["captions"]])
 
 
 def _render_previous(project: Project, previous: StoredEdition, audience: Audience, narrowed: list) -> list:
