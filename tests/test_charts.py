@@ -237,7 +237,7 @@ def test_synthesis_charts_are_deterministic_and_drawn_again_only_when_their_data
     inputs = _records(example_inputs)
     first = _synthesis(inputs, Audience.PARTNERS)
     assert all(a is b for a, b in zip(first.values(), _synthesis(inputs, Audience.PARTNERS).values()))
-    charts_module._last_synthesis.clear()  # drawn afresh: the same bytes
+    charts_module._last_drawn.clear()  # drawn afresh: the same bytes
     again = _synthesis(inputs, Audience.PARTNERS)
     for name, chart in first.items():
         assert again[name] is not chart and (again[name].svg, again[name].png) == (chart.svg, chart.png)
