@@ -70,7 +70,7 @@ def test_two_builds_in_one_folder_take_turns_and_the_outside_one_leaves_no_withh
     assert (site / "index.html").is_file() and all((site / pdf).is_file() for pdf in PDFS)
     assert CANARY.encode() not in every_byte(site)
     assert files_holding(root, CANARY) == []
-    assert sorted(p.name for p in (root / ".build").iterdir()) == ["lock", "print.html"]
+    assert sorted(p.name for p in (root / ".build").iterdir()) == ["cache", "lock", "print.html"]
     assert not (root / "docs" / "generated").exists()  # builds write nothing into docs/
 
 

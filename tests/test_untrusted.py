@@ -186,7 +186,8 @@ def test_a_build_killed_midway_leaves_the_last_outputs_as_they_were(tmp_path):
     assert not gaps, f"site/index.html was missing {len(gaps)} times in {looks[0]} looks"
     assert looks[0] > 1000
     assert (root / "site").stat().st_ino != first_site  # a new site was swapped in
-    assert not [p.name for p in (root / ".build").iterdir() if p.name not in ("lock", "print.html")]
+    assert not [p.name for p in (root / ".build").iterdir() if p.name not in ("lock", "print.html", "cache")]
+    assert not list((root / ".build" / "cache").glob(".*.new-*"))  # no half-made render kept
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -138,7 +138,10 @@ class RenderCache:
             if entry.exists():
                 shutil.rmtree(entry, ignore_errors=True)
             return None
-        os.utime(entry)  # used by this build: kept by the next prunes
+        try:
+            os.utime(entry)  # used by this build: kept by the next prunes
+        except OSError:
+            pass
         self.reused_[output] = None
         return Entry(files, record.get("said"))
 
@@ -180,7 +183,14 @@ class RenderCache:
 
     def prune(self) -> None:
         """Remove entries that none of the last KEEP_BUILDS builds (this one included) used, and, after a
-        build for another audience, every entry an internal build made."""
+        build for another audience, every entry an internal build made (and any a killed build left half
+        made). Runs after the outputs are in place: a cache it cannot tidy never fails the build."""
+        try:
+            self._prune()
+        except OSError:
+            pass
+
+    def _prune(self) -> None:
         log = self.folder / BUILDS_FILE
         try:
             starts = json.loads(log.read_text(encoding="utf-8"))
