@@ -16,6 +16,7 @@ The rules (documented in inputs/README.md, "Names and consent"):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -67,14 +68,23 @@ class Mention:
 def fold(text: str) -> tuple[str, list[int]]:
     """The text without accents, with plain apostrophes and hyphens; and, for each folded character, the
     index of the original character it came from."""
+    if text.isascii():  # most text: no accents, and the only apostrophe to change is the backtick
+        return text.translate(_APOSTROPHES), list(range(len(text)))
     folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        plain = plain.translate(_APOSTROPHES).translate(_DASHES)
+        plain = _fold_character(char)
         folded.append(plain)
         origin.extend([index] * len(plain))
     return "".join(folded), origin
+
+
+@functools.cache
+def _fold_character(char: str) -> str:
+    """One character folded (NFKD without combining marks, plain apostrophes and hyphens), kept for reuse:
+    a text uses few distinct characters, and normalising each of them afresh was most of the check's time."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return plain.translate(_APOSTROPHES).translate(_DASHES)
 
 
 def is_acronym(text: str) -> bool:
