@@ -156,14 +156,30 @@ class NameFinder:
         return "".join(out) + text[last:]
 
 
+# Records -> their partners' variants, kept with the records so that their id is not reused while here: the
+# consent check, the wording check and the priorities chapter each ask for the same records' variants.
+_variants_of: dict[int, tuple["StrategyInputs", dict[str, list[Variant]]]] = {}
+KEPT = 8
+
+
 def partner_variants(inputs: "StrategyInputs") -> dict[str, list[Variant]]:
     """Every partner's variants: name, short name, aliases, a government's country name, and the glossary
-    entries that name the partner (their term and expansion both become variants).
+    entries that name the partner (their term and expansion both become variants). Worked out once per
+    records; the answer is shared, not to be changed.
 
     A glossary entry names a partner when it contains one of the partner's own variants ("(Belgium)"), when
     its term is a word of the partner's name ("... Humanitarian Aid (DGD)"), or when its expansion, without a
     closing bracket, is a run of at least MINIMUM_NAME_WORDS words of that name.
     """
+    kept = _variants_of.get(id(inputs))
+    if kept is None or kept[0] is not inputs:
+        while len(_variants_of) >= KEPT:  # `mkdocs serve` loads the records anew on every change
+            _variants_of.pop(next(iter(_variants_of)))
+        kept = _variants_of[id(inputs)] = (inputs, _partner_variants(inputs))
+    return kept[1]
+
+
+def _partner_variants(inputs: "StrategyInputs") -> dict[str, list[Variant]]:
     variants = {pid: _own_variants(p, inputs) for pid, p in inputs.partners.items()}
     own = NameFinder(v for found in variants.values() for v in found)
     terms = NameFinder(Variant(str(n), e.term, "alias") for n, e in enumerate(inputs.glossary)
