@@ -167,8 +167,9 @@ def read_yaml(path: Path, shown_as: str, root: Path | None = None) -> SourceData
     text, source.problems = read_text(path, shown_as, root=root)
     if text is None:
         return source
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # PyYAML's own reader already refuses unprintable characters here
         node = _compose(loader, shown_as)
         if isinstance(node, Problem):
             source.problems.append(node)
@@ -185,7 +186,8 @@ def read_yaml(path: Path, shown_as: str, root: Path | None = None) -> SourceData
     except yaml.YAMLError as err:
         source.problems.append(Problem(shown_as, None, None, "valid YAML", str(err).splitlines()[0]))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return source
 
 
