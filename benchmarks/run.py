@@ -132,13 +132,17 @@ def measure(code: str, cwd: Path, wall: bool = False) -> tuple[float, ...]:
     """CPU seconds (user + system, less noisy than wall time on a shared machine) and peak resident
     memory (MiB) of `code` in a fresh process, including the worker processes it waits for; and, with
     `wall`, the wall seconds from start to exit."""
-    started = time.perf_counter()
-    process = subprocess.Popen([PY, "-c", code], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
+    # Its messages go to a file, not a pipe: a pipe nobody reads until the end blocks the process for ever once
+    # it fills (64 KiB: the warnings `strategy check` lists for a few thousand inputs).
+    with tempfile.TemporaryFile() as messages:
+        started = time.perf_counter()
+        process = subprocess.Popen([PY, "-c", code], cwd=cwd, stdout=subprocess.DEVNULL, stderr=messages)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            messages.seek(0)
+            raise SystemExit(f"benchmark code failed:\n{code}\n{messages.read().decode()[-5000:]}")
     seconds = usage.ru_utime + usage.ru_stime
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark code failed:\n{code}\n{process.stderr.read().decode()}")
     return (seconds, usage.ru_maxrss / 1024, elapsed) if wall else (seconds, usage.ru_maxrss / 1024)
 
 
