@@ -54,6 +54,13 @@ CASES = [
      "for p in sorted(pathlib.Path('inputs').rglob('*')):\n"
      "    if p.suffix == '.yaml': yaml.safe_load(p.read_text())\n"
      "    elif p.suffix == '.csv': list(csv.reader(p.open()))"),
+    ("check-10k", "`strategy check` of the example scaled to 10,000 partner inputs vs. only parsing the same "
+     "files with libyaml/csv",
+     "from strategy.cli import main; main(['check', '--project', '../inputs-10000'], standalone_mode=False)",
+     "import yaml, csv, pathlib\n"
+     "for p in sorted(pathlib.Path('../inputs-10000/inputs').rglob('*')):\n"
+     "    if p.suffix == '.yaml': yaml.load(p.read_text(), Loader=yaml.CSafeLoader)\n"
+     "    elif p.suffix == '.csv': list(csv.reader(p.open()))"),
     ("site", "mkdocs build with the strategy plugin vs. the same pages without it",
      "from mkdocs.config import load_config; from mkdocs.commands.build import build\n"
      "build(load_config('mkdocs.yml', site_dir='out-site'))",
@@ -92,15 +99,57 @@ def _scaled_copy(project: Path, target: Path, factor: int) -> None:
             (folder / f"{new_id}.yaml").write_text(text, encoding="utf-8")
 
 
-def measure(code: str, cwd: Path) -> tuple[float, float]:
+# The sizes of the linear-scaling view of `check-10k`: partner inputs in the scaled example.
+CHECK_SIZES = (2_500, 5_000, 10_000)
+CHECK_COMMAND = "from strategy.cli import main; main(['check', '--project', {project!r}], standalone_mode=False)"
+
+
+def _with_inputs(project: Path, target: Path, count: int) -> None:
+    """The project with `count` partner inputs: its own, then copies of them under the free IDs PI-0000 to
+    PI-9999 (an input ID has at most four digits, so 10,000 is the most a project can hold)."""
+    shutil.copytree(project, target)
+    folder = target / "inputs" / "partner-inputs"
+    originals = sorted(folder.glob("PI-*.yaml"))
+    taken = {int(path.stem[3:]) for path in originals}
+    free = [n for n in range(10_000) if n not in taken][: count - len(originals)]
+    for index, number in enumerate(free):
+        path = originals[index % len(originals)]
+        new_id = f"PI-{number:04d}"
+        text = path.read_text(encoding="utf-8").replace(f"id: {path.stem}", f"id: {new_id}", 1)
+        (folder / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+
+
+def check_scaling(project: Path, repeat: int) -> list[dict]:
+    """`strategy check` at each of CHECK_SIZES: median wall and CPU seconds, and wall seconds per 1,000
+    inputs, which stay the same from size to size when checking grows linearly."""
+    rows = []
+    for count in CHECK_SIZES:
+        scaled = project.parent / f"inputs-{count}"
+        if not scaled.exists():
+            _with_inputs(project, scaled, count)
+        runs = [measure(CHECK_COMMAND.format(project=str(scaled)), project, wall=True) for _ in range(repeat)]
+        wall, cpu = statistics.median(w for _, _, w in runs), statistics.median(c for c, _, _ in runs)
+        rows.append({"inputs": count, "wall_seconds": wall, "seconds": cpu, "wall_per_1000": wall / count * 1000,
+                     "peak_mib": max(m for _, m, _ in runs)})
+    return rows
+
+
+def measure(code: str, cwd: Path, wall: bool = False) -> tuple[float, ...]:
     """CPU seconds (user + system, less noisy than wall time on a shared machine) and peak resident
-    memory (MiB) of `code` in a fresh process, including the worker processes it waits for."""
-    process = subprocess.Popen([PY, "-c", code], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    memory (MiB) of `code` in a fresh process, including the worker processes it waits for; and, with
+    `wall`, the wall seconds from start to exit."""
+    # Its messages go to a file, not a pipe: a pipe nobody reads until the end blocks the process for ever once
+    # it fills (64 KiB: the warnings `strategy check` lists for a few thousand inputs).
+    with tempfile.TemporaryFile() as messages:
+        started = time.perf_counter()
+        process = subprocess.Popen([PY, "-c", code], cwd=cwd, stdout=subprocess.DEVNULL, stderr=messages)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            messages.seek(0)
+            raise SystemExit(f"benchmark code failed:\n{code}\n{messages.read().decode()[-5000:]}")
     seconds = usage.ru_utime + usage.ru_stime
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark code failed:\n{code}\n{process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    return (seconds, usage.ru_maxrss / 1024, elapsed) if wall else (seconds, usage.ru_maxrss / 1024)
 
 
 def instructions(code: str, cwd: Path) -> subprocess.Popen:
@@ -133,10 +182,15 @@ def main() -> None:
         for part in ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]:
             src = REPO / part
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, project / part)
-        _scaled_copy(project, Path(tmp) / "scaled", SCALE)
-        # The pdf case needs the print HTML that a build leaves behind.
-        subprocess.run([PY, "-m", "strategy.cli", "build", "--project", str(project)], check=True,
-                       stdout=subprocess.DEVNULL)
+        if args.only in (None, "pdf-300"):
+            _scaled_copy(project, Path(tmp) / "scaled", SCALE)
+        if args.only in (None, "check-10k"):
+            _with_inputs(project, Path(tmp) / "inputs-10000", 10_000)
+        if args.only in (None, "pdf"):  # the pdf case needs the print HTML that a build leaves behind
+            subprocess.run([PY, "-m", "strategy.cli", "build", "--project", str(project)], check=True,
+                           stdout=subprocess.DEVNULL)
+        scaling = check_scaling(project, args.repeat) if args.only in (None, "check-10k") and \
+            not args.instructions else []
         rows = []
         for name, what, case, baseline in CASES:
             if args.only and name != args.only:
@@ -165,16 +219,22 @@ def main() -> None:
                   f"{r['ratio']:>6.3f}  {r['what']}")
     else:
         print("CPU seconds of the measured process (median), peak memory (max):")
-        print(f"{'case':<7} {'seconds':>8} {'baseline':>9} {'ratio':>6} {'peak MiB':>9} {'base MiB':>9}  what")
+        print(f"{'case':<9} {'seconds':>8} {'baseline':>9} {'ratio':>6} {'peak MiB':>9} {'base MiB':>9}  what")
         for r in rows:
-            print(f"{r['name']:<7} {r['seconds']:>8.2f} {r['baseline_seconds']:>9.2f} {r['ratio']:>6.2f} "
+            print(f"{r['name']:<9} {r['seconds']:>8.2f} {r['baseline_seconds']:>9.2f} {r['ratio']:>6.2f} "
                   f"{r['peak_mib']:>9.0f} {r['baseline_peak_mib']:>9.0f}  {r['what']}")
+    if scaling:
+        print("`strategy check` as the inputs grow (median; linear when the seconds per 1,000 inputs hold):")
+        print(f"{'inputs':>7} {'wall s':>7} {'CPU s':>7} {'wall s/1,000':>13} {'peak MiB':>9}")
+        for r in scaling:
+            print(f"{r['inputs']:>7,} {r['wall_seconds']:>7.2f} {r['seconds']:>7.2f} {r['wall_per_1000']:>13.3f} "
+                  f"{r['peak_mib']:>9.0f}")
     out = REPO / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (out / f"{stamp}.json").write_text(json.dumps({"repeat": 1 if args.instructions else args.repeat,
                                                    "measure": "instructions" if args.instructions else "cpu-seconds",
-                                                   "cases": rows}, indent=2))
+                                                   "cases": rows, "check_scaling": scaling}, indent=2))
     print(f"written: benchmarks/results/{stamp}.json")
 
 

@@ -117,7 +117,8 @@ def _input_lines(root: Path, folder: Path) -> list[tuple[str, int, str]]:
     for path in sorted(folder.rglob("*")):
         if path.suffix in (".yaml", ".yml", ".csv") and path.is_file():
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-            out += [(display_path(path, root), n, text) for n, text in enumerate(lines, start=1)]
+            shown = display_path(path, root)  # once a file, not once a line
+            out += [(shown, n, text) for n, text in enumerate(lines, start=1)]
     return out
 
 

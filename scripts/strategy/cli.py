@@ -40,7 +40,7 @@ def check_command(project: Path) -> None:
     """Validate every input and report every problem at once."""
     inputs = _or_exit(lambda: check(Project(project)))
     if inputs.warnings:
-        err.print(warnings_report(inputs.warnings), style="yellow", markup=False, soft_wrap=True)
+        _report(err, warnings_report(inputs.warnings), "yellow")
     out.print(f"[green]Inputs are valid:[/] {len(inputs.partner_inputs)} partner inputs from "
               f"{len({i.partner for i in inputs.partner_inputs.values()})} partners, "
               f"{len(inputs.meeting.sessions)} meeting sessions, {len(inputs.country_results)} country results.")
@@ -328,11 +328,26 @@ def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
     sys.exit(1 if failed else 0)
 
 
+def _report(console: Console, text: str, style: str) -> None:
+    """A report (problems, warnings) written as it is, in one colour. Rich lays out every line it prints: for
+    the ten thousand warnings of a large project that took seconds, and a report needs no layout. As with
+    markup=False, "[red]" and ":smile:" in it are shown as typed; NO_COLOR and a pipe leave it plain."""
+    from rich.console import COLOR_SYSTEMS
+    from rich.style import Style
+
+    system = COLOR_SYSTEMS.get(console.color_system or "")
+    if system:  # each line coloured on its own, as rich does
+        colour = Style.parse(style)
+        text = "\n".join(colour.render(line, color_system=system) for line in text.split("\n"))
+    console.file.write(text + "\n")
+    console.file.flush()
+
+
 def _or_exit(action):
     try:
         return action()
     except ProblemsFound as found:
-        err.print(found.report(), style="red", markup=False, soft_wrap=True)
+        _report(err, found.report(), "red")
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("Stopped. The previous outputs are unchanged.", style="yellow")

@@ -436,7 +436,8 @@ def small_cells(cells: Sequence[Cell], unnamed: set[str] | frozenset[str]) -> tu
 
 def _absorb(into: Cell, cell: Cell) -> None:
     into.partners |= cell.partners
-    into.items += [i for i in cell.items if i not in into.items]
+    held = {i.id for i in into.items}  # by ID: `in` a list of records compares them field by field (quadratic)
+    into.items += [i for i in cell.items if i.id not in held]
 
 
 SMALL_CELLS_NOTE = (f"Rows counting fewer than {MINIMUM_CELL} partners, one of whom asked not to be named, are "

@@ -159,7 +159,8 @@ def _nav(mkdocs_yml: Path) -> list[tuple[str, str]]:
     load the PDF renderer, which `strategy check` must not wait for)."""
     import yaml
 
-    class IgnoreTags(yaml.SafeLoader):  # mkdocs.yml may hold !ENV or !!python/name tags
+    class IgnoreTags(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+        # mkdocs.yml may hold !ENV or !!python/name tags; libyaml, when PyYAML has it, parses it faster
         pass
 
     IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)

@@ -16,6 +16,7 @@ The rules (documented in inputs/README.md, "Names and consent"):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -67,14 +68,23 @@ class Mention:
 def fold(text: str) -> tuple[str, list[int]]:
     """The text without accents, with plain apostrophes and hyphens; and, for each folded character, the
     index of the original character it came from."""
+    if text.isascii():  # most text: no accents, and the only apostrophe to change is the backtick
+        return text.translate(_APOSTROPHES), list(range(len(text)))
     folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        plain = plain.translate(_APOSTROPHES).translate(_DASHES)
+        plain = _fold_character(char)
         folded.append(plain)
         origin.extend([index] * len(plain))
     return "".join(folded), origin
+
+
+@functools.cache
+def _fold_character(char: str) -> str:
+    """One character folded (NFKD without combining marks, plain apostrophes and hyphens), kept for reuse:
+    a text uses few distinct characters, and normalising each of them afresh was most of the check's time."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return plain.translate(_APOSTROPHES).translate(_DASHES)
 
 
 def is_acronym(text: str) -> bool:
@@ -146,14 +156,30 @@ class NameFinder:
         return "".join(out) + text[last:]
 
 
+# Records -> their partners' variants, kept with the records so that their id is not reused while here: the
+# consent check, the wording check and the priorities chapter each ask for the same records' variants.
+_variants_of: dict[int, tuple["StrategyInputs", dict[str, list[Variant]]]] = {}
+KEPT = 8
+
+
 def partner_variants(inputs: "StrategyInputs") -> dict[str, list[Variant]]:
     """Every partner's variants: name, short name, aliases, a government's country name, and the glossary
-    entries that name the partner (their term and expansion both become variants).
+    entries that name the partner (their term and expansion both become variants). Worked out once per
+    records; the answer is shared, not to be changed.
 
     A glossary entry names a partner when it contains one of the partner's own variants ("(Belgium)"), when
     its term is a word of the partner's name ("... Humanitarian Aid (DGD)"), or when its expansion, without a
     closing bracket, is a run of at least MINIMUM_NAME_WORDS words of that name.
     """
+    kept = _variants_of.get(id(inputs))
+    if kept is None or kept[0] is not inputs:
+        while len(_variants_of) >= KEPT:  # `mkdocs serve` loads the records anew on every change
+            _variants_of.pop(next(iter(_variants_of)))
+        kept = _variants_of[id(inputs)] = (inputs, _partner_variants(inputs))
+    return kept[1]
+
+
+def _partner_variants(inputs: "StrategyInputs") -> dict[str, list[Variant]]:
     variants = {pid: _own_variants(p, inputs) for pid, p in inputs.partners.items()}
     own = NameFinder(v for found in variants.values() for v in found)
     terms = NameFinder(Variant(str(n), e.term, "alias") for n, e in enumerate(inputs.glossary)

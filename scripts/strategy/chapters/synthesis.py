@@ -223,11 +223,13 @@ def _emphases(facts: _Facts, ranking: list[PrioritySupport]) -> list[Emphasis]:
     found = []
     for kind in facts.readable:
         group = facts.by_kind[kind]
-        others = [i for i in facts.items if facts.kind(i) is not kind]
+        # By ID, not `in` a list of records: comparing records field by field made this quadratic.
+        mine_ids = {i.id for i in group}
+        others_ids = {i.id for i in facts.items if facts.kind(i) is not kind}
         best = None
         for support in ranking:
-            mine = sum(i in group for i in support.inputs)
-            theirs = sum(i in others for i in support.inputs) / len(others) if others else 0.0
+            mine = sum(i.id in mine_ids for i in support.inputs)
+            theirs = sum(i.id in others_ids for i in support.inputs) / len(others_ids) if others_ids else 0.0
             candidate = Emphasis(support.priority, KindShare(kind, mine, len(group)), theirs)
             if candidate.kind.share >= STRONG_SHARE and candidate.margin >= PRESS_MARGIN and (
                     best is None or candidate.margin > best.margin):

@@ -167,9 +167,11 @@ def wording_warnings(inputs: "StrategyInputs", where: Where) -> list[Problem]:
     build would set such a text as a quotation; the author should mark it `wording: summary` or quote the
     partner."""
     variants = partner_variants(inputs)
+    finders: dict[str, NameFinder] = {}  # one a partner, not one an input: each compiles a pattern
     found: list[Problem] = []
     for item in inputs.partner_inputs.values():
-        finder = NameFinder(variants.get(item.partner, ()))
+        if (finder := finders.get(item.partner)) is None:
+            finder = finders[item.partner] = NameFinder(variants.get(item.partner, ()))
         source, base = where[f"PartnerInput:{item.id}"]
         for path, text in _quoted_texts(item):
             if opening := third_person_opening(text, finder):

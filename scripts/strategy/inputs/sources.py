@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from ..problems import Problem, shown
 
@@ -26,8 +27,9 @@ MAX_DEPTH = 30
 # No count in the inputs needs more digits; Python refuses to read an int of more than 4,300 digits anyway.
 MAX_INTEGER_DIGITS = 30
 
-# libyaml when it is installed: ten times faster than PyYAML's own parser on a large file.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's parser when PyYAML was built with it (the pinned wheel is): twenty times faster than PyYAML's own.
+# Only its events are used; the tree is composed here (see _compose).
+_Loader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
 
@@ -165,18 +167,16 @@ def read_yaml(path: Path, shown_as: str, root: Path | None = None) -> SourceData
     text, source.problems = read_text(path, shown_as, root=root)
     if text is None:
         return source
+    loader = None
     try:
-        if problem := _prescan(text, shown_as):
-            source.problems.append(problem)
+        loader = _Loader(text)  # PyYAML's own reader already refuses unprintable characters here
+        node = _compose(loader, shown_as)
+        if isinstance(node, Problem):
+            source.problems.append(node)
             return source
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            source.data = _build(node, (), source, loader, 0) if node is not None else None
-            if source.refused:  # a record with a hole would add "field required" noise to the real problem
-                source.data = None
-        finally:
-            loader.dispose()
+        source.data = _build(node, (), source, loader, 0) if node is not None else None
+        if source.refused:  # a record with a hole would add "field required" noise to the real problem
+            source.data = None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         found = str(err.problem or err.context)
@@ -185,28 +185,89 @@ def read_yaml(path: Path, shown_as: str, root: Path | None = None) -> SourceData
         source.problems.append(Problem(shown_as, mark.line + 1 if mark else None, None, "valid YAML", found))
     except yaml.YAMLError as err:
         source.problems.append(Problem(shown_as, None, None, "valid YAML", str(err).splitlines()[0]))
+    finally:
+        if loader is not None:
+            loader.dispose()
     return source
 
 
-def _prescan(text: str, shown_as: str) -> Problem | None:
-    """Refuse aliases and deep nesting from the parser's flat stream of events, before any tree is built.
+def _compose(loader: yaml.SafeLoader, shown_as: str) -> yaml.Node | Problem | None:
+    """The file's one document as a tree of nodes, composed from a single pass over the parser's events.
 
-    The events come one at a time from a loop, not from recursion, and stop at the first offence: a file of a
-    million opening brackets costs a few dozen events here, where building its tree would exhaust the stack.
+    The events come one at a time from a loop, not from recursion (libyaml's own composer recurses in C and
+    crashes on a file of a hundred thousand opening brackets), and an alias or nesting deeper than MAX_DEPTH
+    is refused at once, before a tree is built: a file of a million brackets costs a few dozen events. Tags
+    are resolved and errors raised as PyYAML's composer does, so messages and lines are the same.
     """
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    loader.get_event()  # the stream's start
+    root: yaml.Node | None = None
+    documents = 0
+    # An error of the composer's own (a second document, an anchor named twice) is raised at the end: an alias
+    # or a deep nesting anywhere in the file, or a syntax error, is what the author hears of first.
+    composer_error: ComposerError | None = None
+    anchors: dict[str, yaml.Mark] = {}
+    # Open collections: the event that opened each, and its items so far (a mapping's as key, value, key, ...).
+    open_: list[tuple[yaml.CollectionStartEvent, list[yaml.Node | None]]] = []
+    while not loader.check_event(yaml.StreamEndEvent):
+        event = loader.get_event()
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents == 2 and composer_error is None:
+                composer_error = ComposerError("expected a single document in the stream", root.start_mark,
+                                               "but found another document", event.start_mark)
+            continue
+        if isinstance(event, yaml.DocumentEndEvent):
+            continue
         if isinstance(event, yaml.AliasEvent):
             return Problem(shown_as, event.start_mark.line + 1, None,
                            "no YAML aliases (*name): write the value out", f"alias *{event.anchor}")
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return Problem(shown_as, event.start_mark.line + 1, None, f"nesting of at most {MAX_DEPTH} levels",
-                               f"nesting deeper than {MAX_DEPTH} levels")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-    return None
+        composing = documents == 1 and composer_error is None  # like PyYAML, only up to the first error
+        if isinstance(event, yaml.CollectionEndEvent):
+            start, items = open_.pop()
+            node = _collection_node(loader, start, items, event) if composing else None
+        else:
+            if composing and event.anchor is not None:
+                if event.anchor in anchors:
+                    composer_error = ComposerError(_DUPLICATE_ANCHOR.format(anchor=event.anchor),
+                                                   anchors[event.anchor], "second occurrence", event.start_mark)
+                anchors[event.anchor] = event.start_mark
+            if isinstance(event, yaml.CollectionStartEvent):
+                if len(open_) >= MAX_DEPTH:
+                    return Problem(shown_as, event.start_mark.line + 1, None,
+                                   f"nesting of at most {MAX_DEPTH} levels", f"nesting deeper than {MAX_DEPTH} levels")
+                open_.append((event, []))
+                continue
+            node = _scalar_node(loader, event) if composing else None
+        if open_:
+            open_[-1][1].append(node)
+        elif documents == 1 and root is None:
+            root = node
+    loader.get_event()  # the stream's end
+    if composer_error is not None:
+        raise composer_error
+    return root
+
+
+# The message of the composer in use, word for word: libyaml's does not name the anchor.
+_DUPLICATE_ANCHOR = ("found duplicate anchor; first occurrence" if getattr(yaml, "__with_libyaml__", False)
+                     else "found duplicate anchor {anchor!r}; first occurrence")
+
+
+def _scalar_node(loader: yaml.SafeLoader, event: yaml.ScalarEvent) -> yaml.ScalarNode:
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    return yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+
+
+def _collection_node(loader: yaml.SafeLoader, start: yaml.CollectionStartEvent, items: list[yaml.Node],
+                     end: yaml.CollectionEndEvent) -> yaml.Node:
+    kind = yaml.MappingNode if isinstance(start, yaml.MappingStartEvent) else yaml.SequenceNode
+    tag = start.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(kind, None, start.implicit)
+    value = list(zip(items[::2], items[1::2])) if kind is yaml.MappingNode else items
+    return kind(tag, value, start.start_mark, end.end_mark, flow_style=start.flow_style)
 
 
 def _build(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeLoader, depth: int) -> Any:
@@ -245,6 +306,7 @@ def _build(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeLo
 
 
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_STR = "tag:yaml.org,2002:str"
 _REFUSED = object()  # a value that was reported as a problem: left out of the data
 
 
@@ -254,6 +316,8 @@ def _scalar(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeL
     PyYAML raises a bare ValueError for an impossible date (2025-02-30) and for an integer of more than 4,300
     digits; both are the author's to fix, not a crash.
     """
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value  # what the constructor makes of most values, without its bookkeeping
     line, field_name = node.start_mark.line + 1, dotted(path) or None
     if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
         digits = len(node.value.lstrip("+-").replace("_", ""))  # hexadecimal and octal count too

@@ -81,8 +81,9 @@ def markdown_extensions(configured: list) -> dict[str, Any]:
     return out
 
 
-class _IgnoreTagsLoader(yaml.SafeLoader):
-    """mkdocs.yml may use !ENV or !!python/name tags; the outline needs neither."""
+class _IgnoreTagsLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """mkdocs.yml may use !ENV or !!python/name tags; the outline needs neither. Parsed by libyaml when PyYAML
+    has it (the pinned wheel does): `strategy check` reads mkdocs.yml several times."""
 
 
 _IgnoreTagsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
