@@ -33,7 +33,6 @@ from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate
 from .chapters.charts import CHARTS_FOLDER
 from .chapters.partner_markdown import IMAGES_FOLDER
 from .changes import NOT_COMPARED, edition_chapters, edition_changes, with_answers
-from .editions import previous_edition
 from .edition_builds import add_earlier_editions
 from . import cache, lock
 from .cache import Entry, RenderCache, folders_fingerprint, render_key, versions
@@ -131,9 +130,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     outline, extensions = document_outline(project.mkdocs_yml)
     compared = render_chapters([c for c in outline if c.path not in NOT_COMPARED], extensions, project.docs,
                                inputs, audience, project.root, _texts(chapters))
-    if previous_edition(project.root, publication.edition.label):
-        step("Comparing with the previous edition")
-    changes = edition_changes(project, publication, inputs, audience, lambda: compared)
+    changes = edition_changes(project, publication, inputs, audience, lambda: compared, step)
     chapters = [*with_answers(chapters, project, publication, inputs, audience, changes.redline), changes.page]
     # The pages that the comparison does not cover, rendered now that they can be written.
     rest = render_chapters(outline, extensions, project.docs, inputs, audience, project.root, _texts(chapters),

@@ -46,15 +46,17 @@ class EditionChanges:
 
 
 def edition_changes(project: Project, publication: Publication, inputs: StrategyInputs, audience: Audience,
-                    rendered: Callable[[], list]) -> EditionChanges:
+                    rendered: Callable[[], list], step: Callable[[str], None] = lambda _: None) -> EditionChanges:
     """The redline of this edition against the previous stored edition, and the "What changed" page.
 
     `rendered()` gives this edition's chapters as print_html.render_chapters makes them for `audience`
-    (without this page), asked for only when there is an edition to compare with."""
+    (without this page), asked for only when there is an edition to compare with; `step` is told when the
+    comparison starts."""
     label = publication.edition.label
     previous = previous_edition(project.root, label)
     if previous is None:
         return EditionChanges(None, Chapter(CHANGES_FILE, changes_page(None, label)))
+    step(f"Comparing with the previous edition, {previous.record.label}")
     from .publish.print_html import numbered
 
     old = previous_rendering(project, previous, inputs, audience)
