@@ -275,3 +275,12 @@ def test_the_pdf_with_the_annex_and_marks_passes_every_check(two_editions):
     publication = load_publication(root / "strategy.yml", root)
     report = pdfua.validate(str(root / "site" / publication.pdf_file))
     assert [f"{f.rule_id} page {f.location.page}: {f.message}" for f in report.findings] == []
+
+
+def test_an_earlier_edition_takes_no_comments(two_editions):
+    """Draft 1 is kept for the record: its pages offer no Comment link; the current edition's do."""
+    root, _ = two_editions
+    earlier = (root / "site" / "editions" / "draft-1" / "vision.html").read_text(encoding="utf-8")
+    current = (root / "site" / "vision.html").read_text(encoding="utf-8")
+    assert "comment-link" not in earlier and "strategy-banner__comment" not in earlier
+    assert "comment-link" in current and "strategy-banner__comment" in current

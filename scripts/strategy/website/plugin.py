@@ -243,8 +243,11 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             page.content = self._changed_notes(page)
             if page.file.src_uri == CHANGES_PAGE:
                 page.content = with_earlier_editions(page.content, earlier_editions(self.root, page.url))
+        from ..edition_builds import earlier_edition
+
+        # An earlier edition is kept for the record: comments go to the current one, whose banner it links to.
         if self.publication is None or not self.publication.comments_email or self.problems \
-                or page.file.src_uri in self.page_problems:
+                or page.file.src_uri in self.page_problems or earlier_edition() is not None:
             return context
         edition = self.publication.edition
         where = CommentContext(self.publication.comments_email, self.publication.short_title,
