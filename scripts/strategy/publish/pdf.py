@@ -74,35 +74,52 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
     Characters the shipped fonts lack are shown as markers ("[U+1F600]"), so no system font reaches the PDF.
     Raise ProblemsFound, before anything is written, if text lies outside the printable area of a page,
     naming the page and the partner inputs printed on it."""
-    document_html = breakable_cells(printable(document_html, font_css))
+    document_html = prepared(document_html, font_css)
     fetcher = AssetFetcher([*allowed_folders, PRINT_CSS.parent])
     # @font-face rules only count when the same font configuration reaches CSS() and write_pdf():
     # without it the self-hosted fonts are ignored and system fonts (if any) are used.
     fonts = FontConfiguration()
+    stylesheets = print_stylesheets(font_css, fetcher, fonts, draft, edition.extra_css)
+    document = HTML(string=document_html, base_url=f"{base_folder.resolve().as_uri()}/",
+                    url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+    main_start = next((i for i, page in enumerate(document.pages) if MAIN_MATTER_ID in page.anchors), 0)
+    printed = printed_numbers(len(document.pages), main_start)
+    if problems := off_the_page(document.pages, main_start, dict(locate or {}), output.name, printed):
+        raise ProblemsFound(problems)
+    document.write_pdf(str(output), pdf_variant=edition.variant, pdf_tags=True,
+                       finisher=lambda doc, pdf: _finish(pdf, main_start, edition))
+    return RenderedPdf(len(document.pages), places_in(document.pages, printed, dict(locate or {})))
+
+
+def prepared(document_html: str, font_css: Path) -> str:
+    """The print HTML as WeasyPrint gets it: unprintable characters as markers, long tokens in cells breakable."""
+    return breakable_cells(printable(document_html, font_css))
+
+
+def print_stylesheets(font_css: Path, fetcher: AssetFetcher, fonts: FontConfiguration, draft: bool,
+                      extra_css: str = "") -> list[CSS]:
+    """The fonts' stylesheet, print.css, draft.css for a draft and the edition's own rules, in that order."""
     stylesheets = [CSS(filename=str(font_css), url_fetcher=fetcher, font_config=fonts),
                    CSS(filename=str(PRINT_CSS), url_fetcher=fetcher, font_config=fonts)]
     if draft:
         stylesheets.append(CSS(filename=str(DRAFT_CSS), url_fetcher=fetcher, font_config=fonts))
-    if edition.extra_css:
-        stylesheets.append(CSS(string=edition.extra_css, url_fetcher=fetcher, font_config=fonts))
-    document = HTML(string=document_html, base_url=f"{base_folder.resolve().as_uri()}/",
-                    url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
-    main_start = next((i for i, page in enumerate(document.pages) if MAIN_MATTER_ID in page.anchors), 0)
-    if problems := off_the_page(document.pages, main_start, dict(locate or {}), output.name):
-        raise ProblemsFound(problems)
-    document.write_pdf(str(output), pdf_variant=edition.variant, pdf_tags=True,
-                       finisher=lambda doc, pdf: _finish(pdf, main_start, edition))
-    return RenderedPdf(len(document.pages), _places(document.pages, main_start, dict(locate or {})))
+    if extra_css:
+        stylesheets.append(CSS(string=extra_css, url_fetcher=fetcher, font_config=fonts))
+    return stylesheets
 
 
-def _places(pages, main_start: int, locate: dict[str, str]) -> list[PdfPlace]:
+def printed_numbers(count: int, main_start: int, first_main: int = 1) -> list[str]:
+    """The printed number of each page: lower roman before the main matter, arabic from `first_main` on."""
+    return [_roman(n + 1) if n < main_start else str(n - main_start + first_main) for n in range(count)]
+
+
+def places_in(pages, printed: list[str], locate: dict[str, str], section: str = "") -> list[PdfPlace]:
     """Every spot where an anchor in `locate` is, is linked to, or has its label printed; with the printed
-    page number and the section (the last bookmarked heading above it)."""
+    page number (`printed`, by page) and the section (the last bookmarked heading above it; `section` before
+    the first)."""
     named_in = mentions(locate)
     places: list[PdfPlace] = []
-    section = ""
     for number, page in enumerate(pages):
-        printed = _roman(number + 1) if number < main_start else str(number - main_start + 1)
         events = [(y, 0, label, "") for _, label, (_, y), _ in page.bookmarks]
         # WeasyPrint 70 gives anchors as (x1, y1, x2, y2), not the (x, y) its docstring says.
         events += [(box[1], 1, unprefixed(name), "entry") for name, box in page.anchors.items()]
@@ -117,7 +134,7 @@ def _places(pages, main_start: int, locate: dict[str, str]) -> list[PdfPlace]:
         for _, order, name, kind in sorted(events, key=lambda e: (e[0], e[1])):
             if order == 0:
                 section = name
-            elif name in locate and (place := PdfPlace(name, printed, section, kind)) not in places:
+            elif name in locate and (place := PdfPlace(name, printed[number], section, kind)) not in places:
                 places.append(place)
     return places
 
@@ -145,9 +162,13 @@ def breakable_cells(document_html: str, every: int = 15) -> str:
     return _CELL.sub(cell, document_html)
 
 
-def off_the_page(pages, main_start: int, locate: dict[str, str], pdf_name: str) -> list[Problem]:
+def off_the_page(pages, main_start: int, locate: dict[str, str], pdf_name: str, printed: list[str] | None = None,
+                 first_index: int = 0) -> list[Problem]:
     """A problem for each page with text outside its printable area (PRINTABLE_MARGIN_MM from every edge),
-    read from WeasyPrint's laid-out boxes: the text that runs furthest out, and the inputs on that page."""
+    read from WeasyPrint's laid-out boxes: the text that runs furthest out, and the inputs on that page.
+    `printed` gives the pages' printed numbers (else from `main_start`), `first_index` the first page's
+    place in the PDF (a part of a PDF rendered on its own, parts.py)."""
+    printed = printed or printed_numbers(len(pages), main_start)
     named_in = mentions(locate)
     margin = PRINTABLE_MARGIN_MM * PX_PER_MM
     problems = []
@@ -160,8 +181,7 @@ def off_the_page(pages, main_start: int, locate: dict[str, str], pdf_name: str) 
         (distance, edge), box = max(outside, key=lambda found: found[0][0])
         ids = list(dict.fromkeys(locate[name] for text in texts for name in named_in(text.text)))
         ids += [label for name, label in locate.items() if name in page.anchors and label not in ids]
-        printed = _roman(number + 1) if number < main_start else str(number - main_start + 1)
-        where = f"page {printed} ({number + 1} of the PDF)"
+        where = f"page {printed[number]} ({first_index + number + 1} of the PDF)"
         shown = box.text if len(box.text) <= 40 else box.text[:39] + "…"
         problems.append(Problem(
             pdf_name, None, None, f"text inside the printable area ({PRINTABLE_MARGIN_MM:g} mm from each edge)",
