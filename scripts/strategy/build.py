@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +49,7 @@ from .provenance import (docx_places, feedback_labels, feedback_provenance, inpu
 from .publish.docx import DocxMetadata, render_docx
 from .publish.tracked_docx import render_tracked_docx, tracked_docx_file_name
 from .publish.pdf import ARCHIVE, READING, PdfEdition, PdfPlace, RenderedPdf
+from .publish import parts
 from .publish.slides import FONTS_FOLDER, SLIDES_PAGE, make_deck, pptx_file_name, read_way_forward, write_slides
 
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
@@ -224,9 +225,10 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
                      document: str, editions: dict[Path, PdfEdition], locate: dict[str, str], source_date_epoch: int,
                      while_waiting: Callable[[], None] = lambda: None,
                      step: Step = lambda _: None) -> dict[PdfEdition, RenderedPdf]:
-    """Each edition from the render cache when its key is known (`_pdf_key`), else rendered: in its own
-    process, so that two cores render two editions in the time of one. `while_waiting` runs here meanwhile
-    (pandoc's Word export, a process of its own). Renders are checked and kept in the cache when done.
+    """Each edition from the render cache when its key is known (`_pdf_key`), else rendered: chapter by
+    chapter in a pool of processes where the edition can be split (publish/parts.py, each chapter's render
+    cached), else whole in a process of its own, so that the cores work side by side. `while_waiting` runs
+    here meanwhile (pandoc's Word export, a process of its own). Renders are checked and kept in the cache.
 
     WeasyPrint has no time limit of its own and pathological input can make it run for ever, so each
     worker gets a CPU-time and memory ceiling from the kernel (RLIMIT_CPU, RLIMIT_AS), and the edition date
@@ -249,29 +251,52 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
         while_waiting()
         return rendered
     cpu_seconds = int(os.environ.get("STRATEGY_RENDER_CPU_SECONDS", RENDER_CPU_SECONDS))
-    with ProcessPoolExecutor(max_workers=len(to_render), initializer=_limit_worker,
-                             initargs=(cpu_seconds, RENDER_MEMORY_BYTES, source_date_epoch)) as pool:
-        jobs = [pool.submit(render_pdf, document, base_folder, font_css, output, allowed_folders, edition,
-                            draft, locate)
-                for output, edition in to_render.items()]
+    limits = (cpu_seconds, RENDER_MEMORY_BYTES, source_date_epoch)
+    in_parts = {output: edition for output, edition in to_render.items() if _in_parts(edition)}
+    whole = {output: edition for output, edition in to_render.items() if output not in in_parts}
+    with ProcessPoolExecutor(max_workers=max(1, len(whole)), initializer=_limit_worker, initargs=limits) as pool, \
+            ProcessPoolExecutor(max_workers=parts.workers(), initializer=_limit_worker, initargs=limits) as part_pool, \
+            ThreadPoolExecutor(max_workers=max(1, len(in_parts))) as threads:
+        jobs = {output: pool.submit(render_pdf, document, base_folder, font_css, output, allowed_folders, edition,
+                                    draft, locate)
+                for output, edition in whole.items()}
+        if in_parts:  # every worker forked now, from this thread, before any other thread runs
+            part_pool.submit(os.getpid).result()
+        # An edition in parts is rendered from a thread (it waits for its parts in turn): the Word export and
+        # the slides go on here meanwhile.
+        jobs |= {output: threads.submit(parts.render_in_parts, document, parts.Renderer(
+                     base_folder, font_css, tuple(allowed_folders), edition, draft, output.name), output, renders,
+                     part_pool, locate, parts.renderer_key(font_css, allowed_folders, source_date_epoch))
+                 for output, edition in in_parts.items()}
         while_waiting()
-        for (output, edition), job in zip(to_render.items(), jobs):
-            try:
-                rendered[edition] = job.result()
-            except ProblemsFound:
-                raise
-            except BrokenProcessPool:
-                raise ProblemsFound([Problem(".build/print.html", None, None,
-                                             f"a {edition.name} edition rendered within {cpu_seconds} CPU seconds "
-                                             f"and {RENDER_MEMORY_BYTES // 2**30} GiB",
-                                             "a render that the limit stopped")]) from None
-            except Exception as err:  # WeasyPrint's own failures: report them, never a traceback
-                raise ProblemsFound([Problem(".build/print.html", None, None,
-                                             f"a {edition.name} edition that WeasyPrint can render",
-                                             f"{type(err).__name__}: {err}".rstrip(": "))]) from None
+        for output, edition in to_render.items():
+            rendered[edition] = _finished(jobs[output], edition, cpu_seconds)
             renders.keep(f"{edition.name} PDF", keys[edition],
                          Entry({"pdf": output.read_bytes()}, dataclasses.asdict(rendered[edition])))
     return {edition: rendered[edition] for edition in editions.values()}
+
+
+def _in_parts(edition: PdfEdition) -> bool:
+    """Whether this edition is rendered chapter by chapter (publish/parts.py), as every edition that can be
+    is, unless STRATEGY_PDF_IN_PARTS=0 asks for one render of the whole document."""
+    return os.environ.get("STRATEGY_PDF_IN_PARTS", "1") != "0" and parts.can_split(edition)
+
+
+def _finished(job: Future, edition: PdfEdition, cpu_seconds: int) -> RenderedPdf:
+    """A render's result, or its failure as a problem (never a traceback)."""
+    try:
+        return job.result()
+    except ProblemsFound:
+        raise
+    except BrokenProcessPool:
+        raise ProblemsFound([Problem(".build/print.html", None, None,
+                                     f"a {edition.name} edition rendered within {cpu_seconds} CPU seconds "
+                                     f"and {RENDER_MEMORY_BYTES // 2**30} GiB",
+                                     "a render that the limit stopped")]) from None
+    except Exception as err:  # WeasyPrint's own failures: report them, never a traceback
+        raise ProblemsFound([Problem(".build/print.html", None, None,
+                                     f"a {edition.name} edition that WeasyPrint can render",
+                                     f"{type(err).__name__}: {err}".rstrip(": "))]) from None
 
 
 def _pdf_key(document: str, edition: PdfEdition, draft: bool, font_css: Path, allowed_folders: list[Path],
@@ -279,7 +304,8 @@ def _pdf_key(document: str, edition: PdfEdition, draft: bool, font_css: Path, al
     """What decides a PDF edition's bytes and what the render says about it: the print HTML, every file the
     renderer may read (the fonts' stylesheet and fonts, images, charts; the package's own stylesheets are in
     every key), the options and the versions of the libraries that lay out and write it."""
-    return render_key(f"{edition.name} PDF", document, edition, draft, source_date_epoch, sorted(locate.items()),
+    return render_key(f"{edition.name} PDF", document, edition, draft, _in_parts(edition), source_date_epoch,
+                      sorted(locate.items()),
                       font_css.read_bytes().decode("utf-8", "replace"), folders_fingerprint(allowed_folders),
                       versions("weasyprint", "pydyf", "fonttools"))
 

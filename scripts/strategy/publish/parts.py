@@ -35,8 +35,8 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,14 +230,17 @@ def _finish_part(pdf, edition: PdfEdition) -> None:
 
 # ---------- In the build ----------
 
-def render_in_parts(document_html: str, renderer: Renderer, output: Path, renders: RenderCache,
-                    pool: Executor, locate: Mapping[str, str] | None = None,
-                    key_parts: tuple = ()) -> RenderedPdf:
-    """Render the print HTML to `output` part by part (each from `renders` when its key is known, else in
-    `pool`), and merge them; the same RenderedPdf as render_pdf gives for the whole document. `key_parts`:
-    what else decides every part's bytes (the fonts, images, options, library versions)."""
+def render_in_parts(document_html: str, renderer: Renderer, output: Path, renders: RenderCache, pool: Executor,
+                    locate: Mapping[str, str] | None = None, key_parts: tuple = ()) -> RenderedPdf:
+    """Render the print HTML to `output` part by part, each from `renders` when its key is known, else in
+    `pool` (worker processes), and merge them: the same RenderedPdf as render_pdf gives for the whole
+    document. `key_parts`: what else decides every part's bytes (renderer_key)."""
+    return _render_in_parts(document_html, renderer, output, renders, pool, dict(locate or {}), key_parts)
+
+
+def _render_in_parts(document_html: str, renderer: Renderer, output: Path, renders: RenderCache, pool: Executor,
+                     locate: dict[str, str], key_parts: tuple) -> RenderedPdf:
     split = split_document(prepared(document_html, renderer.font_css))
-    locate = dict(locate or {})
     label = f"{renderer.edition.name} PDF"
     layouts = _run(pool, renders, f"{label} layout", [
         (part.name, PartTask(part_html(split, part, None), 1, 0, 0, part.name != "front", False))
@@ -317,10 +320,10 @@ def _run(pool: Executor, renders: RenderCache, label: str, tasks: list[tuple[str
     return results
 
 
-def renderer_key(renderer: Renderer, source_date_epoch: int) -> tuple:
+def renderer_key(font_css: Path, allowed_folders: list[Path], source_date_epoch: int) -> tuple:
     """What decides every part's bytes besides its HTML and its task: files the renderer reads, versions."""
-    return (source_date_epoch, renderer.font_css.read_bytes().decode("utf-8", "replace"),
-            folders_fingerprint(list(renderer.allowed_folders)), versions("weasyprint", "pydyf", "fonttools"))
+    return (source_date_epoch, font_css.read_bytes().decode("utf-8", "replace"), folders_fingerprint(allowed_folders),
+            versions("weasyprint", "pydyf", "fonttools"))
 
 
 # ---------- The merge ----------
@@ -441,10 +444,6 @@ def _link_outline(out: pikepdf.Pdf, items: list[Dictionary], count: int) -> None
     out.Root.Outlines = outlines
 
 
-def parts_pool(workers: int, initializer: Callable | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs)
-
-
 def workers() -> int:
-    """As many workers as cores (two on the machine the figures in the README come from)."""
+    """As many workers as cores, up to four (two on the machine the README's figures come from)."""
     return max(1, min(4, os.cpu_count() or 1))

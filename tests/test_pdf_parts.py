@@ -1,0 +1,332 @@
+"""The PDF rendered in parts (strategy/publish/parts.py) is the PDF rendered whole, as a reader and a checker see
+it: the same text on the same pages, page labels, outline, named destinations, links and tags, and it passes
+the same conformance checks, the independent pdfua checker and the layout audit. A merge of the same parts is
+the same bytes however the parts came (cold, cached, in one worker or two), an edit renders again exactly
+the parts it changes, and a build says so in BuildResult.rendered.
+
+The example's print HTML comes from the session's real build; every PDF here is a real WeasyPrint render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pdfplumber
+import pdfua
+import pikepdf
+import pytest
+
+from conftest import copy_project
+from strategy.cache import RenderCache
+from strategy.publish import parts
+from strategy.publish.audit import audit_pdf
+from strategy.publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance
+from strategy.publish.pdf import READING, render_pdf
+from strategy.publish.pdf import ARCHIVE
+
+EPOCH = 1767225600
+
+
+class Example:
+    """The example's print HTML and what renders it: a view of the docs folder as the build makes one."""
+
+    def __init__(self, built, folder: Path) -> None:
+        self.html = (built.root / ".build" / "print.html").read_text(encoding="utf-8")
+        self.view = folder / "docs"
+        self.view.mkdir(parents=True)
+        (self.view / "assets").symlink_to(built.root / "docs" / "assets")
+        (self.view / "generated").symlink_to(built.site / "generated")
+        self.font_css = built.root / "docs" / "assets" / "stylesheets" / "fonts.css"
+        self.allowed = [built.root / "docs" / "assets", built.site / "generated"]
+        self.locate = {f"pi-{n:03d}": f"PI-{n:03d}" for n in range(1, 47)}
+        self.draft = not built.publication.edition.final
+
+    def whole(self, output: Path, html: str | None = None):
+        return render_pdf(html or self.html, self.view, self.font_css, output, self.allowed, READING, self.draft,
+                          self.locate)
+
+    def in_parts(self, output: Path, cache: Path, html: str | None = None, workers: int = 2):
+        renderer = parts.Renderer(self.view, self.font_css, tuple(self.allowed), READING, self.draft, output.name)
+        renders = RenderCache(cache)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            result = parts.render_in_parts(html or self.html, renderer, output, renders, pool, self.locate,
+                                           parts.renderer_key(self.font_css, self.allowed, EPOCH))
+        return result, renders
+
+
+@pytest.fixture(scope="module")
+def example(built, tmp_path_factory) -> Example:
+    os.environ["SOURCE_DATE_EPOCH"] = str(EPOCH)  # as the build's workers have it
+    return Example(built, tmp_path_factory.mktemp("view"))
+
+
+@pytest.fixture(scope="module")
+def renders(example, tmp_path_factory) -> dict:
+    """The example rendered whole, and in parts cold (with its render cache)."""
+    folder = tmp_path_factory.mktemp("renders")
+    whole = example.whole(folder / "whole.pdf")
+    merged, cache = example.in_parts(folder / "parts.pdf", folder / "cache")
+    return {"whole": whole, "parts": merged, "whole.pdf": folder / "whole.pdf", "parts.pdf": folder / "parts.pdf",
+            "cache": folder / "cache", "rendered": list(cache.rendered), "folder": folder}
+
+
+def page_texts(path: Path) -> list[str]:
+    with pdfplumber.open(path) as pdf:
+        return [page.extract_text() for page in pdf.pages]
+
+
+def page_index(pdf: pikepdf.Pdf) -> dict:
+    return {page.objgen: number for number, page in enumerate(pdf.pages)}
+
+
+def outline(pdf: pikepdf.Pdf) -> list[tuple]:
+    """(depth, title, page, x, y) of every bookmark, in order."""
+    pages, found = page_index(pdf), []
+
+    def walk(items, depth):
+        for item in items:
+            target = item.destination
+            found.append((depth, item.title, pages[target[0].objgen], float(target[2]), float(target[3])))
+            walk(item.children, depth + 1)
+
+    with pdf.open_outline() as tree:
+        walk(tree.root, 0)
+    return found
+
+
+def destinations(pdf: pikepdf.Pdf) -> dict[str, tuple]:
+    pages = page_index(pdf)
+    return {name: (pages[target[0].objgen], round(float(target[2]), 2), round(float(target[3]), 2))
+            for name, target in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+
+
+def links(pdf: pikepdf.Pdf) -> list[tuple]:
+    """(page, destination, address, contents, rectangle) of every link annotation, in order."""
+    return [(number, str(a.get("/Dest", "")), str(a.A.URI) if "/A" in a else "", str(a.get("/Contents", "")),
+             tuple(round(float(v), 2) for v in a.Rect))
+            for number, page in enumerate(pdf.pages) for a in page.get("/Annots", [])]
+
+
+def tags(pdf: pikepdf.Pdf) -> list[tuple]:
+    """The structure tree in reading order: (depth, role, page, alternative text) of each element, and each
+    marked-content and annotation reference under it; every reference through the parent tree checked."""
+    pages, found = page_index(pdf), []
+    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+    parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+
+    def walk(element, depth):
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            page = pages.get(element.Pg.objgen) if "/Pg" in element else None
+            found.append((depth, str(element.S), page, str(element.get("/Alt", ""))))
+            kids = element.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]:
+                if isinstance(kid, int) or getattr(kid, "_type_code", None) == pikepdf.ObjectType.integer:
+                    found.append((depth + 1, "MCID", page, ""))
+                    assert parents[int(element.Pg.StructParents)][int(kid)].objgen == element.objgen
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                    found.append((depth + 1, "OBJR", pages.get(kid.Pg.objgen), ""))
+                    assert parents[int(kid.Obj.StructParent)].objgen == element.objgen
+                else:
+                    walk(kid, depth + 1)
+
+    for kid in pdf.Root.StructTreeRoot.K:
+        walk(kid, 0)
+    return found
+
+
+# ---------- The example, whole and in parts ----------
+
+def test_the_parts_are_the_front_matter_and_each_chapter(example):
+    split = parts.split_document(example.html)
+    names = [part.name for part in split.parts]
+    assert names[0] == "front" and len(names) == 1 + example.html.count('<section class="chapter numbered"') \
+        + example.html.count('<section class="chapter annex"')
+    assert "".join(part.body for part in split.parts).count("<section") == example.html.count("<section")
+
+
+def test_same_pages_and_text_on_each(renders):
+    whole, merged = page_texts(renders["whole.pdf"]), page_texts(renders["parts.pdf"])
+    assert len(whole) >= 50
+    assert merged == whole
+
+
+def test_same_page_count_and_places_of_every_input(renders):
+    assert renders["parts"].pages == renders["whole"].pages
+    assert renders["parts"].places == renders["whole"].places
+    assert {place.kind for place in renders["whole"].places} == {"entry", "reference"}
+
+
+def test_same_page_labels_outline_destinations_and_links(renders):
+    with pikepdf.open(renders["whole.pdf"]) as whole, pikepdf.open(renders["parts.pdf"]) as merged:
+        assert [p.label for p in merged.pages] == [p.label for p in whole.pages]
+        assert {p.label for p in whole.pages} >= {"i", "ii", "1", "27"}
+        assert outline(merged) == outline(whole) and len(outline(whole)) >= 50
+        assert destinations(merged) == destinations(whole)
+        assert links(merged) == links(whole)
+        # The contents link into every chapter: links across parts are links inside the document again.
+        assert not any(parts.PART_LINK in address for _, _, address, _, _ in links(merged))
+
+
+def test_same_tags_in_the_same_order(renders):
+    with pikepdf.open(renders["whole.pdf"]) as whole, pikepdf.open(renders["parts.pdf"]) as merged:
+        expected = tags(whole)
+        assert len(expected) > 5000 and {"/TOC", "/Table", "/Link", "/Figure", "/H1"} <= {t[1] for t in expected}
+        assert tags(merged) == expected
+        for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata"):
+            assert key in merged.Root
+        assert merged.open_metadata().get("pdfuaid:part") == "1"
+
+
+def test_the_merged_pdf_passes_the_checks_the_whole_one_passes(renders):
+    whole = [(f.check, f.page) for f in check_conformance(renders["whole.pdf"], "pdf/ua-1")]
+    merged = check_conformance(renders["parts.pdf"], "pdf/ua-1")
+    assert [str(f) for f in merged if f.check not in KNOWN_WEASYPRINT_LIMITATIONS] == []
+    assert [(f.check, f.page) for f in merged] == whole
+    report = pdfua.validate(str(renders["parts.pdf"]))
+    assert [f"{f.rule_id} page {f.location.page}: {f.message}" for f in report.findings] == []
+    assert len(report.outcomes) - len(report.skipped) >= 10
+    assert audit_pdf(renders["parts.pdf"]) == []
+
+
+def test_a_cold_render_lays_out_and_renders_every_part_once(renders, example):
+    names = [part.name for part in parts.split_document(example.html).parts]
+    assert sorted(renders["rendered"]) == sorted([f"reading PDF layout {n}" for n in names]
+                                                 + [f"reading PDF part {n}" for n in names])
+
+
+# ---------- The same bytes, however the parts came ----------
+
+def test_the_same_parts_merge_to_the_same_bytes(renders, example, tmp_path):
+    """Cold in one worker, and again from the cache of the first render: byte for byte the first merge."""
+    cold, _ = example.in_parts(tmp_path / "cold.pdf", tmp_path / "cache", workers=1)
+    cached, cache = example.in_parts(tmp_path / "cached.pdf", renders["cache"])
+    assert cache.rendered == {}
+    assert (tmp_path / "cold.pdf").read_bytes() == renders["parts.pdf"].read_bytes()
+    assert (tmp_path / "cached.pdf").read_bytes() == renders["parts.pdf"].read_bytes()
+    assert cold == cached == renders["parts"]
+
+
+def _edited(html: str, section: str, addition: str) -> str:
+    """The print HTML with `addition` at the end of the section `section`."""
+    start = html.index(f'id="{section}"')
+    end = html.index("</section>", start)
+    return html[:end] + addition + html[end:]
+
+
+def _copy_cache(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+def test_a_sentence_more_in_one_chapter_renders_that_chapter_only(renders, example, tmp_path):
+    html = _edited(example.html, "ch-vision", "<p>One sentence more, for the parts test.</p>")
+    edited, cache = example.in_parts(tmp_path / "edited.pdf", _copy_cache(renders["cache"], tmp_path / "cache"), html)
+    assert sorted(cache.rendered) == ["reading PDF layout ch-vision", "reading PDF part ch-vision"]
+    cold, _ = example.in_parts(tmp_path / "cold.pdf", tmp_path / "cold-cache", html)
+    assert (tmp_path / "edited.pdf").read_bytes() == (tmp_path / "cold.pdf").read_bytes()
+    assert "One sentence more, for the parts test." in "".join(page_texts(tmp_path / "edited.pdf"))
+
+
+def test_pages_more_in_one_chapter_render_the_contents_and_the_chapters_after_it(renders, example, tmp_path):
+    """Every page after the chapter has a new number: the chapters after it print theirs, the contents its
+    entries'; the chapters before it are untouched. The result is what the whole render gives."""
+    names = [part.name for part in parts.split_document(example.html).parts]
+    grown = "ch-phase-ii-results"
+    html = _edited(example.html, grown, "".join(f"<p>Paragraph {n} of a longer chapter. " + "Words. " * 60 + "</p>"
+                                                for n in range(30)))
+    edited, cache = example.in_parts(tmp_path / "edited.pdf", _copy_cache(renders["cache"], tmp_path / "cache"), html)
+    after = names[names.index(grown):]
+    assert sorted(cache.rendered) == sorted([f"reading PDF layout {grown}", "reading PDF part front"]
+                                            + [f"reading PDF part {name}" for name in after])
+    assert edited.pages >= renders["parts"].pages + 3
+    whole = example.whole(tmp_path / "whole.pdf", html)
+    assert page_texts(tmp_path / "edited.pdf") == page_texts(tmp_path / "whole.pdf")
+    assert edited == whole
+    with pikepdf.open(tmp_path / "edited.pdf") as merged, pikepdf.open(tmp_path / "whole.pdf") as reference:
+        assert outline(merged) == outline(reference) and links(merged) == links(reference)
+
+
+def test_a_cross_reference_prints_the_page_of_its_table_in_another_chapter(renders):
+    """"Table 2.3 (page 27)": the page is resolved across parts, as target-counter() does in one document."""
+    whole, merged = page_texts(renders["whole.pdf"]), page_texts(renders["parts.pdf"])
+    references = [m for text in whole for m in re.findall(r"\(page \d+\)", text)]
+    assert references and references == [m for text in merged for m in re.findall(r"\(page \d+\)", text)]
+
+
+def test_an_edition_that_opens_chapters_on_the_right_is_rendered_whole():
+    assert parts.can_split(READING) and not parts.can_split(ARCHIVE)
+
+
+# ---------- In a build: what an edit renders again ----------
+
+BUILD = """
+import json, sys
+from pathlib import Path
+from strategy.audience import Audience
+from strategy.build import build
+from strategy.project import Project
+result = build(Project(Path(sys.argv[1])), Audience.PARTNERS)
+print(json.dumps({"rendered": list(result.rendered), "reused": list(result.reused)}))
+"""
+
+
+def _build(root: Path) -> tuple[list[str], str]:
+    """Build in a fresh process; what it rendered, and the reading edition's sha256."""
+    done = subprocess.run([sys.executable, "-c", BUILD, str(root)], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    pdf = root / "site" / "spf-flagship-phase-iii-strategy.pdf"
+    return said["rendered"], hashlib.sha256(pdf.read_bytes()).hexdigest()
+
+
+def _parts_of(root: Path) -> dict[str, str]:
+    """Each part of the last build's print HTML, by name."""
+    split = parts.split_document((root / ".build" / "print.html").read_text(encoding="utf-8"))
+    return {part.name: part.body for part in split.parts}
+
+
+@pytest.fixture(scope="module")
+def rebuilds(tmp_path_factory) -> dict:
+    """A copy of the example built cold, after an edit to one partner input, and cold again."""
+    root = copy_project(tmp_path_factory.mktemp("parts-build"))
+    cold = _build(root)
+    before = _parts_of(root)
+    partner_input = root / "inputs" / "partner-inputs" / "PI-007.yaml"
+    text = partner_input.read_text(encoding="utf-8")
+    partner_input.write_text(text.replace("proposal: Belgium asks", "proposal: Briefly, Belgium asks", 1),
+                             encoding="utf-8")
+    assert partner_input.read_text(encoding="utf-8") != text
+    edited = _build(root)
+    after = _parts_of(root)
+    shutil.rmtree(root / ".build" / "cache")
+    again = _build(root)
+    return {"cold": cold, "edited": edited, "again": again, "before": before, "after": after}
+
+
+def _part_renders(rendered: list[str]) -> set[str]:
+    return {name.removeprefix("reading PDF ") for name in rendered if name.startswith("reading PDF ")}
+
+
+def test_an_input_edit_lays_out_again_exactly_the_parts_that_show_it(rebuilds):
+    changed = {name for name, body in rebuilds["after"].items() if rebuilds["before"].get(name) != body}
+    assert changed and changed != set(rebuilds["after"])  # the input shows in some chapters, not all
+    rendered = _part_renders(rebuilds["edited"][0])
+    assert {name.removeprefix("layout ") for name in rendered if name.startswith("layout ")} == changed
+    # Rendered again: those, and only parts whose page numbers moved (none unless a page count changed)
+    renders = {name.removeprefix("part ") for name in rendered if name.startswith("part ")}
+    assert changed - {"front"} <= renders
+    assert "reading PDF" in rebuilds["edited"][0]
+
+
+def test_an_incremental_build_gives_the_bytes_of_a_cold_build(rebuilds):
+    assert rebuilds["edited"][1] == rebuilds["again"][1] != rebuilds["cold"][1]
+    assert {f"layout {name}" for name in rebuilds["after"]} <= _part_renders(rebuilds["again"][0])
