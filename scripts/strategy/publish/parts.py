@@ -307,8 +307,9 @@ def _run(pool: Executor, renders: RenderCache, label: str, tasks: list[tuple[str
     results: dict[str, tuple] = {}
     waiting = {}
     for name, task in tasks:
-        # The folders' paths are a build's private ones: their files are in `key_parts`, by content.
-        key = render_key(label, task, renderer.edition, renderer.draft, renderer.pdf_name, key_parts)
+        # The folders' paths are a build's private ones (their files are in `key_parts`, by content); the PDF's
+        # name is only in problems, which a cached part has none of.
+        key = render_key(label, task, renderer.edition, renderer.draft, key_parts)
         if (found := renders.fetch(f"{label} {name}", key)) is not None:
             results[name] = (kind(**found.said), found.files.get("pdf", b""))
         else:
