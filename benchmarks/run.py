@@ -44,6 +44,12 @@ PDF_WITH = (
 # A build from scratch: without the render cache that the builds before it left (strategy/cache.py).
 COLD = "import shutil; shutil.rmtree({!r}, ignore_errors=True)\n"
 BUILD = "from strategy.build import Project, build; from pathlib import Path; build(Project(Path({!r}).resolve()))"
+# An edit before a rebuild, different each run: a sentence more in an author page; a word more in one input.
+EDIT_PAGE = ("import time; page = open('docs/vision.md', 'a'); "
+             "page.write(f'\\nOne sentence more, {time.time_ns()}.\\n'); page.close()\n")
+EDIT_INPUT = ("import re, time, pathlib; p = pathlib.Path('inputs/partner-inputs/PI-007.yaml'); "
+              "p.write_text(re.sub(r'proposal: (Run \\d+: )?Belgium', f'proposal: Run {time.time_ns()}: Belgium', "
+              "p.read_text()))\n")
 
 # Each case: (name, what it measures, code of the case, code of its baseline). Code runs with the
 # project copy as the working directory.
@@ -80,6 +86,10 @@ CASES = [
      "build(load_config('mkdocs.yml', site_dir='out-site'))"),
     ("rebuild", "`strategy build` again with nothing changed (renders from the cache) vs. a cold build",
      BUILD.format("."), COLD.format(".build/cache") + BUILD.format(".")),
+    ("rebuild-page", "`strategy build` after a sentence more in one author page vs. a cold build",
+     EDIT_PAGE + BUILD.format("."), COLD.format(".build/cache") + BUILD.format(".")),
+    ("rebuild-input", "`strategy build` after an edit to one partner input vs. a cold build",
+     EDIT_INPUT + BUILD.format("."), COLD.format(".build/cache") + BUILD.format(".")),
 ]
 
 

@@ -29,8 +29,7 @@ from strategy.cache import RenderCache
 from strategy.publish import parts
 from strategy.publish.audit import audit_pdf
 from strategy.publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance
-from strategy.publish.pdf import READING, render_pdf
-from strategy.publish.pdf import ARCHIVE
+from strategy.publish.pdf import ARCHIVE, READING, render_pdf
 
 EPOCH = 1767225600
 
@@ -178,7 +177,8 @@ def test_same_page_labels_outline_destinations_and_links(renders):
 def test_same_tags_in_the_same_order(renders):
     with pikepdf.open(renders["whole.pdf"]) as whole, pikepdf.open(renders["parts.pdf"]) as merged:
         expected = tags(whole)
-        assert len(expected) > 5000 and {"/L", "/LI", "/Table", "/TH", "/Link", "/Figure", "/H1", "/H2"} <= {t[1] for t in expected}
+        roles = {t[1] for t in expected}
+        assert len(expected) > 5000 and {"/L", "/LI", "/Table", "/TH", "/Link", "/Figure", "/H1", "/H2"} <= roles
         assert tags(merged) == expected
         for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata"):
             assert key in merged.Root
@@ -252,6 +252,21 @@ def test_pages_more_in_one_chapter_render_the_contents_and_the_chapters_after_it
     assert edited == whole
     with pikepdf.open(tmp_path / "edited.pdf") as merged, pikepdf.open(tmp_path / "whole.pdf") as reference:
         assert outline(merged) == outline(reference) and links(merged) == links(reference)
+
+
+def test_pages_more_in_the_front_matter_render_the_front_matter_only(renders, example, tmp_path):
+    """The main matter is numbered from 1 whatever comes before it: no chapter is rendered again."""
+    html = _edited(example.html, "ch-foreword", "".join(f"<p>Paragraph {n} of a longer foreword. " + "Words. " * 60
+                                                         + "</p>" for n in range(20)))
+    edited, cache = example.in_parts(tmp_path / "edited.pdf", _copy_cache(renders["cache"], tmp_path / "cache"), html)
+    assert sorted(cache.rendered) == ["reading PDF layout front", "reading PDF part front"]
+    assert edited.pages >= renders["parts"].pages + 2
+    whole = example.whole(tmp_path / "whole.pdf", html)
+    assert edited == whole
+    assert page_texts(tmp_path / "edited.pdf") == page_texts(tmp_path / "whole.pdf")
+    with pikepdf.open(tmp_path / "edited.pdf") as merged, pikepdf.open(tmp_path / "whole.pdf") as reference:
+        assert [p.label for p in merged.pages] == [p.label for p in reference.pages]
+        assert links(merged) == links(reference)
 
 
 def test_a_cross_reference_prints_the_page_of_its_table_in_another_chapter(renders):

@@ -45,12 +45,13 @@ from pikepdf import Array, Dictionary, Name, String
 
 from ..cache import Entry, RenderCache, folders_fingerprint, render_key, versions
 from ..problems import ProblemsFound
-from .pdf import (MAIN_MATTER_ID, PdfEdition, PdfPlace, RenderedPdf, _declare_pdf_ua, _header_scopes, _roman,
+from .pdf import (PdfEdition, PdfPlace, RenderedPdf, _declare_pdf_ua, _header_scopes, _roman,
                   off_the_page, places_in, prepared, print_stylesheets, printed_numbers)
 
-# A link into another part, as the part's HTML gives it to WeasyPrint (an external link, so that WeasyPrint
-# keeps it); the merge makes it a link to the named destination again.
-PART_LINK = "https://part.invalid/#"
+# A link into another part, as the part's HTML gives it to WeasyPrint: an external link, so that WeasyPrint
+# keeps it, in a scheme no page can hold (print_markup.print_url lets only http, https and mailto through), so
+# that the merge turns back into links to named destinations exactly these.
+PART_LINK = "x-strategy-part:"
 PLACEHOLDER_PAGE = "00"
 # print.css prints these links' target page with target-counter(); a part prints a given number instead.
 NUMBERS_CSS = ("nav.toc a[data-page]::after, nav.list-of a[data-page]::after"
@@ -97,7 +98,6 @@ class PartTask:
 
     html: str
     start: int  # the printed number of its first page (main matter); 1 for the front matter
-    first_index: int  # its first page's place in the whole PDF (for problems' messages)
     footnotes_before: int
     main: bool
     pdf: bool
@@ -180,13 +180,14 @@ def _split_keep(pattern: re.Pattern, text: str) -> list[str]:
 _LOADED: dict = {}  # the worker's stylesheets and fonts, by Renderer: loaded once, used for every part
 
 
-def _worker_render(renderer: Renderer, task: PartTask) -> tuple[Layout | PartRender, bytes]:
-    """Lay out or render one part (in a worker process)."""
+def _worker_render(renderer: Renderer, task: PartTask, first_index: int) -> tuple[Layout | PartRender, bytes]:
+    """Lay out or render one part (in a worker process); `first_index`: the place of its first page in the
+    whole PDF, which only a problem's message names (so it is no part of the task, nor of its cache key)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from .fetcher import AssetFetcher
-    from .pdf import PRINT_CSS, _finish
+    from .pdf import PRINT_CSS
 
     if renderer not in _LOADED:
         fetcher = AssetFetcher([*renderer.allowed_folders, PRINT_CSS.parent])
@@ -208,7 +209,7 @@ def _worker_render(renderer: Renderer, task: PartTask) -> tuple[Layout | PartRen
         return Layout(len(document.pages), anchors), b""
     count = len(document.pages)
     printed = [_roman(n + 1) for n in range(count)] if not task.main else printed_numbers(count, 0, task.start)
-    if problems := off_the_page(document.pages, 0, task.locate, renderer.pdf_name, printed, task.first_index):
+    if problems := off_the_page(document.pages, 0, task.locate, renderer.pdf_name, printed, first_index):
         raise ProblemsFound(problems)
     output = io.BytesIO()
     document.write_pdf(output, pdf_variant=renderer.edition.variant, pdf_tags=True,
@@ -243,7 +244,7 @@ def _render_in_parts(document_html: str, renderer: Renderer, output: Path, rende
     split = split_document(prepared(document_html, renderer.font_css))
     label = f"{renderer.edition.name} PDF"
     layouts = _run(pool, renders, f"{label} layout", [
-        (part.name, PartTask(part_html(split, part, None), 1, 0, 0, part.name != "front", False))
+        (part.name, PartTask(part_html(split, part, None), 1, 0, part.name != "front", False), 0)
         for part in split.parts], renderer, key_parts, Layout)
     counts = [layouts[p.name][0].pages for p in split.parts]
     anchors = [layouts[p.name][0].anchors for p in split.parts]
@@ -263,13 +264,13 @@ def _render_in_parts(document_html: str, renderer: Renderer, output: Path, rende
 
 
 def _render_tasks(split: Split, counts: list[int], anchors: list[dict[str, int]],
-                  locate: dict[str, str]) -> list[tuple[str, PartTask]]:
+                  locate: dict[str, str]) -> list[tuple[str, PartTask, int]]:
     pages_of = _pages_of(split, counts, anchors)
     tasks, start, index, footnotes = [], 1, 0, 0
     for part, count in zip(split.parts, counts):
         main = part.name != "front"
-        tasks.append((part.name, PartTask(part_html(split, part, pages_of), start if main else 1, index, footnotes,
-                                          main, True, locate)))
+        tasks.append((part.name, PartTask(part_html(split, part, pages_of), start if main else 1, footnotes, main,
+                                          True, locate), index))
         start += count if main else 0
         index += count
         footnotes += part.footnotes
@@ -301,19 +302,19 @@ def _places(split: Split, rendered: list[PartRender]) -> list[PdfPlace]:
     return places
 
 
-def _run(pool: Executor, renders: RenderCache, label: str, tasks: list[tuple[str, PartTask]], renderer: Renderer,
+def _run(pool: Executor, renders: RenderCache, label: str, tasks: list[tuple[str, PartTask, int]], renderer: Renderer,
          key_parts: tuple, kind: type) -> dict[str, tuple]:
     """Each task's result from the cache, or from the pool; (result, pdf bytes) by part name."""
     results: dict[str, tuple] = {}
     waiting = {}
-    for name, task in tasks:
+    for name, task, first_index in tasks:
         # The folders' paths are a build's private ones (their files are in `key_parts`, by content); the PDF's
         # name is only in problems, which a cached part has none of.
         key = render_key(label, task, renderer.edition, renderer.draft, key_parts)
         if (found := renders.fetch(f"{label} {name}", key)) is not None:
             results[name] = (kind(**found.said), found.files.get("pdf", b""))
         else:
-            waiting[name] = (key, pool.submit(_worker_render, renderer, task))
+            waiting[name] = (key, pool.submit(_worker_render, renderer, task, first_index))
     for name, (key, job) in waiting.items():
         result, pdf = job.result()
         renders.keep(f"{label} {name}", key, Entry({"pdf": pdf} if pdf else {}, vars(result)))
