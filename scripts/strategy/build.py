@@ -271,9 +271,22 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
         while_waiting()
         for output, edition in to_render.items():
             rendered[edition] = _finished(jobs[output], edition, cpu_seconds)
+            if output in in_parts:
+                step(_parts_said(edition, renders))
             renders.keep(f"{edition.name} PDF", keys[edition],
                          Entry({"pdf": output.read_bytes()}, dataclasses.asdict(rendered[edition])))
     return {edition: rendered[edition] for edition in editions.values()}
+
+
+def _parts_said(edition: PdfEdition, renders: RenderCache) -> str:
+    """How many of an edition's parts this build rendered: "Rendered 1 of the reading edition's 13 parts
+    again: the others are unchanged"."""
+    label = f"{edition.name} PDF part "
+    made = [name for name in renders.rendered if name.startswith(label)]
+    count = len(made) + len([name for name in renders.reused if name.startswith(label)])
+    if len(made) == count:
+        return f"Rendered the {edition.name} edition in {count} parts"
+    return f"Rendered {len(made)} of the {edition.name} edition's {count} parts again: the others are unchanged"
 
 
 def _in_parts(edition: PdfEdition) -> bool:
