@@ -26,6 +26,7 @@ import pytest
 
 from conftest import copy_project
 from strategy.cache import RenderCache
+from strategy.problems import ProblemsFound
 from strategy.publish import parts
 from strategy.publish.audit import audit_pdf
 from strategy.publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance
@@ -274,6 +275,19 @@ def test_a_cross_reference_prints_the_page_of_its_table_in_another_chapter(rende
     whole, merged = page_texts(renders["whole.pdf"]), page_texts(renders["parts.pdf"])
     references = [m for text in whole for m in re.findall(r"\(page \d+\)", text)]
     assert references and references == [m for text in merged for m in re.findall(r"\(page \d+\)", text)]
+
+
+def test_text_off_the_page_in_two_chapters_is_two_problems_as_in_one_render(example, tmp_path):
+    """Every part's problems at once, naming the printed page and its place in the whole PDF."""
+    line = "<p style='white-space: nowrap'>An address " + "x" * 200 + " of PI-004</p>"
+    html = _edited(_edited(example.html, "ch-vision", line), "ch-partners", line)
+    with pytest.raises(ProblemsFound) as whole:
+        example.whole(tmp_path / "x.pdf", html)
+    with pytest.raises(ProblemsFound) as in_parts:
+        example.in_parts(tmp_path / "x.pdf", tmp_path / "cache", html)
+    assert len(whole.value.problems) == 2 and "PI-004" in str(whole.value.problems[0])
+    assert [str(p) for p in in_parts.value.problems] == [str(p) for p in whole.value.problems]
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_an_edition_that_opens_chapters_on_the_right_is_rendered_whole():

@@ -315,10 +315,17 @@ def _run(pool: Executor, renders: RenderCache, label: str, tasks: list[tuple[str
             results[name] = (kind(**found.said), found.files.get("pdf", b""))
         else:
             waiting[name] = (key, pool.submit(_worker_render, renderer, task, first_index))
+    problems = []
     for name, (key, job) in waiting.items():
-        result, pdf = job.result()
+        try:
+            result, pdf = job.result()
+        except ProblemsFound as found:  # every part's problems at once, in page order, as one render says them
+            problems += found.problems
+            continue
         renders.keep(f"{label} {name}", key, Entry({"pdf": pdf} if pdf else {}, vars(result)))
         results[name] = (result, pdf)
+    if problems:
+        raise ProblemsFound(problems)
     return results
 
 
