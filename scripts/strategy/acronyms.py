@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audience import Audience
+from .files import path_order
 from .problems import Problem, ProblemsFound, display_path, warning
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class _InputLines:
     def lines(self) -> list[tuple[str, int, str]]:
         if self._lines is None:
             self._lines = []
-            for path in sorted(self.folder.rglob("*")):
+            for path in sorted(self.folder.rglob("*"), key=path_order):
                 if path.suffix in (".yaml", ".yml", ".csv") and path.is_file():
                     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
                     shown = display_path(path, self.root)  # once a file, not once a line
