@@ -157,7 +157,6 @@ def _is_acronym(term: str) -> bool:
 
 def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
     """The pages the site publishes: mkdocs.yml's `exclude_docs` (gitignore patterns) leaves some out."""
-    import pathspec
     import yaml
 
     from .publish.outline import _IgnoreTagsLoader
@@ -167,7 +166,11 @@ def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
     except (OSError, yaml.YAMLError):
         config = {}  # the site's build names a broken mkdocs.yml itself
     excluded = config.get("exclude_docs") if isinstance(config, dict) else None
-    spec = pathspec.GitIgnoreSpec.from_lines(excluded.splitlines() if isinstance(excluded, str) else [])
+    if not isinstance(excluded, str):
+        return list(pages)  # nothing excluded (and pathspec, which matches the patterns, not loaded)
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(excluded.splitlines())
     docs = root / "docs"
     return [p for p in pages if not (p.is_relative_to(docs) and spec.match_file(p.relative_to(docs).as_posix()))]
 
