@@ -126,7 +126,7 @@ def cases(release_flag: bool) -> list[Case]:
         Case("pdf-300", f"`strategy build` ({draft_is}) of the example scaled to about 300 pages (every "
              "partner input x8), cold, vs. MkDocs + mkdocs-to-pdf on the same Markdown",
              Side(COLD.format("../scaled/.build/cache") + CLI_BUILD.format(project="../scaled", flags="")),
-             Side(f"import os; os.chdir('../scaled')\n" + MKDOCS.format(config=TO_PDF_CONFIG,
+             Side("import os; os.chdir('../scaled')\n" + MKDOCS.format(config=TO_PDF_CONFIG,
                                                                        site="out-mkdocs-to-pdf"), "mkdocs-to-pdf"),
              "<= 0.5x"),
         Case("pdf", "the reading edition with the print stylesheet vs. WeasyPrint alone on the same HTML, fonts "
@@ -318,19 +318,23 @@ def takes_release_flag(project: Path) -> bool:
     return "--release" in shown
 
 
-def profile_build(project: Path, stamp: str) -> list[str]:
-    """cProfile of a cold draft build (the main process: check, chapters, print HTML, site; the PDF renders run
-    in worker processes, which it shows as waiting) and of one render of the reading edition as a worker does
-    it. Each as .prof (for snakeviz or pstats) and as the top of the cumulative and own times in .txt."""
+def profile_build(project: Path, stamp: str, release_flag: bool) -> list[str]:
+    """cProfile of a cold full build (`--release`, where `strategy build` takes it): its main process (check,
+    chapters, print HTML, site; the PDF renders run in worker processes, which it shows as waiting); and of
+    one render of the reading edition, as a worker does it. Each as .prof (for snakeviz or pstats) and as the top of the cumulative and own times in .txt."""
     written = []
     shutil.rmtree(project / ".build" / "cache", ignore_errors=True)
-    runs = {"build": ["-m", "strategy.cli", "build", "--project", str(project)],
-            "render": ["-c", PDF_WITH.format(css=PRINT_CSS)]}
+    render = project / "profile-render.py"  # cProfile runs a module or a script, not `-c`
+    render.write_text(PDF_WITH.format(css=PRINT_CSS))
+    build = ["-m", "strategy.cli", "build", "--project", str(project), *["--release"] * release_flag]
+    runs = {"build": build, "render": [str(render)]}
     for name, args in runs.items():
         say(f"profile of the {name}")
         prof = RESULTS / f"{stamp}-profile-{name}.prof"
-        subprocess.run([PY, "-m", "cProfile", "-o", str(prof), *args], cwd=project, check=True,
-                       stdout=subprocess.DEVNULL, env=environment(project))
+        done = subprocess.run([PY, "-m", "cProfile", "-o", str(prof), *args], cwd=project, capture_output=True,
+                              text=True, env=environment(project))
+        if done.returncode != 0:
+            raise SystemExit(f"the profile of the {name} failed:\n{done.stderr[-5000:]}")
         report = io.StringIO()
         stats = pstats.Stats(str(prof), stream=report).strip_dirs()
         stats.sort_stats("cumulative").print_stats(40)
@@ -391,6 +395,8 @@ def main() -> None:
         if wanted & NEEDS_PRINT_HTML:  # the print HTML that a build leaves behind, and its render cache
             say("a build, for the print HTML and the render cache")
             strategy_command(project, "build")
+        # First: a profile that fails stops the run before the long part, not after it.
+        profiles = profile_build(project, stamp, release_flag) if "profile" in wanted else []
         scaling = []
         if "check-10k" in wanted and not args.instructions:
             say("strategy check at 2,500, 5,000 and 10,000 inputs")
@@ -408,7 +414,6 @@ def main() -> None:
                              "baseline_instructions": counted[1], "ratio": counted[0] / counted[1]})
                 continue
             rows.append(compare(case, project, args.repeat))
-        profiles = profile_build(project, stamp) if "profile" in wanted else []
 
     minutes = (time.perf_counter() - began) / 60
     report(rows, scaling, args.instructions)
