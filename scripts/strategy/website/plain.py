@@ -100,8 +100,11 @@ def _plain_config(project: Project, publication: Publication, audience: Audience
 
     config = _read_config(project)
     config["docs_dir"], config["site_dir"] = PLAIN_DOCS, "site"
-    config["plugins"] = [p for p in config.get("plugins") or []
-                         if (p if isinstance(p, str) else next(iter(p), None)) != PLUGIN]
+    plugins = config.get("plugins") or []
+    if isinstance(plugins, dict):  # MkDocs takes the plugins as a mapping too
+        config["plugins"] = {name: options for name, options in plugins.items() if name != PLUGIN}
+    else:
+        config["plugins"] = [p for p in plugins if (p if isinstance(p, str) else next(iter(p), None)) != PLUGIN]
     config.pop("watch", None)  # the inputs are the project's: `strategy chapters` is what reads them
     config["theme"] = dict(config.get("theme") or {})
     banner = banner_context(publication, audience)
