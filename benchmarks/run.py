@@ -102,7 +102,8 @@ def cases(release_flag: bool) -> list[Case]:
     draft = COLD.format(".build/cache") + CLI_BUILD.format(project=".", flags="")
     release = COLD.format(".build/cache") + CLI_BUILD.format(project=".", flags=", '--release'" * release_flag)
     to_pdf = Side(MKDOCS.format(config=TO_PDF_CONFIG, site="out-mkdocs-to-pdf"), "mkdocs-to-pdf")
-    draft_is = "draft: site, reading PDF, Word" if release_flag else "site, both PDF editions, Word (no draft build yet)"
+    draft_is = "draft: site, reading PDF, Word" if release_flag else \
+        "site, both PDF editions, Word (no draft build yet)"
     return [
         Case("check", "validate all inputs vs. only parsing the same files with PyYAML/csv",
              Side("from strategy.inputs import load_inputs; from pathlib import Path; "
@@ -323,7 +324,8 @@ def takes_release_flag(project: Path) -> bool:
 def profile_build(project: Path, stamp: str, release_flag: bool) -> list[str]:
     """cProfile of a cold full build (`--release`, where `strategy build` takes it): its main process (check,
     chapters, print HTML, site; the PDF renders run in worker processes, which it shows as waiting); and of
-    one render of the reading edition, as a worker does it. Each as .prof (for snakeviz or pstats) and as the top of the cumulative and own times in .txt."""
+    one render of the reading edition, as a worker does it. Each as .prof (for snakeviz or pstats) and as the
+    top of the cumulative and own times in .txt."""
     written = []
     shutil.rmtree(project / ".build" / "cache", ignore_errors=True)
     render = project / "profile-render.py"  # cProfile runs a module or a script, not `-c`

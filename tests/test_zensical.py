@@ -94,6 +94,7 @@ def test_zensical_pages_show_the_banner_with_edition_and_date(plain_site):
     banner = banner[:banner.index("</div>")]
     assert publication.edition.label in banner and long_date(publication.edition.date) in banner
     assert publication.pdf_file in banner and publication.docx_file in banner
+    assert f'href="mailto:{publication.comments_email}?subject=' in banner and "Send comments" in banner
     assert '<meta name="robots" content="noindex, nofollow">' in page  # a draft
     assert (plain_site / PLAIN / "site" / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
 

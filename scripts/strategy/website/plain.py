@@ -13,7 +13,7 @@ Zensical reads `mkdocs.yml` but runs none of our plugin: it would find macros
 - `overrides/`: a copy of the theme override (`theme.custom_dir`);
 - `mkdocs.yml`: the project's, without our plugin and its `watch`, with
   `extra.strategy` holding the banner's data (website/plugin.py's
-  `banner_context`).
+  `banner_context`, and one "Send comments" address for the whole draft).
 
 `zensical build -f .build/plain/mkdocs.yml` (or `mkdocs build -f …`) then
 builds the site into `.build/plain/site/`. The authors' files are never
@@ -114,6 +114,13 @@ def _plain_config(project: Project, publication: Publication, audience: Audience
 
         banner["changes"] = {"since": redline.since, "page": CHANGES_PAGE.removesuffix(".md") + ".html",
                              "tracked_docx": tracked_docx_file_name(publication, redline.since)}
+    if publication.comments_email:  # the plugin writes one per page; a plain site has one for the whole draft
+        from ..paragraphs import mailto
+
+        edition = f"{banner['edition']}, {banner['date']}"
+        banner["comment_href"] = mailto(publication.comments_email, f"{publication.short_title}, {banner['edition']}",
+                                        f"Edition: {edition}\nPage: \nSection: \n\nComment:\n\n\n"
+                                        "Proposed text (if any):\n\n")
     config["extra"] = {**(config.get("extra") or {}), "strategy": banner}
     return config
 
