@@ -139,3 +139,18 @@ def _main_text(page: Path) -> str:
     text = page.read_text(encoding="utf-8")
     start = text.find('<article')
     return text[start:text.find("</article>", start)] if start >= 0 else text
+
+
+def test_a_bad_macro_stops_strategy_chapters_and_leaves_the_plain_tree_as_it_was(tmp_path):
+    root = copy_project(tmp_path / "project")
+    assert strategy("chapters", "--project", str(root)).returncode == 0
+    before = files_digest(root / PLAIN)
+    page = root / "docs" / "vision.md"
+    page.write_text(page.read_text(encoding="utf-8") + '\n{{ quote("PI-9999") }}\n', encoding="utf-8")
+    line = page.read_text(encoding="utf-8").count("\n")
+    failed = strategy("chapters", "--project", str(root))
+    assert failed.returncode == 1
+    assert f"docs/vision.md:{line}:" in failed.stderr and "PI-9999" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert files_digest(root / PLAIN) == before
+    assert not [p for p in (root / ".build").iterdir() if p.name.startswith(".plain-")]  # no half-written tree
