@@ -78,11 +78,14 @@ Step = Callable[[str], None]
 
 
 def write_generated_chapters(project: Project, audience: Audience) -> list[Path]:
-    """`strategy chapters`: the chapters in docs/generated, for generators other than ours (no build reads
-    them)."""
+    """`strategy chapters`: the chapters in docs/generated, and the whole site as plain files in .build/plain
+    (website/plain.py), for generators other than ours (no build reads them). Checked as a build checks."""
+    from .website.plain import write_plain_source
+
     publication = project.publication()
-    inputs = project.inputs(publication)
-    chapters, _ = edition_chapters(project, publication, inputs, audience)
+    inputs = check(project, audience)
+    chapters, changes = edition_chapters(project, publication, inputs, audience)
+    write_plain_source(project, publication, inputs, audience, chapters, changes.redline)
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 

@@ -50,11 +50,20 @@ def check_command(project: Path) -> None:
 @project_option
 @audience_option
 def chapters_command(project: Path, audience: str) -> None:
-    """Regenerate the Markdown chapters in docs/generated from the inputs."""
+    """Regenerate the Markdown chapters in docs/generated from the inputs, and the site's sources as plain
+    files in .build/plain, for Zensical."""
     from .build import write_generated_chapters
+    from .website.plain import plain_folder
 
     changed = _or_exit(lambda: write_generated_chapters(Project(project), Audience(audience)))
     out.print(f"{len(changed)} generated chapter(s) changed.")
+    config = plain_folder(Project(project)) / "mkdocs.yml"
+    out.print(f"The site's sources as plain files: {config.parent}; build them with "
+              f"`zensical build -f {config}`.", markup=False, soft_wrap=True)
+    if Audience(audience) is Audience.INTERNAL:  # withheld text on disk outside inputs/, until deleted
+        err.print("These files hold withheld inputs' text (internal audience): never publish them; run "
+                  "`strategy chapters` again (partners) or delete docs/generated and .build/plain.",
+                  style="yellow", markup=False, soft_wrap=True)
 
 
 @main.command("build")
