@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 import pikepdf
 import pytest
 
-from conftest import REPO, start_tags
+from conftest import REPO, start_tags, strategy
 from strategy.cache import RenderCache
 from strategy.problems import ProblemsFound
 from strategy.publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variants
@@ -85,6 +85,16 @@ def test_a_release_build_writes_both_editions_and_the_archive_passes_the_conform
 def test_the_cli_says_which_build_it_made(built):
     assert f"Archive PDF: {built.site / built.publication.archive_pdf_file}" in built.run.stdout
     assert "A draft build" not in built.run.stdout
+
+
+def test_audit_after_a_draft_build_audits_the_reading_edition_and_says_why_not_the_archive(draft_then_release,
+                                                                                            built):
+    root = draft_then_release.root  # as the last build left it: a draft build
+    run = strategy("audit", "--project", str(root))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{root / 'site' / built.publication.pdf_file}: 0 layout problem(s)" in run.stdout
+    assert "archive" not in run.stdout
+    assert "No archive edition" in run.stderr and "strategy build --release" in run.stderr
 
 
 def test_the_reading_pdf_of_a_draft_build_is_the_release_builds_byte_for_byte(draft_then_release, built):
