@@ -137,7 +137,8 @@ def _free_name(path: Path, taken: set[str]) -> str:
 
 def _is_cff(path: Path) -> bool:
     """Whether the font holds PostScript outlines (an .otf), read from its header, packed or not."""
-    head = path.read_bytes()[:8]
+    with path.open("rb") as font:
+        head = font.read(8)
     flavour = head[4:8] if head[:4] in (b"wOF2", b"wOFF") else head[:4]
     return flavour == b"OTTO"
 
