@@ -16,7 +16,7 @@ BENCH_PACKAGES := valgrind
 
 .PHONY: build test check serve chapters bench bench-instructions clean system-build system-test setup
 
-build: setup  ## Install everything, then build the bundled example: site and PDF.
+build: setup  ## Install everything, then build the bundled example: site, PDF and Word (a draft build; `strategy build --release` adds the archive PDF).
 	$(BIN)/strategy build
 
 test: setup system-test  ## Install everything, then run every test.
