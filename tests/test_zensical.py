@@ -99,6 +99,15 @@ def test_zensical_pages_show_the_banner_with_edition_and_date(plain_site):
     assert (plain_site / PLAIN / "site" / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
 
 
+def test_zensical_pages_keep_zensical_own_search(plain_site):
+    """Our override of Material 9's search dialog is left out of the plain tree: in a Zensical page it showed
+    as bare icons and "Initializing search" under the header, without Zensical's styles and scripts."""
+    assert not (plain_site / PLAIN / "overrides" / "partials" / "search.html").exists()
+    assert (plain_site / PLAIN / "overrides" / "main.html").is_file()
+    page = (plain_site / PLAIN / "site" / "context.html").read_text(encoding="utf-8")
+    assert 'data-md-component="search-query"' not in page and "md-search__button" in page
+
+
 def test_zensical_site_holds_no_withheld_input(plain_site):
     withheld = withheld_texts(plain_site)
     site = plain_site / PLAIN / "site"

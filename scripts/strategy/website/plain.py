@@ -10,7 +10,8 @@ Zensical reads `mkdocs.yml` but runs none of our plugin: it would find macros
   chapters with their charts and images, every other file of docs/ (assets);
   every page ends with the abbreviations, as the plugin appends them; a draft
   gets the robots.txt that keeps search engines out;
-- `overrides/`: a copy of the theme override (`theme.custom_dir`);
+- `overrides/`: a copy of the theme override (`theme.custom_dir`), without
+  the copy of Material 9's search dialog (Zensical's search is another);
 - `mkdocs.yml`: the project's, without our plugin and its `watch`, with
   `extra.strategy` holding the banner's data (website/plugin.py's
   `banner_context`, and one "Send comments" address for the whole draft).
@@ -79,7 +80,7 @@ def write_plain_source(project: Project, publication: Publication, inputs: Strat
             _write(docs / ROBOTS_TXT, DRAFT_ROBOTS.encode("utf-8"))
         theme = config["theme"].get("custom_dir")
         if theme:
-            shutil.copytree(project.root / theme, new / PLAIN_THEME)
+            shutil.copytree(project.root / theme, new / PLAIN_THEME, ignore=_material_only)
             config["theme"]["custom_dir"] = PLAIN_THEME
         target = plain_folder(project)
         shown = display_path(target / MKDOCS_YML, project.root)
@@ -186,3 +187,9 @@ def _replace_folder(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         new.rename(target)
+
+
+def _material_only(folder: str, names: list[str]) -> list[str]:
+    """The override files that replace one of Material 9's own partials: Zensical's templates differ (its
+    search dialog would lose its styles and scripts), so the plain tree leaves them out."""
+    return ["search.html"] if Path(folder).name == "partials" else []
