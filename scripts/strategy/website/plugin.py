@@ -20,12 +20,13 @@ site and the print edition show the same text, read once.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import posixpath
 import re
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from .. import cache
+from ..cache import RenderCache
 from ..chapters import GENERATED_FOLDER, Audience, Chapter
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
 from ..changes import edition_chapters
 from ..chapters.markdown import long_date
+from ..editions import EDITIONS_FOLDER
 from ..feedback import COMMENT_MATRIX
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
@@ -72,6 +76,24 @@ class Preset:
     redline: Redline | None = None  # this edition against the previous one, for the marks of what changed
 
 
+@dataclass(frozen=True)
+class Made:
+    """The generated chapters of one build, and what changed since the previous edition."""
+
+    chapters: list[Chapter]
+    redline: Redline | None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a build of this process made (None if it found problems, then kept too), and a fingerprint of
+    what it was made from: the next build (a rebuild of `mkdocs serve`) reuses it while that is the same."""
+
+    sources: str
+    made: Any
+    problems: list[Problem]
+
+
 class StrategyPluginConfig(base.Config):
     publication = c.Type(str, default="strategy.yml")
     audience = c.Choice([a.value for a in Audience], default=Audience.PARTNERS.value)
@@ -87,6 +109,10 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     problems: list[Problem]
     # ... and those of one page only (its macros), by the page's path in docs/.
     page_problems: dict[str, list[Problem]]
+    # The inputs and the generated chapters of the last build in this process, reused while their sources are
+    # unchanged (the plugin lives as long as `mkdocs serve`: MkDocs keeps a plugin that has on_startup).
+    read: Kept | None = None
+    made: Kept | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -141,22 +167,52 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if self.preset:
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
         elif self.publication is not None:
-            self.inputs = self._load(lambda: load_inputs(self.inputs_folder, self.root))
+            self.inputs = self._inputs()
             # As `strategy build`: no illustrative data or placeholder in a final edition, and an address for
             # the comments of a partners build.
             if self.inputs is not None:
                 self._load(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
-                # As `strategy build` makes them: What changed among them, and the comments' answers.
-                made = self._load(lambda: edition_chapters(Project(self.root), self.publication, self.inputs,
-                                                           self.audience))
-                if made is not None:
-                    self.chapters, changes = made
-                    self._show_changes(config, changes.redline)
+                if (made := self._chapters()) is not None:
+                    self.chapters = made.chapters
+                    self._show_changes(config, made.redline)
         if self.problems:
             log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
                      ProblemsFound(self.problems).report())
         else:
             self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
+
+    def _inputs(self) -> StrategyInputs | None:
+        """The inputs, read again only when a file of the inputs folder (or strategy.yml) changed since the
+        last build of this process: `mkdocs serve` rebuilds on every edit of an author page too."""
+        sources = sources_fingerprint([self.inputs_folder, self.root / self.config.publication])
+        if (kept := self.read) is None or kept.sources != sources:
+            log.debug("Reading the inputs in %s", display_path(self.inputs_folder, self.root))
+            found_before = len(self.problems)
+            inputs = self._load(lambda: load_inputs(self.inputs_folder, self.root))
+            kept = self.read = Kept(sources, inputs, self.problems[found_before:])
+        else:
+            self.problems += kept.problems
+        return kept.made
+
+    def _chapters(self) -> Made | None:
+        """The generated chapters as `strategy build` makes them (What changed among them, and the comments'
+        answers), made again only when what they are made from changed: the inputs, the author pages (the
+        abbreviations in use, the headings comments are placed under), mkdocs.yml's nav and the stored
+        editions. Charts come from the render cache (.build/cache) when their data is unchanged."""
+        project = Project(self.root)
+        sources = "\n".join([self.read.sources, self.audience.value, sources_fingerprint(
+            [project.mkdocs_yml, *project.author_pages(), self.root / EDITIONS_FOLDER])])
+        if (kept := self.made) is None or kept.sources != sources:
+            log.debug("Making the generated chapters for the %s audience", self.audience.value)
+            found_before = len(self.problems)
+            with _render_cache(project, self.audience) as renders:
+                made = self._load(lambda: edition_chapters(project, self.publication, self.inputs, self.audience))
+            if renders is not None and (charts := [n for n in renders.rendered if n.startswith("chart ")]):
+                log.debug("Drew %s", ", ".join(charts))
+            kept = self.made = Kept(sources, made and Made(made[0], made[1].redline), self.problems[found_before:])
+        else:
+            self.problems += kept.problems
+        return kept.made
 
     def _load(self, action):
         """The result of a step that reads the inputs. If they have problems: when serving, None, and the
@@ -199,6 +255,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             self.lock.close()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        _watch_quickly(server, config)
         server.watch(str(self.inputs_folder or self.root / "inputs"))
         server.watch(str(self.root / self.config.publication))
         return server
@@ -431,6 +488,56 @@ def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInp
         found += fact_problems(root, publication, inputs.headline)
     if problems := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(problems)
+
+
+def sources_fingerprint(paths: list[Path]) -> str:
+    """The hash of every file at or under `paths`, by its path and its bytes (a missing path counts too):
+    what decides whether the inputs or the chapters made from them must be made again."""
+    digest = hashlib.sha256()
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(f"{file}\0".encode())
+            try:
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+            except OSError:
+                digest.update(b"missing")
+    return digest.hexdigest()
+
+
+@contextmanager
+def _render_cache(project: Project, audience: Audience) -> Iterator[RenderCache | None]:
+    """The project's render cache (.build/cache) for a build that MkDocs runs (`mkdocs build`, `mkdocs serve`):
+    charts whose data is unchanged are read from there, not drawn again. `strategy build` has its own."""
+    if cache.active() is not None:
+        yield None
+        return
+    with cache.using(RenderCache.of_project(project.work, audience.value)) as renders:
+        yield renders
+
+
+# MkDocs polls what it watches every half second and then waits for 0.1 s of quiet before it rebuilds: most of
+# the half second an edit may take to show. Polled every 0.1 s instead: a listing of the few hundred files of
+# docs/ and inputs/, about a millisecond each time.
+POLL_SECONDS = 0.1
+
+
+def _watch_quickly(server: Any, config: MkDocsConfig) -> None:
+    """Give the server an observer that polls every POLL_SECONDS, watching what it watched so far (docs/,
+    mkdocs.yml and, with --watch-theme, the theme); what is watched after this event goes to it too."""
+    from watchdog.observers.polling import PollingObserver
+
+    watched = []
+    for path in [config.docs_dir, config.config_file_path, *config.theme.dirs]:
+        while path:
+            try:
+                server.unwatch(path)
+            except KeyError:  # not watched (the theme without --watch-theme), or no more times
+                break
+            watched.append(path)
+    server.observer = PollingObserver(timeout=POLL_SECONDS)
+    for path in watched:
+        server.watch(path)
 
 
 def _or_fail(action):
