@@ -58,6 +58,7 @@ from ..project import Project, docs_problems
 from ..redline import CHANGES_FILE, Redline
 from ..safe_html import clean_html
 from ..typeset import number_captions
+from .rebuilds import PageRenders, Remembered, TemplateCache, files_fingerprint
 
 log = logging.getLogger("mkdocs.plugins.strategy")
 
@@ -117,6 +118,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
         self.lock = ExitStack()
+        # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
+        self.page_renders, self.steps, self.templates = PageRenders(), Remembered(), TemplateCache()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent
@@ -155,6 +158,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             "tracked_docx": tracked_docx_file_name(self.publication, redline.since)}}
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
+        self.page_renders.start_build()
+        self.steps.start_build()
         # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
         if self.command in ("build", "gh-deploy"):
             _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
@@ -244,7 +249,26 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             if author_robots := files.get_file_from_path(ROBOTS_TXT):
                 files.remove(author_robots)
             files.append(File.generated(config, ROBOTS_TXT, content=DRAFT_ROBOTS))
+        self.files_key = files_fingerprint(files)
         return files
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        if self.serving:
+            self.page_renders.remember(page, self.files_key, config)
+        return page
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        if self.serving:
+            env.bytecode_cache = self.templates
+        return env
+
+    @property
+    def serving(self) -> bool:
+        """Under `mkdocs serve`, whose rebuilds reuse what is unchanged (rebuilds.py); a build does all."""
+        return self.command == "serve"
+
+    def _remembered(self, key: tuple, make):
+        return self.steps.get(key, make) if self.serving else make()
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.command:
@@ -280,16 +304,25 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if problems := self.problems or self.page_problems.get(page.file.src_uri):
             return problems_page(problems)
+        label, number = self.caption_labels.get(page.file.src_uri, ""), self.chapter_numbers.get(page.file.src_uri, "")
+        html, anchors = self._remembered(("content", html, label, number, self.publication.numbers_paragraphs),
+                                         lambda: self._page_content(html, label, number))
+        # Links to a paragraph ("vision.md#para-4.6", from the comment-response matrix) are checked against the
+        # page's anchors, which MkDocs collected before the numbers existed.
+        if page.present_anchor_ids is not None:
+            page.present_anchor_ids |= anchors
+        return html
+
+    def _page_content(self, html: str, label: str, number: str) -> tuple[str, set[str]]:
+        """A page's HTML through the allow-list, with its captions and paragraphs numbered; and the paragraphs'
+        anchors."""
         # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
         # leaves no script or handler. The search plugin indexes the page after this event.
-        html = number_captions(clean_html(html), self.caption_labels.get(page.file.src_uri, ""))
-        if self.publication.numbers_paragraphs:  # after the allow-list, which has no data-paragraph
-            html = number_paragraphs(html, self.chapter_numbers.get(page.file.src_uri, ""))
-            # Links to a paragraph ("vision.md#para-4.6", from the comment-response matrix) are checked
-            # against the page's anchors, which MkDocs collected before the numbers existed.
-            if page.present_anchor_ids is not None:
-                page.present_anchor_ids |= {p.anchor for p in numbered_paragraphs(html)}
-        return html
+        html = number_captions(clean_html(html), label)
+        if not self.publication.numbers_paragraphs:
+            return html, set()
+        html = number_paragraphs(html, number)  # after the allow-list, which has no data-paragraph
+        return html, {p.anchor for p in numbered_paragraphs(html)}
 
     @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" or "Changed" in results
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -314,8 +347,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # The matrix's and What changed's headings repeat other pages' sections: a comment belongs on the
         # section, not on them.
         if page.content is not None and page.file.src_uri not in (COMMENT_MATRIX, CHANGES_PAGE):
-            page.content = with_comment_links(page.content, lambda section, paragraph: comment_href(
-                where, section, paragraph))
+            content = page.content
+            page.content = self._remembered(("comment links", content, where), lambda: with_comment_links(
+                content, lambda section, paragraph: comment_href(where, section, paragraph)))
         return context
 
     def _changed_notes(self, page: Page) -> str:
