@@ -10,6 +10,7 @@ changed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_chapters", "generated_markdown",
            "write_chapters"]
+
+log = logging.getLogger(__name__)
 
 # Relative to the docs folder; the site navigation links here.
 GENERATED_FOLDER = "generated"
@@ -112,6 +115,7 @@ def _same(charts: list[Chart], others: list[Chart]) -> bool:
 def _text_chapters(inputs: StrategyInputs, audience: Audience, results: list[Chart],
                    synthesis: list[Chart]) -> list[Chapter]:
     """Each chapter with its own charts only: the results chapter shows every chart it is given."""
+    log.debug("Making the generated chapters for the %s audience", audience.value)  # once per build: tests count it
     return [
         Chapter("inputs-received.md", summary_of_inputs(inputs, audience, synthesis)),
         Chapter(NUMBERS, inputs_in_numbers(inputs, audience)),

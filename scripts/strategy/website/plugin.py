@@ -115,11 +115,13 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     read: Kept | None = None
     made: Kept | None = None
 
+    def __init__(self) -> None:
+        # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
+        self.page_renders, self.steps, self.templates = PageRenders(), Remembered(), TemplateCache()
+
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
         self.lock = ExitStack()
-        # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
-        self.page_renders, self.steps, self.templates = PageRenders(), Remembered(), TemplateCache()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent
