@@ -5,7 +5,9 @@ edits, in turn, a partner input (inputs/partner-inputs/PI-001.yaml) and an autho
 each time with a new sentence, and polls the served page that shows it until the sentence is there: the
 time from the file's save to the page served with the edit (the browser's reload, which the page's
 livereload script starts as soon as the rebuild ends, comes on top). After each edit it waits for the server
-to settle and counts MkDocs' "Building documentation" lines: the rebuilds that edit caused.
+to settle and counts MkDocs' "Building documentation" lines: the rebuilds that edit caused; and the server's
+CPU seconds over the edit (its rebuild, and the watcher's polling while it settles), which a loaded machine
+moves less than the wall time.
 
     python benchmarks/preview.py [--edits 5]
 """
@@ -31,6 +33,12 @@ REPO = Path(__file__).resolve().parent.parent
 PARTS = ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]
 REBUILD_LINE = "Building documentation"
 SETTLE_SECONDS = 3.0  # after an edit shows: long enough for a second rebuild, if the edit caused one, to start
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process so far (Linux: /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -89,18 +97,20 @@ def main() -> None:
                  "author page": (edit_page, f"{base}/vision.html")}
         latencies: dict[str, list[float]] = {k: [] for k in kinds}
         rebuilds: dict[str, list[int]] = {k: [] for k in kinds}
+        cpu: dict[str, list[float]] = {k: [] for k in kinds}  # the server's CPU seconds for the edit
         try:
             wait_for(f"{base}/generated/partner-inputs.html", "PI-001")
             time.sleep(SETTLE_SECONDS)
             for n in range(args.edits):
                 for kind, (edit, url) in kinds.items():
                     sentence = f"Preview edit {kind} {n} of this run."
-                    before = log.read_text().count(REBUILD_LINE)
+                    before, used = log.read_text().count(REBUILD_LINE), cpu_seconds(server.pid)
                     saved = time.perf_counter()
                     edit(root, sentence)
                     latencies[kind].append(wait_for(url, sentence) - saved)
                     time.sleep(SETTLE_SECONDS)
                     rebuilds[kind].append(log.read_text().count(REBUILD_LINE) - before)
+                    cpu[kind].append(cpu_seconds(server.pid) - used)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -109,7 +119,8 @@ def main() -> None:
     print("Edit to served page in `mkdocs serve` (seconds; median, min, max) and rebuilds per edit:")
     for kind in kinds:
         t = latencies[kind]
-        print(f"{kind:<12} {statistics.median(t):6.3f} {min(t):6.3f} {max(t):6.3f}   rebuilds per edit: {rebuilds[kind]}")
+        print(f"{kind:<12} {statistics.median(t):6.3f} {min(t):6.3f} {max(t):6.3f}   rebuilds per edit: {rebuilds[kind]}"
+              f"   server CPU seconds per edit (median): {statistics.median(cpu[kind]):.3f}")
     print(f"MkDocs' rebuild times (seconds): median {statistics.median(built):.3f}, max {max(built):.3f}")
 
 
