@@ -52,7 +52,7 @@ from ..feedback import COMMENT_MATRIX
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
-from ..paragraphs import CommentContext, comment_href, number_paragraphs, numbered_paragraphs, with_comment_links
+from ..paragraphs import CommentContext, comment_href, number_paragraphs, paragraph_anchor, with_comment_links
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..redline import CHANGES_FILE, Redline
@@ -324,7 +324,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if not self.publication.numbers_paragraphs:
             return html, set()
         html = number_paragraphs(html, number)  # after the allow-list, which has no data-paragraph
-        return html, {p.anchor for p in numbered_paragraphs(html)}
+        # Every data-paragraph is one number_paragraphs just wrote (the allow-list lets none through).
+        return html, {paragraph_anchor(n) for n in _PARAGRAPH_NUMBER.findall(html)}
 
     @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" or "Changed" in results
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -383,6 +384,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return _NAV_MARK.sub(lambda m: f'{m.group(0)[:-1]} role="img" aria-label="{m.group(1)}">', output)
 
 
+_PARAGRAPH_NUMBER = re.compile(r'<p\b[^>]*? data-paragraph="([^"]+)"')
 # The page status that marks a page changed since the previous edition (site.css draws its mark).
 CHANGED_STATUS = "changed"
 CHANGES_PAGE = f"{GENERATED_FOLDER}/{CHANGES_FILE}"
