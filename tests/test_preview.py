@@ -24,6 +24,7 @@ from conftest import copy_project
 
 SENTENCE = "A sentence added while the preview runs."
 PARAGRAPH = "A paragraph the author added while the preview runs."
+QUOTED = "Words a partner added to its key quote while the preview runs."
 REBUILD = "Building documentation..."
 INPUTS_READ = "Reading the inputs in inputs"  # the plugin's debug line, each time it reads them
 
@@ -46,7 +47,7 @@ def _save(path: Path, text: str) -> None:
     os.replace(new, path)
 
 
-def _edit_vision(path: Path, change) -> None:
+def _edit_record(path: Path, change) -> None:
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(record)
     _save(path, yaml.safe_dump(record, allow_unicode=True, sort_keys=False))
@@ -88,8 +89,13 @@ def test_serve_shows_each_edit_after_one_rebuild_and_writes_nothing_into_docs(tm
         _wait_for(f"{base}/index.html", lambda body: "Serving on" in log.read_text(), server, log)  # watching now
 
         # 1. An input: the register shows the new sentence.
-        _edit_vision(pi_002, lambda record: record.update(vision=f"{SENTENCE} {record['vision']}"))
+        _edit_record(pi_002, lambda record: record.update(vision=f"{SENTENCE} {record['vision']}"))
         _wait_for(register, lambda body: SENTENCE in body, server, log)
+
+        # 1b. An input an author page quotes (vision.md's {{ quote("PI-004") }}): that page shows the new words.
+        _edit_record(root / "inputs" / "partner-inputs" / "PI-004.yaml",
+                     lambda record: record.update(key_quote=f"{QUOTED} {record['key_quote']}"))
+        _wait_for(vision, lambda body: QUOTED in body, server, log)
 
         # 2. An author page: the page shows the new paragraph; the inputs are not read again.
         page = root / "docs" / "vision.md"
@@ -98,7 +104,7 @@ def test_serve_shows_each_edit_after_one_rebuild_and_writes_nothing_into_docs(tm
         assert SENTENCE not in shown
 
         # 3. The input withheld: a partners preview shows none of it, in the register or in search.
-        _edit_vision(pi_002, lambda record: record.update(consent="withheld"))
+        _edit_record(pi_002, lambda record: record.update(consent="withheld"))
         withheld = _wait_for(register, lambda body: 'id="pi-003"' in body and 'id="pi-002"' not in body,
                              server, log)
         assert SENTENCE not in withheld
@@ -109,8 +115,8 @@ def test_serve_shows_each_edit_after_one_rebuild_and_writes_nothing_into_docs(tm
     said = log.read_text()
     # One build at the start and one per edit. The plugin once rewrote docs/generated on every build, which
     # the watcher took for a second edit; such a rebuild would come before the next edit showed.
-    assert said.count(REBUILD) == 4, said[-5000:]
-    assert said.count(INPUTS_READ) == 3, said[-5000:]  # at the start and after each edit of the input only
+    assert said.count(REBUILD) == 5, said[-5000:]
+    assert said.count(INPUTS_READ) == 4, said[-5000:]  # at the start and after each edit of an input only
     docs_after = _files(root / "docs")
     assert docs_after.pop("vision.md") != docs_before.pop("vision.md")
     assert docs_after == docs_before  # nothing written into docs/, no docs/generated
