@@ -14,6 +14,13 @@ under `mkdocs serve` it
 watches the inputs and, while an input is broken, shows its problems in place
 of every page (`mkdocs build` fails instead).
 
+Under `mkdocs serve` each rebuild redoes only what an edit changed: the inputs
+are read again only when a file of theirs changed, the chapters made again only
+when their sources did, and each page's rendering, the plugin's page steps and
+the theme's compiled templates are taken from the build before (rebuilds.py);
+the watcher polls every 0.1 s. Charts come from the project's render cache
+(.build/cache) under `mkdocs build` and `mkdocs serve` alike.
+
 `strategy build` hands it the records and chapters it made (`Preset`), so the
 site and the print edition show the same text, read once.
 """
