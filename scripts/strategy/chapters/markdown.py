@@ -7,6 +7,7 @@ invoke a macro.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -259,8 +260,14 @@ def safe_or_plain(markdown_text: str, plain: Callable[[], str], renders_as_allow
 
 def _renders_as_allowed(markdown_text: str) -> bool:
     """Whether Markdown, with the site's extensions, makes nothing of the text but the allowed tags."""
-    rendered = _site_markdown().reset().convert(markdown_text)
-    return set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) <= _ALLOWED_TAGS
+    return set(re.findall(r"<([a-zA-Z][\w-]*)", site_rendering(markdown_text))) <= _ALLOWED_TAGS
+
+
+@functools.lru_cache(maxsize=8192)
+def site_rendering(markdown_text: str) -> str:
+    """The HTML that Markdown with the site's extensions makes of a text. Kept by the text: each build of
+    `mkdocs serve` checks the same partner texts again, and only an edited one is new."""
+    return _site_markdown().reset().convert(markdown_text)
 
 
 _PER_THREAD = threading.local()  # a Markdown instance keeps state while it converts: one per thread
