@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -29,8 +28,8 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-PARTS = ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]
+from project_copy import copy_project  # this folder is on the path when a script of it runs
+
 REBUILD_LINE = "Building documentation"
 SETTLE_SECONDS = 3.0  # after an edit shows: long enough for a second rebuild, if the edit caused one, to start
 
@@ -77,16 +76,13 @@ def edit_page(root: Path, sentence: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--edits", type=int, default=5, help="edits of each kind")
-    args = parser.parse_args()
+def measure(edits: int) -> dict:
+    """Per kind of edit: the seconds from save to served page, the rebuilds and the server's CPU seconds of
+    each edit; and MkDocs' own time of each rebuild."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         root.mkdir()
-        for part in PARTS:
-            (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, root / part)
-        shutil.rmtree(root / "docs" / "generated", ignore_errors=True)
+        copy_project(root)
         port, log = free_port(), Path(tmp) / "serve.log"
         env = {**os.environ, "PYTHONPATH": str(root / "scripts")}
         with log.open("w") as out:
@@ -95,33 +91,44 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         kinds = {"input": (edit_input, f"{base}/generated/partner-inputs.html"),
                  "author page": (edit_page, f"{base}/vision.html")}
-        latencies: dict[str, list[float]] = {k: [] for k in kinds}
-        rebuilds: dict[str, list[int]] = {k: [] for k in kinds}
-        cpu: dict[str, list[float]] = {k: [] for k in kinds}  # the server's CPU seconds for the edit
+        seen: dict[str, dict[str, list]] = {k: {"seconds": [], "rebuilds": [], "cpu_seconds": []} for k in kinds}
         try:
             wait_for(f"{base}/generated/partner-inputs.html", "PI-001")
             time.sleep(SETTLE_SECONDS)
-            for n in range(args.edits):
+            for n in range(edits):
                 for kind, (edit, url) in kinds.items():
                     sentence = f"Preview edit {kind} {n} of this run."
                     before, used = log.read_text().count(REBUILD_LINE), cpu_seconds(server.pid)
                     saved = time.perf_counter()
                     edit(root, sentence)
-                    latencies[kind].append(wait_for(url, sentence) - saved)
+                    seen[kind]["seconds"].append(wait_for(url, sentence) - saved)
                     time.sleep(SETTLE_SECONDS)
-                    rebuilds[kind].append(log.read_text().count(REBUILD_LINE) - before)
-                    cpu[kind].append(cpu_seconds(server.pid) - used)
+                    seen[kind]["rebuilds"].append(log.read_text().count(REBUILD_LINE) - before)
+                    seen[kind]["cpu_seconds"].append(cpu_seconds(server.pid) - used)
         finally:
             server.terminate()
             server.wait(timeout=30)
         # MkDocs' own account of each rebuild's time (the first build left out).
         built = [float(s) for s in re.findall(r"Documentation built in ([0-9.]+) seconds", log.read_text())[1:]]
-    print("Edit to served page in `mkdocs serve` (seconds; median, min, max) and rebuilds per edit:")
-    for kind in kinds:
-        t = latencies[kind]
-        print(f"{kind:<12} {statistics.median(t):6.3f} {min(t):6.3f} {max(t):6.3f}   rebuilds per edit: {rebuilds[kind]}"
-              f"   server CPU seconds per edit (median): {statistics.median(cpu[kind]):.3f}")
-    print(f"MkDocs' rebuild times (seconds): median {statistics.median(built):.3f}, max {max(built):.3f}")
+    return {"edits": seen, "rebuild_seconds": built}
+
+
+def report(measured: dict) -> str:
+    lines = ["Edit to served page in `mkdocs serve` (seconds; median, min, max) and rebuilds per edit:"]
+    for kind, seen in measured["edits"].items():
+        t = seen["seconds"]
+        lines.append(f"{kind:<12} {statistics.median(t):6.3f} {min(t):6.3f} {max(t):6.3f}   rebuilds per edit: "
+                     f"{seen['rebuilds']}   server CPU seconds per edit (median): "
+                     f"{statistics.median(seen['cpu_seconds']):.3f}")
+    built = measured["rebuild_seconds"]
+    lines.append(f"MkDocs' rebuild times (seconds): median {statistics.median(built):.3f}, max {max(built):.3f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=5, help="edits of each kind")
+    print(report(measure(parser.parse_args().edits)))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-REPO = Path(__file__).resolve().parent.parent
+import preview  # this folder is on the path when run.py runs
+from project_copy import REPO, copy_project
+
 PY = sys.executable
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -364,13 +366,13 @@ def main() -> None:
     parser.add_argument("--repeat-heavy", type=int, default=1,
                         help=f"runs of the long cases ({', '.join(HEAVY)}) and of each size of the check's scaling: "
                              "one each by default, which keeps `make bench` near a quarter of an hour")
-    parser.add_argument("--only", choices=[*CASE_NAMES, "profile"])
+    parser.add_argument("--only", choices=[*CASE_NAMES, "profile", "preview"])
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions under callgrind (case and baseline side by side) instead of timing")
     args = parser.parse_args()
-    wanted = {args.only} if args.only else {*CASE_NAMES, "profile"}
+    wanted = {args.only} if args.only else {*CASE_NAMES, "profile", "preview"}
     if args.instructions:
-        wanted.discard("profile")
+        wanted -= {"profile", "preview"}
     began = time.perf_counter()
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -379,12 +381,7 @@ def main() -> None:
         project = Path(tmp) / "project"
         project.mkdir()
         say("copying the project")
-        for part in ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]:
-            src = REPO / part
-            if src.is_dir():  # docs/generated is whatever `strategy chapters` last wrote: no part of a project
-                shutil.copytree(src, project / part, ignore=shutil.ignore_patterns("generated", "__pycache__"))
-            else:
-                shutil.copy2(src, project / part)
+        copy_project(project)
         release_flag = takes_release_flag(project)
         if wanted & NEEDS_MKDOCS_TO_PDF:
             mkdocs_to_pdf_python()
@@ -422,15 +419,21 @@ def main() -> None:
                 continue
             rows.append(compare(case, project, args.repeat_heavy if case.name in HEAVY else args.repeat))
 
+    live = None
+    if "preview" in wanted:  # not a case against a baseline: the time an edit takes to show, and its rebuilds
+        say(f"mkdocs serve: {args.repeat} edits of an input and of an author page")
+        live = preview.measure(args.repeat)
     minutes = (time.perf_counter() - began) / 60
     report(rows, scaling, args.instructions)
+    if live:
+        print(preview.report(live))
     result = {"date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit(), "cpus": os.cpu_count(),
               "load_average": os.getloadavg(), "minutes": minutes, "draft_build": release_flag,
               "repeat": 1 if args.instructions else args.repeat, "repeat_heavy": args.repeat_heavy,
               "measure": "instructions" if args.instructions else "seconds",
-              "cases": rows, "check_scaling": scaling, "profiles": profiles}
+              "cases": rows, "check_scaling": scaling, "preview": live, "profiles": profiles}
     (RESULTS / f"{stamp}.json").write_text(json.dumps(result, indent=2))
-    if rows and not args.instructions:
+    if (rows or live) and not args.instructions:
         print("\nFor the README (Performance):\n")
         print(markdown_table(result))
     print(f"\nwritten: benchmarks/results/{stamp}.json" + "".join(f", {p}" for p in profiles))
@@ -471,6 +474,14 @@ def markdown_table(result: dict) -> str:
         lines.append(f"| `{r['name']}` | {r['wall']:.1f} ({r['baseline_wall']:.1f}) | **{r['wall_ratio']:.2f}** | "
                      f"{r['seconds']:.1f} ({r['baseline_seconds']:.1f}) | {r['ratio']:.2f} | "
                      f"{r['peak_mib']:.0f} ({r['baseline_peak_mib']:.0f}) | {r['target'] or '–'} |")
+    if result.get("preview"):
+        lines += ["", "| `mkdocs serve`: an edit of | save to page served, median (min–max) s | rebuilds per edit "
+                      "| server CPU s per edit | target |", "|---|---|---|---|---|"]
+        for kind, seen in result["preview"]["edits"].items():
+            t = seen["seconds"]
+            lines.append(f"| {kind} | **{statistics.median(t):.2f}** ({min(t):.2f}–{max(t):.2f}) | "
+                         f"{', '.join(map(str, seen['rebuilds']))} | {statistics.median(seen['cpu_seconds']):.2f} "
+                         f"| < 0.5 s, one rebuild |")
     return "\n".join(lines)
 
 
