@@ -16,7 +16,7 @@ BENCH_PACKAGES := valgrind
 
 .PHONY: build test check serve chapters bench bench-instructions clean system-build system-test setup
 
-build: setup  ## Install everything, then build the bundled example: site and PDF.
+build: setup  ## Install everything, then build the bundled example: site, PDF and Word (a draft build; `strategy build --release` adds the archive PDF).
 	$(BIN)/strategy build
 
 test: setup system-test  ## Install everything, then run every test.
@@ -31,7 +31,7 @@ chapters: setup
 serve: setup  ## Live preview: edits to docs/ and inputs/ refresh the browser.
 	$(BIN)/mkdocs serve
 
-bench: setup  ## Benchmarks (not tests): timings and memory against a baseline, side by side.
+bench: setup  ## Benchmarks (not tests): each case beside its baseline (MkDocs + mkdocs-to-pdf, WeasyPrint alone, plain Material, Zensical), a profile; about 15 minutes.
 	$(BIN)/python benchmarks/run.py
 
 bench-instructions: setup  ## The print stylesheet's cost as instructions executed (steady; about 15 minutes).

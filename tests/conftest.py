@@ -1,9 +1,11 @@
-"""Shared fixtures: a copy of the repository to build in, and one real build of the example."""
+"""Shared fixtures: a copy of the repository to build in, one real release build of the example, and a second
+copy built as a draft, then for release, then as a draft again."""
 
 from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -78,11 +80,66 @@ def example_inputs() -> StrategyInputs:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
-    """The bundled example, built once for the session with `strategy build`."""
+    """The bundled example, built once for the session with `strategy build --release`: both PDF editions."""
     root = copy_project(tmp_path_factory.mktemp("example"))
-    run = strategy("build", "--project", str(root))
+    run = strategy("build", "--release", "--project", str(root))
     assert run.returncode == 0, run.stderr
     return BuiltExample(root, run, load_publication(root / "strategy.yml", root), load_inputs(root / "inputs", root))
+
+
+# Builds in a fresh process (as a user runs it: nothing kept in memory) and says what BuildResult recorded.
+COUNTED_BUILD = """
+import json, sys
+from pathlib import Path
+from strategy.audience import Audience
+from strategy.build import build
+from strategy.project import Project
+result = build(Project(Path(sys.argv[1])), Audience.PARTNERS, release=sys.argv[2] == "release")
+print(json.dumps({"rendered": list(result.rendered), "reused": list(result.reused)}))
+"""
+
+
+@dataclass
+class Stage:
+    """One build of a series on the same copy: what it rendered, what it took from the render cache, and a
+    copy of its site/ and reports/ as it left them."""
+
+    rendered: list[str]
+    reused: list[str]
+    outputs: Path  # holds site/ and reports/
+
+    @property
+    def site(self) -> Path:
+        return self.outputs / "site"
+
+
+def counted_build(root: Path, release: bool, keep_in: Path) -> Stage:
+    done = subprocess.run([sys.executable, "-c", COUNTED_BUILD, str(root), "release" if release else "draft"],
+                          capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    for folder in ("site", "reports"):
+        shutil.copytree(root / folder, keep_in / folder, symlinks=True)
+    return Stage(said["rendered"], said["reused"], keep_in)
+
+
+@dataclass
+class DraftThenRelease:
+    root: Path
+    draft: Stage  # `strategy build` of a fresh copy: a cold draft build
+    release: Stage  # then `strategy build --release` of the same copy
+    draft_again: Stage  # then `strategy build` again
+
+
+@pytest.fixture(scope="session")
+def draft_then_release(tmp_path_factory: pytest.TempPathFactory) -> DraftThenRelease:
+    """A second copy of the example (another folder, other processes than `built`), built three times in a row:
+    a cold draft build, a release build, a draft build again."""
+    root = copy_project(tmp_path_factory.mktemp("draft-then-release") / "project")
+    kept = tmp_path_factory.mktemp("draft-then-release-outputs")
+    return DraftThenRelease(root, *(counted_build(root, release, kept / name)
+                                    for name, release in (("draft", False), ("release", True),
+                                                          ("draft-again", False))))
 
 
 class Listener(http.server.ThreadingHTTPServer):

@@ -164,7 +164,7 @@ def hostile_build(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("rendering"))
     case = next(c for c in rendering.CASES if c.command == "build")
     case.make(root)
-    run = strategy("build", "--project", str(root))
+    run = strategy("build", "--release", "--project", str(root))  # both PDF editions
     assert run.returncode == 0, run.stderr
     return root
 

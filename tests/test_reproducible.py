@@ -31,8 +31,8 @@ main(sys.argv[2:])
 def build_with_fonttools(root: Path, marker: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     env.pop("SOURCE_DATE_EPOCH", None)  # the build must set it itself
-    return subprocess.run([sys.executable, "-c", WITHOUT_HARFBUZZ_SUBSET, str(marker), "build", "--project",
-                           str(root)], capture_output=True, text=True, timeout=900, env=env)
+    return subprocess.run([sys.executable, "-c", WITHOUT_HARFBUZZ_SUBSET, str(marker), "build", "--release",
+                           "--project", str(root)], capture_output=True, text=True, timeout=900, env=env)
 
 
 def test_pdfs_are_byte_identical_when_fonts_are_subset_by_fonttools(tmp_path):

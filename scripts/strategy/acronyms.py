@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audience import Audience
+from .files import path_order
 from .problems import Problem, ProblemsFound, display_path, warning
 
 if TYPE_CHECKING:
@@ -25,19 +27,23 @@ if TYPE_CHECKING:
 
 # A capital, then capitals, digits or "&"; an "s" (plural) or "'s" may follow. Two capitals at least (below).
 # Not after "/": a document symbol ("A/RES/70/1") is no acronym.
-_ACRONYM = re.compile(r"(?<![\w&/])([A-Z][A-Z0-9&]*[A-Z0-9])(?:s|['’]s)?(?![\w&])")
+# Each pattern here opens with the character it needs, and looks behind only after it ("[A-Z](?<![\w&/][A-Z])"
+# is "(?<![\w&/])[A-Z]"; "`(?<![^\n]`)" is "^`"): the regular expression engine then skips to where that
+# character is, and checking a large project's chapters takes a third of the time.
+_ACRONYM = re.compile(r"([A-Z](?<![\w&/][A-Z])[A-Z0-9&]*[A-Z0-9])(?:s|['’]s)?(?![\w&])")
 _ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
-_RECORD_ID = re.compile(r"\b[A-Z]{1,3}-\d+\b")
+_RECORD_ID = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{0,2}-\d+\b")  # \b[A-Z]{1,3}-\d+\b
 # What Markdown and HTML hold that a reader does not read as text; each is blanked, its line breaks kept.
 _NOT_TEXT = re.compile("|".join([
-    r"\A---\n.*?\n---\n",  # front matter
+    r"-(?<!.-)--\n.*?\n---\n",  # front matter, at the very start
     r"<!--.*?-->",
-    r"^(?:`{3,}|~{3,}).*?^(?:`{3,}|~{3,})",  # fenced code
+    r"`(?<![^\n]`)`{2,}.*?^(?:`{3,}|~{3,})",  # fenced code, from the start of a line
+    r"~(?<![^\n]~)~{2,}.*?^(?:`{3,}|~{3,})",
     r"`[^`\n]+`",
     r"<[^<>\n]*>",  # a tag and its attributes
     r"\]\([^()\n]*\)",  # a link's address
     r"\{[^{}\n]*\}",  # attribute lists and macros
-    r"^\*\[[^\]\n]*\]:.*$",  # abbreviation definitions
+    r"\*(?<![^\n]\*)\[[^\]\n]*\]:.*$",  # abbreviation definitions, from the start of a line
     r"https?://\S+",
     r"&#?\w+;",
 ]), re.S | re.M)
@@ -46,24 +52,17 @@ _NOT_TEXT = re.compile("|".join([
 def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", publication: "Publication",
                      audience: Audience, pages: Iterable[Path]) -> list[Problem]:
     """The acronyms of the author pages and generated chapters that inputs/glossary.yaml does not list."""
-    from .chapters import GENERATED_FOLDER, text_chapters
-
     known = _known(inputs)
     found: dict[str, tuple[str, int]] = {}
     for page in published_pages(root, pages):
         for term, line in acronyms(page.read_text(encoding="utf-8", errors="replace")):
             if term not in known:
                 found.setdefault(term, (display_path(page, root), line))
-    sources = _input_lines(root, inputs_folder)
-    try:
-        chapters = text_chapters(inputs, audience)
-    except ProblemsFound:  # what stops the chapters (a name consent keeps out) `strategy check` reports itself
-        chapters = {}
-    for path, markdown in chapters.items():
-        for term, line in acronyms(markdown):
-            if term not in known and term not in found:
-                found[term] = _source(term, sources) or (f"docs/{path}" if path.startswith(GENERATED_FOLDER)
-                                                          else path, line)
+    sources = _InputLines(root, inputs_folder)
+    in_chapters = _located_by_source(inputs, audience, known, found, sources)
+    if in_chapters is None:
+        in_chapters = _located_in_chapters(inputs, audience, known, found, sources)
+    found.update(in_chapters)
     final = publication.edition.final
     problems = []
     for term, (file, line) in sorted(found.items(), key=lambda item: (item[1], item[0])):
@@ -74,20 +73,90 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
     return problems
 
 
+def _located_by_source(inputs: "StrategyInputs", audience: Audience, known: set[str], found: dict,
+                       sources: "_InputLines") -> dict[str, tuple[str, int]] | None:
+    """Where each new acronym of the chapters comes from, when every one comes from a line of the inputs; None
+    when one does not, and the chapter's own line must be named.
+
+    The chapters are made for their words only (chapters.markdown.reading_words): a partner text is rendered
+    only where its Markdown and its plain fallback hold different acronyms. Which of the two a chapter shows
+    moves the lines below it, so the lines of the chapters are never read here, only their words."""
+    from .chapters import text_chapters
+    from .chapters.markdown import reading_words
+
+    try:
+        with reading_words(_same_acronyms):
+            chapters = text_chapters(inputs, audience)
+    except ProblemsFound:  # what stops the chapters (a name consent keeps out) `strategy check` reports itself
+        return {}
+    located: dict[str, tuple[str, int]] = {}
+    for markdown in chapters.values():
+        for term in acronym_terms(markdown):
+            if term not in known and term not in found and term not in located:
+                source = _source(term, sources.lines())
+                if source is None:
+                    return None
+                located[term] = source
+    return located
+
+
+def _located_in_chapters(inputs: "StrategyInputs", audience: Audience, known: set[str], found: dict,
+                         sources: "_InputLines") -> dict[str, tuple[str, int]]:
+    """Where each new acronym of the chapters comes from: a line of the inputs, else the first line of the
+    chapters, as a build makes them, that holds it."""
+    from .chapters import GENERATED_FOLDER, text_chapters
+
+    try:
+        chapters = text_chapters(inputs, audience)
+    except ProblemsFound:
+        return {}
+    located: dict[str, tuple[str, int]] = {}
+    for path, markdown in chapters.items():
+        for term, line in acronyms(markdown):
+            if term not in known and term not in found and term not in located:
+                located[term] = _source(term, sources.lines()) or (
+                    f"docs/{path}" if path.startswith(GENERATED_FOLDER) else path, line)
+    return located
+
+
+def _same_acronyms(text: str, other: str) -> bool:
+    return acronym_terms(text) == acronym_terms(other)
+
+
 def acronyms(markdown: str) -> Iterator[tuple[str, int]]:
     """Each acronym of a Markdown text with its line (1-based), in order."""
-    text = _NOT_TEXT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), markdown)
-    text = _RECORD_ID.sub(lambda m: " " * len(m.group()), text)
-    for number, line in enumerate(text.split("\n"), start=1):
-        for match in _ACRONYM.finditer(line):
-            term = match.group(1)
-            if sum(c.isupper() for c in term) >= 2 and not _ROMAN.fullmatch(term):
-                yield term, number
+    text = _words(markdown)
+    line, counted = 1, 0
+    for match in _ACRONYM.finditer(text):  # no acronym spans a line: one search of the whole text
+        term = match.group(1)
+        if _is_acronym(term):
+            line += text.count("\n", counted, match.start())
+            counted = match.start()
+            yield term, line
+
+
+def acronym_terms(markdown: str) -> set[str]:
+    """The acronyms of a Markdown text, without their lines."""
+    return {term for term in _ACRONYM.findall(_words(markdown)) if _is_acronym(term)}
+
+
+def _words(markdown: str) -> str:
+    """The text a reader reads: markup blanked, line breaks kept."""
+    return _RECORD_ID.sub(_blank, _NOT_TEXT.sub(_blank, markdown))
+
+
+def _blank(match: re.Match) -> str:
+    text = match.group()
+    return " " * len(text) if "\n" not in text else re.sub(r"[^\n]", " ", text)
+
+
+@lru_cache(maxsize=4096)
+def _is_acronym(term: str) -> bool:
+    return sum(c.isupper() for c in term) >= 2 and not _ROMAN.fullmatch(term)
 
 
 def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
     """The pages the site publishes: mkdocs.yml's `exclude_docs` (gitignore patterns) leaves some out."""
-    import pathspec
     import yaml
 
     from .publish.outline import _IgnoreTagsLoader
@@ -97,7 +166,11 @@ def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
     except (OSError, yaml.YAMLError):
         config = {}  # the site's build names a broken mkdocs.yml itself
     excluded = config.get("exclude_docs") if isinstance(config, dict) else None
-    spec = pathspec.GitIgnoreSpec.from_lines(excluded.splitlines() if isinstance(excluded, str) else [])
+    if not isinstance(excluded, str):
+        return list(pages)  # nothing excluded (and pathspec, which matches the patterns, not loaded)
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(excluded.splitlines())
     docs = root / "docs"
     return [p for p in pages if not (p.is_relative_to(docs) and spec.match_file(p.relative_to(docs).as_posix()))]
 
@@ -111,15 +184,23 @@ def _known(inputs: "StrategyInputs") -> set[str]:
     return known
 
 
-def _input_lines(root: Path, folder: Path) -> list[tuple[str, int, str]]:
-    """Every line of the inputs' text files, where a generated chapter's words come from."""
-    out = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix in (".yaml", ".yml", ".csv") and path.is_file():
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-            shown = display_path(path, root)  # once a file, not once a line
-            out += [(shown, n, text) for n, text in enumerate(lines, start=1)]
-    return out
+class _InputLines:
+    """Every line of the inputs' text files, where a generated chapter's words come from: read when first asked
+    for (most checks find every acronym of the chapters in the glossary, and read none)."""
+
+    def __init__(self, root: Path, folder: Path):
+        self.root, self.folder = root, folder
+        self._lines: list[tuple[str, int, str]] | None = None
+
+    def lines(self) -> list[tuple[str, int, str]]:
+        if self._lines is None:
+            self._lines = []
+            for path in sorted(self.folder.rglob("*"), key=path_order):
+                if path.suffix in (".yaml", ".yml", ".csv") and path.is_file():
+                    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                    shown = display_path(path, self.root)  # once a file, not once a line
+                    self._lines += [(shown, n, text) for n, text in enumerate(lines, start=1)]
+        return self._lines
 
 
 def _source(term: str, sources: list[tuple[str, int, str]]) -> tuple[str, int] | None:

@@ -7,6 +7,11 @@ so a partners build can never pick up chapters written for an internal one. The 
 in one atomic step (an exchange rename), so `site/` is whole at every instant, and only when every step
 has succeeded: a failed or killed build leaves the last good outputs as they were. The private folder,
 with whatever the audience may not see, is removed at the end.
+
+A draft build (`strategy build`) makes what reviewers need: the site, the reading edition of the PDF, the Word
+version, the slides (and the tracked-changes Word copy when there is a previous edition). A release build
+(`strategy build --release`, and `strategy release`; earlier editions are rebuilt as release builds) makes the
+archive edition (PDF/A-3a) as well: the reading edition's bytes are the same in both.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from .publish.docx import DocxMetadata, render_docx
 from .publish.tracked_docx import render_tracked_docx, tracked_docx_file_name
 from .publish.pdf import ARCHIVE, READING, PdfEdition, PdfPlace, RenderedPdf
 from .publish import parts
+from .publish.print_fonts import OUTPUT as PRINT_FONTS, write_print_fonts
 from .publish.slides import FONTS_FOLDER, SLIDES_PAGE, make_deck, pptx_file_name, read_way_forward, write_slides
 
 # Ceilings for one PDF render; the bundled example takes about 10 CPU seconds and 0.3 GiB.
@@ -69,6 +75,7 @@ class BuildResult:
     slides: Path | None = None  # the meeting's slides (PPTX), beside the PDF
     changes: Path | None = None  # "What changed since …", when an earlier edition is stored
     tracked_docx: Path | None = None  # the Word version with what changed as tracked changes
+    archive_pdf: Path | None = None  # the archive edition (PDF/A-3a): made by a release build only
     # What this build rendered and what it copied from the render cache (cache.py), by output: "reading PDF",
     # "archive PDF", "Word version", "tracked Word version", "slides", "chart results-targets.svg"...
     rendered: tuple[str, ...] = ()
@@ -79,17 +86,22 @@ Step = Callable[[str], None]
 
 
 def write_generated_chapters(project: Project, audience: Audience) -> list[Path]:
-    """`strategy chapters`: the chapters in docs/generated, for generators other than ours (no build reads
-    them)."""
+    """`strategy chapters`: the chapters in docs/generated, and the whole site as plain files in .build/plain
+    (website/plain.py), for generators other than ours (no build reads them). Checked as a build checks."""
+    from .website.plain import write_plain_source
+
     publication = project.publication()
-    inputs = project.inputs(publication)
-    chapters, _ = edition_chapters(project, publication, inputs, audience)
+    inputs = check(project, audience)
+    chapters, changes = edition_chapters(project, publication, inputs, audience)
+    write_plain_source(project, publication, inputs, audience, chapters, changes.redline)
     return write_chapters(chapters, project.docs / GENERATED_FOLDER)
 
 
 def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step = lambda _: None,
-          earlier_edition: bool = False) -> BuildResult:
+          earlier_edition: bool = False, release: bool = False) -> BuildResult:
     """Check, make the chapters, build the site and the PDF, then swap them in; one build at a time.
+    `release`: the archive edition (PDF/A-3a) too, as `strategy release` and `strategy build --release` make
+    it; a draft build leaves it out (reviewers read the reading edition; the archive is a second full render).
     `earlier_edition`: the build of a stored edition (edition_builds.py), which rebuilds no earlier edition."""
     started = time.monotonic()
     with lock.build_lock(project.work, step):
@@ -97,7 +109,7 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
         private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=project.work))
         try:
             with cache.using(RenderCache.of_project(project.work, audience.value)) as renders:
-                result = _build_in(private, project, audience, step, earlier_edition)
+                result = _build_in(private, project, audience, step, earlier_edition, release)
             renders.prune()
         finally:
             _remove(private)
@@ -106,7 +118,7 @@ def build(project: Project, audience: Audience = Audience.PARTNERS, step: Step =
 
 
 def _build_in(private: Path, project: Project, audience: Audience, step: Step,
-              earlier_edition: bool = False) -> BuildResult:
+              earlier_edition: bool = False, release: bool = False) -> BuildResult:
     """The build itself, with everything it writes (but the outputs it swaps in) inside `private`."""
     step("Checking inputs")
     publication = project.publication()
@@ -172,16 +184,24 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
         if reused:
             step(f"Reusing {_and(reused)}: the HTML and the options they are made from are unchanged")
 
-    step("Rendering the PDF (reading and archive editions, side by side), the Word version and the slides")
+    pdf_editions = {new_site / publication.pdf_file: READING}
+    if release:  # the archive edition is for the record: a release build's only
+        pdf_editions[new_site / publication.archive_pdf_file] = ARCHIVE
+    step(f"Rendering the PDF ({'reading and archive editions, side by side' if release else 'reading edition'}), "
+         "the Word version and the slides")
     replace_atomically(project.work / "print.html", document.encode("utf-8"))
     edition = publication.edition.label
     labels = {**input_labels(inputs), **feedback_labels(inputs, edition)}
     docx = new_site / publication.docx_file
     epoch = _source_date_epoch(publication)
-    pdfs = _render_editions(view, allowed_folders, project.docs / FONT_CSS, publication, document, {
-        new_site / publication.pdf_file: READING,
-        new_site / publication.archive_pdf_file: ARCHIVE,
-    }, labels, epoch, while_waiting=word_and_slides, step=step)
+    # The fonts as TrueType, decompressed once and kept in the render cache: the renderer may read their
+    # folder and nothing else of it (print_fonts.py).
+    fonts = private / "print-fonts"
+    font_css = write_print_fonts(project.docs / FONT_CSS, project.asset_folders, fonts, renders, project.root)
+    if PRINT_FONTS in renders.rendered:
+        step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
+    pdfs = _render_editions(view, [*allowed_folders, fonts], font_css, publication, document, pdf_editions,
+                            labels, epoch, while_waiting=word_and_slides, step=step)
     step("Checking that every input the audience may see is in every output")
     places = {
         "site": site_places(new_site, labels),
@@ -207,7 +227,8 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
                        project.reports / "provenance.md", 0.0, inputs.warnings, project.site / slides.name,
                        project.site / GENERATED_FOLDER / "changes.html" if changes.redline else None,
-                       project.site / tracked if tracked else None)
+                       project.site / tracked if tracked else None,
+                       project.site / publication.archive_pdf_file if release else None)
 
 
 def _texts(chapters: list[Chapter]) -> dict[str, str]:

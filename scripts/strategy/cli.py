@@ -50,17 +50,28 @@ def check_command(project: Path) -> None:
 @project_option
 @audience_option
 def chapters_command(project: Path, audience: str) -> None:
-    """Regenerate the Markdown chapters in docs/generated from the inputs."""
+    """Regenerate the Markdown chapters in docs/generated from the inputs, and the site's sources as plain
+    files in .build/plain, for Zensical."""
     from .build import write_generated_chapters
+    from .website.plain import plain_folder
 
     changed = _or_exit(lambda: write_generated_chapters(Project(project), Audience(audience)))
     out.print(f"{len(changed)} generated chapter(s) changed.")
+    config = plain_folder(Project(project)) / "mkdocs.yml"
+    out.print(f"The site's sources as plain files: {config.parent}; build them with "
+              f"`zensical build -f {config}`.", markup=False, soft_wrap=True)
+    if Audience(audience) is Audience.INTERNAL:  # withheld text on disk outside inputs/, until deleted
+        err.print("These files hold withheld inputs' text (internal audience): never publish them; run "
+                  "`strategy chapters` again (partners) or delete docs/generated and .build/plain.",
+                  style="yellow", markup=False, soft_wrap=True)
 
 
 @main.command("build")
 @project_option
 @audience_option
-def build_command(project: Path, audience: str) -> None:
+@click.option("--release", is_flag=True, help="Make the archive edition of the PDF (PDF/A-3a) too, as "
+              "`strategy release` does; without it, a draft build: the site, the reading PDF, Word and slides.")
+def build_command(project: Path, audience: str, release: bool) -> None:
     """Check, write chapters, build the site and the PDF; change nothing on failure."""
     from .build import build
 
@@ -68,16 +79,20 @@ def build_command(project: Path, audience: str) -> None:
         def step(message: str) -> None:
             err.log(message)
             status.update(message + "…")
-        result = _or_exit(lambda: build(Project(project), Audience(audience), step))
+        result = _or_exit(lambda: build(Project(project), Audience(audience), step, release=release))
     out.print(f"[green]Built in {result.seconds:.1f} s[/]")
     out.print(f"  Site: {result.site / 'index.html'}")
     out.print(f"  PDF:  {result.pdf}")
+    if result.archive_pdf:
+        out.print(f"  Archive PDF: {result.archive_pdf}", soft_wrap=True)
     out.print(f"  Word: {result.docx}")
     out.print(f"  Slides: {result.slides}")
     if result.changes:
         out.print(f"  What changed: {result.changes}")
         out.print(f"  Word, with tracked changes: {result.tracked_docx}")
     out.print(f"  Provenance of every partner input: {result.provenance}")
+    if not result.archive_pdf:
+        out.print("  (A draft build: `strategy build --release` makes the archive edition too.)", markup=False)
     # The earlier editions' warnings (editions/...: outputs that differ from the release, consent narrowed)
     # are the build's own, not the check's: shown here in full.
     earlier = [w for w in result.warnings if w.file.startswith("editions/")]
@@ -287,8 +302,9 @@ def import_submission_command(file: Path, partner: str, consent: str, themes: st
 @click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @project_option
 def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
-    """Check each PDF (by default both editions of the last build): its layout (printable area, fonts,
-    headings at a page foot, blank pages, links, contents) and the PDF/UA or PDF/A rules it declares."""
+    """Check each PDF (by default the editions of the last build: the reading edition, and the archive edition
+    after a release build): its layout (printable area, fonts, headings at a page foot, blank pages, links,
+    contents) and the PDF/UA or PDF/A rules it declares."""
     import pikepdf
 
     from .publish.audit import audit_pdf
@@ -296,10 +312,15 @@ def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
 
     if not pdfs:
         publication = _or_exit(lambda: Project(project).publication())
-        pdfs = tuple(Project(project).site / name for name in (publication.pdf_file, publication.archive_pdf_file))
-        if missing := [p for p in pdfs if not p.is_file()]:
-            err.print(f"No PDF at {missing[0]}: run `strategy build` first.", style="red")
+        reading, archive = (Project(project).site / name for name in (publication.pdf_file,
+                                                                      publication.archive_pdf_file))
+        if not reading.is_file():
+            err.print(f"No PDF at {reading}: run `strategy build` first.", style="red")
             sys.exit(1)
+        pdfs = (reading, archive) if archive.is_file() else (reading,)
+        if not archive.is_file():  # the last build was a draft build
+            err.print(f"No archive edition at {archive}: `strategy build --release` makes it; auditing the "
+                      "reading edition.", style="yellow", markup=False, soft_wrap=True)
     failed = False
     for pdf in pdfs:
         try:

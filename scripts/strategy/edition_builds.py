@@ -156,7 +156,8 @@ def _build_earlier(edition: StoredEdition, project_root: Path, into: Path, audie
     edition.materialise(into, project_root)
     apply_narrowing(into, narrowed)
     with _building_earlier(EarlierEdition(edition.record.label, current_label)):
-        build(Project(into), audience, earlier_edition=True)
+        # A release build, as `strategy release` made it: the archive PDF's bytes are in the record too.
+        build(Project(into), audience, earlier_edition=True, release=True)
 
 
 # --- consent --------------------------------------------------------------------------------------------------

@@ -311,7 +311,7 @@ def release(project_root: Path, next_label: str, next_date: dt.date, audience_na
             shutil.copy2(source, target)
         sources = sources_fingerprint(staging)
         step(f"Building {label}")
-        built = build(project, audience, step)
+        built = build(project, audience, step, release=True)  # the archive edition too: it is recorded
         if files_fingerprint(source_files(project_root, publication.inputs_folder), project_root) != sources:
             raise ProblemsFound([Problem(PUBLICATION_YML, None, None, "sources left as they were during the "
                                          "release's build", "a file of strategy.yml, mkdocs.yml, docs/ or the "

@@ -24,6 +24,7 @@ from pathlib import Path
 from .audience import Audience
 from .inputs.records import HeadlineFigure, HeadlineFigures, Publication, ResultsSummary
 from .inputs.sources import dotted
+from .files import path_order
 from .problems import Problem, display_path, shown, warning
 
 HEADLINE_FILE = "headline-figures.yaml"
@@ -199,10 +200,17 @@ def author_files(root: Path) -> list[Path]:
 def _prose_lines(path: Path) -> Iterator[tuple[int, str]]:
     """The lines of a file, skipping a page's front matter, fenced code and YAML comments."""
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return  # unreadable files are reported by the stages that need them
-    in_front = path.suffix == ".md" and bool(lines) and lines[0].strip() == "---"
+    yield from _prose_lines_of(text, path.suffix)
+
+
+def _prose_lines_of(text: str, suffix: str) -> Iterator[tuple[int, str]]:
+    """_prose_lines of a file's text, its name ending in `suffix`."""
+    lines = text.splitlines()
+    in_front = suffix == ".md" and bool(lines) and lines[0].strip() == "---"
+    yaml_comments = suffix in (".yml", ".yaml")
     fence = None
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
@@ -210,11 +218,11 @@ def _prose_lines(path: Path) -> Iterator[tuple[int, str]]:
             if number > 1 and stripped in ("---", "..."):
                 in_front = False
             continue
-        if re.match(r"^(`{3,}|~{3,})", stripped):
+        if stripped.startswith(("```", "~~~")):
             marker = stripped[:3]
             fence = None if fence == marker else (fence or marker)
             continue
-        if fence or (path.suffix in (".yml", ".yaml") and stripped.startswith("#")):
+        if fence or (yaml_comments and stripped.startswith("#")):
             continue
         yield number, line
 
@@ -235,20 +243,23 @@ def illustrative_records(inputs_folder: Path, root: Path) -> list[tuple[str, lis
     out = []
     if not inputs_folder.is_dir():
         return out
-    for path in sorted(inputs_folder.rglob("*")):
+    for path in sorted(inputs_folder.rglob("*"), key=path_order):
         if not path.is_file() or path.is_symlink():
             continue
         suffix = path.suffix.lower()
-        lines = _illustrative_yaml(path) if suffix in (".yaml", ".yml") else \
-            _illustrative_csv(path) if suffix == ".csv" else []
+        if suffix in (".yaml", ".yml"):
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable files are reported by the stages that need them
+            lines = [n for n, line in _prose_lines_of(text, path.suffix) if _ILLUSTRATIVE_YAML.match(line)]
+        else:
+            lines = _illustrative_csv(path) if suffix == ".csv" else []
+            text = path.read_text(encoding="utf-8-sig") if lines else ""
         if lines:
-            first = path.read_text(encoding="utf-8-sig").splitlines()[lines[0] - 1].strip().lstrip("- ")
+            first = text.splitlines()[lines[0] - 1].strip().lstrip("- ")
             out.append((display_path(path, root), lines, first[:40]))
     return out
-
-
-def _illustrative_yaml(path: Path) -> list[int]:
-    return [n for n, line in _prose_lines(path) if _ILLUSTRATIVE_YAML.match(line)]
 
 
 def _illustrative_csv(path: Path) -> list[int]:
@@ -268,18 +279,31 @@ def _illustrative_csv(path: Path) -> list[int]:
 
 def placeholders(root: Path, inputs_folder: Path) -> list[tuple[str, int, str, str]]:
     """(file, line, what it is, the text) of every placeholder in the author files and the inputs."""
-    files = author_files(root) + sorted(p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()
-                                        and p.suffix.lower() in (".yaml", ".yml", ".csv")) \
+    files = author_files(root) + sorted((p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()
+                                         and p.suffix.lower() in (".yaml", ".yml", ".csv")), key=path_order) \
         if inputs_folder.is_dir() else author_files(root)
     found = []
     for path in files:
-        for number, line in _prose_lines(path):
-            if path.name == "strategy.yml" and _COMMENTS_EMAIL_LINE.match(line):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # unreadable files are reported by the stages that need them
+        if not any(pattern.search(text) for pattern in _ANY_PLACEHOLDER):
+            continue  # most files hold none: their lines need no reading
+        publication = path.name == "strategy.yml"
+        for number, line in _prose_lines_of(text, path.suffix):
+            if publication and _COMMENTS_EMAIL_LINE.match(line):
                 continue  # comments_address_problems reports it, with its field
             for what, pattern in _PLACEHOLDERS:
                 for match in pattern.finditer(line):
                     found.append((display_path(path, root), number, what, match.group(0).strip()))
     return found
+
+
+# Whether a file's text may hold a placeholder: what each pattern of _PLACEHOLDERS must contain to match, with
+# the same flags (case-blind "example." also matches "EXAMPLE.", and "isbn:" also "ıſbn:", as re.I does there).
+# The e-mail pattern itself, tried at every word of every file, was most of this check's time.
+_ANY_PLACEHOLDER = [_PLACEHOLDERS[0][1], re.compile(r"example\.", re.I), re.compile(r"isbn:", re.I)]
 
 
 # --- all of it, as problems ----------------------------------------------------------------------------------

@@ -15,3 +15,9 @@ def replace_atomically(path: Path, content: bytes) -> None:
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def path_order(path: Path) -> tuple[str, ...]:
+    """The order in which Paths sort themselves (by their parts, case-blind where the system is), as a key: worked
+    out once per path rather than once per comparison, which is most of sorting ten thousand inputs."""
+    return path.parts if os.name != "nt" else tuple(part.lower() for part in path.parts)

@@ -18,8 +18,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 from .problems import Problem, warning
 
 # The fonts' declarations beside this code, for callers that do not name a project.
@@ -36,9 +34,25 @@ _RANGE = re.compile(r"U\+(?P<start>[0-9A-F?]+)(?:-(?P<end>[0-9A-F]+))?", re.I)
 
 
 @lru_cache(maxsize=4)
-def covered(font_css: Path = DEFAULT_FONT_CSS) -> frozenset[int]:
+def covered(font_css: Path = DEFAULT_FONT_CSS, work: Path | None = None) -> frozenset[int]:
     """The code points every text family of `font_css` prints, itself or through a family limited by
-    unicode-range (a symbols face that every font stack lists second)."""
+    unicode-range (a symbols face that every font stack lists second).
+
+    With the project's work folder, the answer is kept there (.build/cache/glyph-coverage.json) under the hash
+    of the stylesheet and the fonts it names: reading the fonts is a tenth of `strategy check` of the example,
+    and they seldom change. A stored answer that is damaged, or for other fonts, is worked out again."""
+    key = _fonts_key(font_css) if work is not None else None
+    if key is not None and (stored := _stored_coverage(work, key)) is not None:
+        return stored
+    points = _read_coverage(font_css)
+    if key is not None:
+        _store_coverage(work, key, points)
+    return points
+
+
+def _read_coverage(font_css: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # here: a check whose answer is stored imports no font library
+
     families: dict[str, list[set[int]]] = {}
     helpers: set[int] = set()  # faces limited to a unicode-range fill in for every family
     for face in _FONT_FACE.finditer(font_css.read_text(encoding="utf-8")):
@@ -55,6 +69,63 @@ def covered(font_css: Path = DEFAULT_FONT_CSS) -> frozenset[int]:
     faces = [points for group in families.values() for points in group]
     text = set.intersection(*faces) if faces else set()
     return frozenset(text | helpers | _ALWAYS_FINE)
+
+
+COVERAGE_FILE = "cache/glyph-coverage.json"  # in the work folder; one file, replaced when the fonts change
+
+
+def _fonts_key(font_css: Path) -> str | None:
+    """The hash of the stylesheet and of every font it names, in order; None if one cannot be read (then the
+    fonts are read as before, and say what is wrong)."""
+    import hashlib
+
+    try:
+        css = font_css.read_bytes()
+        digest = hashlib.sha256(b"glyph-coverage 1\0" + css)
+        for face in _FONT_FACE.finditer(css.decode("utf-8")):
+            if (source := _SOURCE.search(face.group("body"))) and _FAMILY.search(face.group("body")):
+                font = (font_css.parent / source.group("url")).read_bytes()
+                digest.update(b"\0%d\0" % len(font) + font)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return digest.hexdigest()
+
+
+def _stored_coverage(work: Path, key: str) -> frozenset[int] | None:
+    import json
+
+    try:
+        stored = json.loads((work / COVERAGE_FILE).read_text(encoding="utf-8"))
+        if stored["key"] != key:
+            return None
+        ranges = [(int(low), int(high)) for low, high in stored["ranges"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not all(0 <= low <= high <= 0x10FFFF for low, high in ranges):
+        return None
+    return frozenset(point for low, high in ranges for point in range(low, high + 1))
+
+
+def _store_coverage(work: Path, key: str, points: frozenset[int]) -> None:
+    """Kept if the work folder can take it; a check never fails for a cache it cannot write."""
+    import json
+
+    from .files import replace_atomically
+
+    try:
+        replace_atomically(work / COVERAGE_FILE, json.dumps({"key": key, "ranges": _ranges(points)}).encode())
+    except OSError:
+        pass
+
+
+def _ranges(points: frozenset[int]) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for point in sorted(points):
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1] = (ranges[-1][0], point)
+        else:
+            ranges.append((point, point))
+    return ranges
 
 
 def _unicode_range(declaration: str) -> set[int]:
@@ -88,23 +159,19 @@ def printable(text: str, font_css: Path = DEFAULT_FONT_CSS) -> str:
 
 
 @lru_cache(maxsize=4)
-def _unprintable(font_css: Path) -> re.Pattern[str]:
-    allowed = sorted(covered(font_css) - BIDI_CONTROLS)
-    ranges: list[tuple[int, int]] = []
-    for point in allowed:
-        if ranges and ranges[-1][1] == point - 1:
-            ranges[-1] = (ranges[-1][0], point)
-        else:
-            ranges.append((point, point))
+def _unprintable(font_css: Path, work: Path | None = None) -> re.Pattern[str]:
+    ranges = _ranges(covered(font_css, work) - BIDI_CONTROLS)
     klass = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
     return re.compile(f"[^{klass}]")
 
 
-def uncovered_characters(inputs, root: Path | None = None, font_css: Path = DEFAULT_FONT_CSS) -> list[Problem]:
+def uncovered_characters(inputs, root: Path | None = None, font_css: Path = DEFAULT_FONT_CSS,
+                         work: Path | None = None) -> list[Problem]:
     """A warning for each character of an input that the shipped fonts cannot print (or an invisible
     formatting character), naming the character, the file and line, and what the PDF shows instead. One
-    warning per character and field. `root` is the project folder, for the line; without it, the record's."""
-    pattern = _unprintable(font_css)
+    warning per character and field. `root` is the project folder, for the line; without it, the record's.
+    `work`, the project's work folder, keeps what the fonts cover (see `covered`)."""
+    pattern = _unprintable(font_css, work)
     found: list[Problem] = []
     for key, origin in inputs.origins.items():
         record = _record(inputs, key)

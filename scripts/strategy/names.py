@@ -121,6 +121,9 @@ class NameFinder:
                 body = "|".join(_pattern(k) for k in sorted(keys, key=len, reverse=True))
                 self._patterns.append((exact, re.compile(rf"(?<!\w)(?:{body})(?!\w)",
                                                          0 if exact else re.IGNORECASE)))
+        # Each text's mentions, as found: the consent check, the audience's view and the chapters ask about the same
+        # partner texts, and a finder's answer for a text never changes.
+        self._found: dict[str, tuple[Mention, ...]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.partners_of)
@@ -133,6 +136,12 @@ class NameFinder:
         """Every mention, left to right; where two overlap, the longer wins."""
         if not self._patterns or not text:
             return []
+        found = self._found.get(text)
+        if found is None:
+            found = self._found[text] = tuple(self._search(text))
+        return list(found)
+
+    def _search(self, text: str) -> list[Mention]:
         folded, origin = fold(text)
         found: list[Mention] = []
         for exact, pattern in self._patterns:

@@ -102,7 +102,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
 
     found = consent_problems(inputs, audience, project.root, publication)
     found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
-    found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS)
+    found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS, project.work)
     found += page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)
     found += fact_problems(project.root, publication, inputs.headline)
     found += comments_address_problems(project.root, publication, audience)

@@ -10,6 +10,7 @@ changed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_chapters", "generated_markdown",
            "write_chapters"]
+
+log = logging.getLogger(__name__)
 
 # Relative to the docs folder; the site navigation links here.
 GENERATED_FOLDER = "generated"
@@ -75,7 +78,7 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
     inputs = audience_view(inputs, audience)
     results, synthesis = results_charts(inputs), synthesis_charts(inputs, audience)
     charts = results + synthesis
-    chapters = _text_chapters(inputs, audience, results, synthesis)
+    chapters = _remembered_text_chapters(inputs, audience, results, synthesis)
     outline = (outline or EditionOutline("")).with_generated({c.path: c.markdown for c in chapters})
     chapters.append(Chapter(COMMENT_MATRIX, comment_matrix(inputs, audience, outline, redline)))
     used_in = author_text + "\n".join(c.markdown for c in chapters)
@@ -85,9 +88,34 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
             *(Chapter(f"{IMAGES_FOLDER}/{ref}", "", image) for ref, image in partner_images(inputs, audience))]
 
 
+# The text chapters last made, with what they were made from. They depend on the records alone, but the
+# abbreviations and the comment-response matrix depend on the author pages too: a rebuild of `mkdocs serve`
+# after an author page's edit passes the same records object (the plugin reads the inputs again only when
+# they change) and the same charts, and takes the text chapters from here.
+_last_text: tuple[StrategyInputs, Audience, list[Chart], list[Chart], list[Chapter]] | None = None
+
+
+def _remembered_text_chapters(inputs: StrategyInputs, audience: Audience, results: list[Chart],
+                              synthesis: list[Chart]) -> list[Chapter]:
+    """`_text_chapters`, or the last ones made from these very objects (records are never changed in place)."""
+    global _last_text
+    last = _last_text
+    if last is not None and last[0] is inputs and last[1] is audience and _same(last[2], results) \
+            and _same(last[3], synthesis):
+        return list(last[4])
+    chapters = _text_chapters(inputs, audience, results, synthesis)
+    _last_text = (inputs, audience, results, synthesis, list(chapters))
+    return chapters
+
+
+def _same(charts: list[Chart], others: list[Chart]) -> bool:
+    return len(charts) == len(others) and all(a is b for a, b in zip(charts, others))
+
+
 def _text_chapters(inputs: StrategyInputs, audience: Audience, results: list[Chart],
                    synthesis: list[Chart]) -> list[Chapter]:
     """Each chapter with its own charts only: the results chapter shows every chart it is given."""
+    log.debug("Making the generated chapters for the %s audience", audience.value)  # once per build: tests count it
     return [
         Chapter("inputs-received.md", summary_of_inputs(inputs, audience, synthesis)),
         Chapter(NUMBERS, inputs_in_numbers(inputs, audience)),

@@ -27,7 +27,16 @@ def abbreviations(inputs: StrategyInputs, audience: Audience, used_in: str) -> s
 
 
 def _uses(text: str, term: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text) is not None
+    """Whether `text` has `term` as a word of its own. Each place the term occurs is found by str.find and
+    checked there: a search of the whole pattern, which starts with a look-behind, tries every position of
+    a long text (most of the abbreviations chapter's cost)."""
+    whole = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])")
+    at = text.find(term)
+    while at >= 0:
+        if whole.match(text, at):  # the look-behind sees the text before `at`
+            return True
+        at = text.find(term, at + 1)
+    return False
 
 
 def abbreviation_definitions(inputs: StrategyInputs, audience: Audience) -> str:

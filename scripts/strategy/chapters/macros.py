@@ -22,7 +22,7 @@ from ..problems import Problem, ProblemsFound, display_path
 from . import GENERATED_FOLDER
 from ..consent import author_page_problems
 from .consent import Audience, attribution, audience_view, may_show
-from .markdown import REGISTER, anchor, md_escape, partner_text, quote_block
+from .markdown import REGISTER, anchor, md_escape, partner_text, quote_block, reading_words
 from .partner_markdown import first_paragraph
 
 _MACRO = re.compile(r"\{\{\s*(?P<body>.*?)\s*\}\}")
@@ -89,6 +89,16 @@ def page_macro_problems(pages: list[Path], docs: Path, inputs: StrategyInputs, a
     not UTF-8 text is a problem too, since no build could read it."""
     from mkdocs.utils.meta import get_data  # as the site and the print edition split off the front matter
 
+    with reading_words(_any_form):  # the expansions are not kept: no quote is rendered to choose its form
+        return _page_macro_problems(pages, docs, inputs, audience, root, get_data)
+
+
+def _any_form(markdown: str, plain: str) -> bool:
+    return True
+
+
+def _page_macro_problems(pages: list[Path], docs: Path, inputs: StrategyInputs, audience: Audience, root: Path,
+                         get_data) -> list[Problem]:
     problems: list[Problem] = []
     for path in pages:
         shown = display_path(path, root)

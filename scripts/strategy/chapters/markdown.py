@@ -7,11 +7,14 @@ invoke a macro.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ..inputs.records import PartnerInput
 
@@ -223,13 +226,48 @@ def partner_text(text: str) -> str:
         lines.append(line)
     text = "\n".join(lines)
     text = re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], text)
-    return text if _renders_as_allowed(text) else _plain(cleaned)
+    return safe_or_plain(text, lambda: _plain(cleaned), lambda: _renders_as_allowed(text))
+
+
+# A reader of the chapters for their words only (the acronym check) may say when a partner text's Markdown and
+# its plain fallback read alike to it; then the text is not rendered to choose between them. Rendering each
+# partner text is most of the cost of making the chapters, and the choice rarely changes a word.
+_READ_ALIKE: ContextVar[Callable[[str, str], bool] | None] = ContextVar("read_alike", default=None)
+
+
+@contextmanager
+def reading_words(read_alike: Callable[[str, str], bool]) -> Iterator[None]:
+    """Chapters made inside this block are for `read_alike`'s reader only: where it finds a partner text's
+    Markdown and plain fallback alike, the Markdown stands, rendered or not. Never for a chapter that is
+    published: what is published is always checked by rendering."""
+    token = _READ_ALIKE.set(read_alike)
+    try:
+        yield
+    finally:
+        _READ_ALIKE.reset(token)
+
+
+def safe_or_plain(markdown_text: str, plain: Callable[[], str], renders_as_allowed: Callable[[], bool]) -> str:
+    """The partner text's Markdown if it renders as allowed, else its plain fallback (see `reading_words`)."""
+    read_alike = _READ_ALIKE.get()
+    if read_alike is not None:
+        fallback = plain()
+        if read_alike(markdown_text, fallback):
+            return markdown_text
+        return markdown_text if renders_as_allowed() else fallback
+    return markdown_text if renders_as_allowed() else plain()
 
 
 def _renders_as_allowed(markdown_text: str) -> bool:
     """Whether Markdown, with the site's extensions, makes nothing of the text but the allowed tags."""
-    rendered = _site_markdown().reset().convert(markdown_text)
-    return set(re.findall(r"<([a-zA-Z][\w-]*)", rendered)) <= _ALLOWED_TAGS
+    return set(re.findall(r"<([a-zA-Z][\w-]*)", site_rendering(markdown_text))) <= _ALLOWED_TAGS
+
+
+@functools.lru_cache(maxsize=8192)
+def site_rendering(markdown_text: str) -> str:
+    """The HTML that Markdown with the site's extensions makes of a text. Kept by the text: each build of
+    `mkdocs serve` checks the same partner texts again, and only an edited one is new."""
+    return _site_markdown().reset().convert(markdown_text)
 
 
 _PER_THREAD = threading.local()  # a Markdown instance keeps state while it converts: one per thread

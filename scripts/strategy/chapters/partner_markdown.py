@@ -29,8 +29,7 @@ from ..problems import Problem, ProblemsFound, display_path
 from ..typeset import LETTERED_CLASS, SHORT_CLASS
 from .consent import Audience, may_show
 from .markdown import (_BIDI_CONTROLS, _CODE_SPAN, _CONTROL, _INLINE_SYNTAX, _LIST_MARKER, _code_span,
-                       _neutral_line, _plain,
-                       _ref, _site_markdown)
+                       _neutral_line, _plain, _ref, safe_or_plain, site_rendering)
 
 if TYPE_CHECKING:
     from ..inputs import StrategyInputs
@@ -253,7 +252,7 @@ def partner_markdown(text: str, *, prefix: str, input_id: str, images: Mapping[s
     cleaned = text.expandtabs(4)
     converter = _Converter(cleaned, prefix, input_id, images)
     out = converter.convert(cleaned)
-    return out if _renders_as_allowed(out, prefix, converter.srcs) else _plain(cleaned)
+    return safe_or_plain(out, lambda: _plain(cleaned), lambda: _renders_as_allowed(out, prefix, converter.srcs))
 
 
 # What a partner's text may become once Markdown has rendered it, tag by tag.
@@ -265,7 +264,7 @@ _ALIGNMENT = re.compile(r"text-align: (left|right|center);")
 def _renders_as_allowed(markdown_text: str, prefix: str, srcs: set[str]) -> bool:
     """Whether Markdown, with the site's extensions, makes of the text only the allowed elements: links only
     to and from this field's footnotes, images only of the input's folder, alignment as the only style."""
-    rendered = _site_markdown().reset().convert(markdown_text)
+    rendered = site_rendering(markdown_text)
     return all(_allowed(tag, attrs, prefix, srcs) for tag, attrs in _elements(rendered))
 
 

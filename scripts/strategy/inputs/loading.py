@@ -8,6 +8,7 @@ all files are gathered before anything is raised, so one run of
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
+
+log = logging.getLogger(__name__)
 from .sources import SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -182,6 +185,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     from .consistency import check_consistency, wording_warnings
 
     folder = Path(folder)
+    log.debug("Reading the inputs in %s", folder)  # once per build: tests count it
     reader = _Reader(folder, project_root or folder.parent)
     if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of inputs"):
         raise ProblemsFound([problem])

@@ -8,6 +8,7 @@ annexes, numbered from 1. The order is the site navigation's (see outline.py).
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -84,16 +85,35 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
             except ProblemsFound as found:
                 problems += found.problems
                 continue
+        rendered.append(_rendered(chapter, in_print, body + abbreviations, extensions,
+                                  meta.get("pdf") == "before-contents"))
+    if problems:
+        raise ProblemsFound(problems)
+    return rendered
+
+
+# Each chapter's rendering by everything it is made from, for the process: `mkdocs serve` compares this edition
+# with the previous one on every rebuild (changes.site_changes), and after an edit only the edited chapter is new.
+_RENDERED: dict[tuple, RenderedChapter] = {}
+RENDERED_KEPT = 256  # chapters: a few editions and audiences of a large document
+
+
+def _rendered(chapter: PrintChapter, in_print: dict[str, PrintChapter], body: str, extensions: dict[str, Any],
+              before_contents: bool) -> RenderedChapter:
+    """A chapter's Markdown (macros expanded, abbreviations added) as print HTML, with its headings and captions.
+    Its links resolve against the pages in print; a new copy each time (callers may change theirs)."""
+    key = (chapter, tuple(in_print.items()), body, repr(extensions), before_contents)
+    if (found := _RENDERED.get(key)) is None:
         markup = PrintMarkup(chapter, in_print)
         md = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions)
         # As on the site (plugin.on_page_content): only allow-listed markup reaches the PDF renderer, and of
         # links and images only those a PDF may hold.
-        text = clean_html(md.convert(body + abbreviations), attribute_filter=print_url)
-        rendered.append(RenderedChapter(chapter, text, meta.get("pdf") == "before-contents",
-                                        markup.found.headings, markup.found.captions))
-    if problems:
-        raise ProblemsFound(problems)
-    return rendered
+        text = clean_html(md.convert(body), attribute_filter=print_url)
+        found = RenderedChapter(chapter, text, before_contents, markup.found.headings, markup.found.captions)
+        while len(_RENDERED) >= RENDERED_KEPT:
+            _RENDERED.pop(next(iter(_RENDERED)))
+        _RENDERED[key] = found
+    return copy.deepcopy(found)
 
 
 def print_document(publication: Publication, rendered: list[RenderedChapter], changed: Collection[str] = (),

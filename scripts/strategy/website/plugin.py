@@ -14,18 +14,26 @@ under `mkdocs serve` it
 watches the inputs and, while an input is broken, shows its problems in place
 of every page (`mkdocs build` fails instead).
 
+Under `mkdocs serve` each rebuild redoes only what an edit changed: the inputs
+are read again only when a file of theirs changed, the chapters made again only
+when their sources did, and each page's rendering, the plugin's page steps and
+the theme's compiled templates are taken from the build before (rebuilds.py);
+the watcher polls every 0.1 s. Charts come from the project's render cache
+(.build/cache) under `mkdocs build` and `mkdocs serve` alike.
+
 `strategy build` hands it the records and chapters it made (`Preset`), so the
 site and the print edition show the same text, read once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import posixpath
 import re
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,21 +47,25 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from .. import cache
+from ..cache import RenderCache
 from ..chapters import GENERATED_FOLDER, Audience, Chapter
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
 from ..changes import edition_chapters
 from ..chapters.markdown import long_date
+from ..editions import EDITIONS_FOLDER
 from ..feedback import COMMENT_MATRIX
 from ..inputs import StrategyInputs, load_inputs, load_publication
 from ..inputs.records import Publication
 from ..lock import build_lock
-from ..paragraphs import CommentContext, comment_href, number_paragraphs, numbered_paragraphs, with_comment_links
+from ..paragraphs import CommentContext, comment_href, number_paragraphs, paragraph_anchor, with_comment_links
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..redline import CHANGES_FILE, Redline
 from ..safe_html import clean_html
 from ..typeset import number_captions
+from .rebuilds import PageRenders, Remembered, TemplateCache, files_fingerprint
 
 log = logging.getLogger("mkdocs.plugins.strategy")
 
@@ -72,6 +84,24 @@ class Preset:
     redline: Redline | None = None  # this edition against the previous one, for the marks of what changed
 
 
+@dataclass(frozen=True)
+class Made:
+    """The generated chapters of one build, and what changed since the previous edition."""
+
+    chapters: list[Chapter]
+    redline: Redline | None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a build of this process made (None if it found problems, then kept too), and a fingerprint of
+    what it was made from: the next build (a rebuild of `mkdocs serve`) reuses it while that is the same."""
+
+    sources: str
+    made: Any
+    problems: list[Problem]
+
+
 class StrategyPluginConfig(base.Config):
     publication = c.Type(str, default="strategy.yml")
     audience = c.Choice([a.value for a in Audience], default=Audience.PARTNERS.value)
@@ -87,6 +117,14 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     problems: list[Problem]
     # ... and those of one page only (its macros), by the page's path in docs/.
     page_problems: dict[str, list[Problem]]
+    # The inputs and the generated chapters of the last build in this process, reused while their sources are
+    # unchanged (the plugin lives as long as `mkdocs serve`: MkDocs keeps a plugin that has on_startup).
+    read: Kept | None = None
+    made: Kept | None = None
+
+    def __init__(self) -> None:
+        # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
+        self.page_renders, self.steps, self.templates = PageRenders(), Remembered(), TemplateCache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -129,6 +167,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             "tracked_docx": tracked_docx_file_name(self.publication, redline.since)}}
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
+        self.page_renders.start_build()
+        self.steps.start_build()
         # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
         if self.command in ("build", "gh-deploy"):
             _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
@@ -141,22 +181,52 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if self.preset:
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
         elif self.publication is not None:
-            self.inputs = self._load(lambda: load_inputs(self.inputs_folder, self.root))
+            self.inputs = self._inputs()
             # As `strategy build`: no illustrative data or placeholder in a final edition, and an address for
             # the comments of a partners build.
             if self.inputs is not None:
                 self._load(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
-                # As `strategy build` makes them: What changed among them, and the comments' answers.
-                made = self._load(lambda: edition_chapters(Project(self.root), self.publication, self.inputs,
-                                                           self.audience))
-                if made is not None:
-                    self.chapters, changes = made
-                    self._show_changes(config, changes.redline)
+                if (made := self._chapters()) is not None:
+                    self.chapters = made.chapters
+                    self._show_changes(config, made.redline)
         if self.problems:
             log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
                      ProblemsFound(self.problems).report())
         else:
             self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
+
+    def _inputs(self) -> StrategyInputs | None:
+        """The inputs, read again only when a file of the inputs folder (or strategy.yml) changed since the
+        last build of this process: `mkdocs serve` rebuilds on every edit of an author page too."""
+        sources = sources_fingerprint([self.inputs_folder, self.root / self.config.publication])
+        if (kept := self.read) is None or kept.sources != sources:
+            log.debug("Reading the inputs in %s", display_path(self.inputs_folder, self.root))
+            found_before = len(self.problems)
+            inputs = self._load(lambda: load_inputs(self.inputs_folder, self.root))
+            kept = self.read = Kept(sources, inputs, self.problems[found_before:])
+        else:
+            self.problems += kept.problems
+        return kept.made
+
+    def _chapters(self) -> Made | None:
+        """The generated chapters as `strategy build` makes them (What changed among them, and the comments'
+        answers), made again only when what they are made from changed: the inputs, the author pages (the
+        abbreviations in use, the headings comments are placed under), mkdocs.yml's nav and the stored
+        editions. Charts come from the render cache (.build/cache) when their data is unchanged."""
+        project = Project(self.root)
+        sources = "\n".join([self.read.sources, self.audience.value, sources_fingerprint(
+            [project.mkdocs_yml, *project.author_pages(), self.root / EDITIONS_FOLDER])])
+        if (kept := self.made) is None or kept.sources != sources:
+            log.debug("Making the generated chapters for the %s audience", self.audience.value)
+            found_before = len(self.problems)
+            with _render_cache(project, self.audience) as renders:
+                made = self._load(lambda: edition_chapters(project, self.publication, self.inputs, self.audience))
+            if renders is not None and (charts := [n for n in renders.rendered if n.startswith("chart ")]):
+                log.debug("Drew %s", ", ".join(charts))
+            kept = self.made = Kept(sources, made and Made(made[0], made[1].redline), self.problems[found_before:])
+        else:
+            self.problems += kept.problems
+        return kept.made
 
     def _load(self, action):
         """The result of a step that reads the inputs. If they have problems: when serving, None, and the
@@ -188,7 +258,26 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             if author_robots := files.get_file_from_path(ROBOTS_TXT):
                 files.remove(author_robots)
             files.append(File.generated(config, ROBOTS_TXT, content=DRAFT_ROBOTS))
+        self.files_key = files_fingerprint(files)
         return files
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        if self.serving:
+            self.page_renders.remember(page, self.files_key, config)
+        return page
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        if self.serving:
+            env.bytecode_cache = self.templates
+        return env
+
+    @property
+    def serving(self) -> bool:
+        """Under `mkdocs serve`, whose rebuilds reuse what is unchanged (rebuilds.py); a build does all."""
+        return self.command == "serve"
+
+    def _remembered(self, key: tuple, make):
+        return self.steps.get(key, make) if self.serving else make()
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.command:
@@ -199,6 +288,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             self.lock.close()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        _watch_quickly(server, config)
         server.watch(str(self.inputs_folder or self.root / "inputs"))
         server.watch(str(self.root / self.config.publication))
         return server
@@ -223,16 +313,26 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if problems := self.problems or self.page_problems.get(page.file.src_uri):
             return problems_page(problems)
+        label, number = self.caption_labels.get(page.file.src_uri, ""), self.chapter_numbers.get(page.file.src_uri, "")
+        html, anchors = self._remembered(("content", html, label, number, self.publication.numbers_paragraphs),
+                                         lambda: self._page_content(html, label, number))
+        # Links to a paragraph ("vision.md#para-4.6", from the comment-response matrix) are checked against the
+        # page's anchors, which MkDocs collected before the numbers existed.
+        if page.present_anchor_ids is not None:
+            page.present_anchor_ids |= anchors
+        return html
+
+    def _page_content(self, html: str, label: str, number: str) -> tuple[str, set[str]]:
+        """A page's HTML through the allow-list, with its captions and paragraphs numbered; and the paragraphs'
+        anchors."""
         # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
         # leaves no script or handler. The search plugin indexes the page after this event.
-        html = number_captions(clean_html(html), self.caption_labels.get(page.file.src_uri, ""))
-        if self.publication.numbers_paragraphs:  # after the allow-list, which has no data-paragraph
-            html = number_paragraphs(html, self.chapter_numbers.get(page.file.src_uri, ""))
-            # Links to a paragraph ("vision.md#para-4.6", from the comment-response matrix) are checked
-            # against the page's anchors, which MkDocs collected before the numbers existed.
-            if page.present_anchor_ids is not None:
-                page.present_anchor_ids |= {p.anchor for p in numbered_paragraphs(html)}
-        return html
+        html = number_captions(clean_html(html), label)
+        if not self.publication.numbers_paragraphs:
+            return html, set()
+        html = number_paragraphs(html, number)  # after the allow-list, which has no data-paragraph
+        # Every data-paragraph is one number_paragraphs just wrote (the allow-list lets none through).
+        return html, {paragraph_anchor(n) for n in _PARAGRAPH_NUMBER.findall(html)}
 
     @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" or "Changed" in results
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -257,8 +357,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # The matrix's and What changed's headings repeat other pages' sections: a comment belongs on the
         # section, not on them.
         if page.content is not None and page.file.src_uri not in (COMMENT_MATRIX, CHANGES_PAGE):
-            page.content = with_comment_links(page.content, lambda section, paragraph: comment_href(
-                where, section, paragraph))
+            content = page.content
+            page.content = self._remembered(("comment links", content, where), lambda: with_comment_links(
+                content, lambda section, paragraph: comment_href(where, section, paragraph)))
         return context
 
     def _changed_notes(self, page: Page) -> str:
@@ -290,6 +391,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return _NAV_MARK.sub(lambda m: f'{m.group(0)[:-1]} role="img" aria-label="{m.group(1)}">', output)
 
 
+_PARAGRAPH_NUMBER = re.compile(r'<p\b[^>]*? data-paragraph="([^"]+)"')
 # The page status that marks a page changed since the previous edition (site.css draws its mark).
 CHANGED_STATUS = "changed"
 CHANGES_PAGE = f"{GENERATED_FOLDER}/{CHANGES_FILE}"
@@ -431,6 +533,56 @@ def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInp
         found += fact_problems(root, publication, inputs.headline)
     if problems := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(problems)
+
+
+def sources_fingerprint(paths: list[Path]) -> str:
+    """The hash of every file at or under `paths`, by its path and its bytes (a missing path counts too):
+    what decides whether the inputs or the chapters made from them must be made again."""
+    digest = hashlib.sha256()
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(f"{file}\0".encode())
+            try:
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+            except OSError:
+                digest.update(b"missing")
+    return digest.hexdigest()
+
+
+@contextmanager
+def _render_cache(project: Project, audience: Audience) -> Iterator[RenderCache | None]:
+    """The project's render cache (.build/cache) for a build that MkDocs runs (`mkdocs build`, `mkdocs serve`):
+    charts whose data is unchanged are read from there, not drawn again. `strategy build` has its own."""
+    if cache.active() is not None:
+        yield None
+        return
+    with cache.using(RenderCache.of_project(project.work, audience.value)) as renders:
+        yield renders
+
+
+# MkDocs polls what it watches every half second and then waits for 0.1 s of quiet before it rebuilds: most of
+# the half second an edit may take to show. Polled every 0.1 s instead: a listing of the few hundred files of
+# docs/ and inputs/, about a millisecond each time.
+POLL_SECONDS = 0.1
+
+
+def _watch_quickly(server: Any, config: MkDocsConfig) -> None:
+    """Give the server an observer that polls every POLL_SECONDS, watching what it watched so far (docs/,
+    mkdocs.yml and, with --watch-theme, the theme); what is watched after this event goes to it too."""
+    from watchdog.observers.polling import PollingObserver
+
+    watched = []
+    for path in [config.docs_dir, config.config_file_path, *config.theme.dirs]:
+        while path:
+            try:
+                server.unwatch(path)
+            except KeyError:  # not watched (the theme without --watch-theme), or no more times
+                break
+            watched.append(path)
+    server.observer = PollingObserver(timeout=POLL_SECONDS)
+    for path in watched:
+        server.watch(path)
 
 
 def _or_fail(action):

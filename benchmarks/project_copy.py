@@ -1,0 +1,19 @@
+"""The project's sources copied for a benchmark, as a fresh checkout has them (shared by run.py and preview.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]
+
+
+def copy_project(target: Path) -> None:
+    """The project's sources into `target` (an empty folder)."""
+    for part in SOURCES:
+        src = REPO / part
+        if src.is_dir():  # docs/generated is whatever `strategy chapters` last wrote: no part of a project
+            shutil.copytree(src, target / part, ignore=shutil.ignore_patterns("generated", "__pycache__"))
+        else:
+            shutil.copy2(src, target / part)

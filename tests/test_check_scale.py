@@ -1,0 +1,253 @@
+"""`strategy check` at scale (issue 12) reports exactly what it reported before it was made fast.
+
+The acronym check reads the generated chapters' words without rendering each partner text to HTML (it renders
+one only where the choice between its Markdown and its plain fallback changes the acronyms it holds). These
+tests pin the whole report, file, line and words, on the example and on copies with acronyms placed where
+that choice matters: the expected reports were recorded from `strategy check` before the change.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, strategy
+from corpus import line_of
+from strategy.audience import Audience
+from strategy.inputs import load_inputs
+
+PI = "inputs/partner-inputs"
+ACRONYM = ("warning: expected an entry for every acronym the text uses in inputs/glossary.yaml (term and expansion), "
+           "which makes the list of abbreviations; found {term}, not in the glossary")
+
+
+def _insert_after(path: Path, anchor: str, text: str) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert anchor in source, (path, anchor)
+    path.write_text(source.replace(anchor, anchor + text, 1), encoding="utf-8")
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert old in source, (path, old)
+    path.write_text(source.replace(old, new, 1), encoding="utf-8")
+
+
+def acronyms_in_inputs(root: Path) -> None:
+    """Acronyms missing from the glossary, each on a line of the inputs: where a partner text renders as
+    Markdown, where it falls back to plain paragraphs, in a withheld input, in the team's own words."""
+    inputs = root / PI
+    # Renders as Markdown: after "/", WXYZ is no acronym ("A/RES/70/1"); UNDP is one.
+    _replace(inputs / "PI-005.yaml", "with a focus on extending coverage in ASEAN countries.",
+             "with a focus on extending coverage in ASEAN countries, with the UNDP/WXYZ team.")
+    # An indented line in a list makes a code block, which partner text may not become: the text falls back to
+    # plain paragraphs, where "/" is a character reference, and ABCD is an acronym after all. EFGH either way.
+    _insert_after(inputs / "PI-001.yaml", "vision: |-\n",
+                  "  - a point on EFGH\n\n          an indented line about ILO/ABCD\n\n")
+    # A withheld input: a partners build never shows it, its acronyms are not the reader's.
+    _replace(inputs / "PI-008.yaml", "vision: Our cooperation with the ILO",
+             "vision: Our cooperation with the ILO and the QRST")
+    # The team's own words: a thematic area's title.
+    _replace(root / "inputs/thematic-areas.yaml", "title: Old-age pensions", "title: Old-age pensions (OAPX)")
+    # Code spans and links are no text a reader reads as words (a code span in a partner's Markdown is).
+    _insert_after(inputs / "PI-013.yaml", "country_experience: |-\n",
+                  "  Code `NOPQ` and [a link](https://RSTU.example.org).\n\n")
+    _insert_after(inputs / "PI-004.yaml", "  proposal: ", "Code `CDEF` and [a link](https://GHIJ.example.org). ")
+
+
+def acronyms_off_the_lines(root: Path) -> None:
+    """Acronyms that no line of the inputs holds as written: the chapter's own line is named."""
+    inputs = root / PI
+    # Written with a YAML escape: no line of the inputs holds the word, the chapter's own line is named.
+    _replace(inputs / "PI-002.yaml", "  proposal: Ireland encourages Phase III to set explicit coverage targets "
+             "for women working in the informal\n    economy, including in agriculture and home-based work.\n",
+             '  proposal: "Ireland asks the \\x55VWX network to set coverage targets for the informal economy."\n')
+    # A heading of a partner's Markdown: its line, which opens with "#", is taken for a comment.
+    _insert_after(inputs / "PI-013.yaml", "country_experience: |-\n", "  # The JKLM programme\n\n")
+    # Before them, acronyms whose place depends on how the partner text above them renders.
+    acronyms_in_inputs(root)
+
+
+def _report(root: Path, *, code: int = 0) -> list[str]:
+    done = strategy("check", "--project", str(root), timeout=300)
+    assert done.returncode == code, done.stderr[-3000:]
+    return [line.strip() for line in done.stderr.splitlines()]
+
+
+def _acronyms(report: list[str]) -> list[str]:
+    return [line for line in report if "not in the glossary" in line]
+
+
+def _chapter_line(root: Path, chapter: str, word: str) -> int:
+    """The line of a generated chapter, as a partners build makes it, where `word` first is."""
+    from strategy.chapters import text_chapters
+
+    markdown = text_chapters(load_inputs(root / "inputs", root), Audience.PARTNERS)[f"generated/{chapter}"]
+    return next(n for n, line in enumerate(markdown.splitlines(), start=1) if re.search(rf"\b{word}\b", line))
+
+
+@pytest.fixture(scope="module")
+def example_report(tmp_path_factory) -> list[str]:
+    return _report(copy_project(tmp_path_factory.mktemp("example")))
+
+
+def test_acronyms_on_the_lines_of_the_inputs_are_named_there(tmp_path, example_report):
+    root = copy_project(tmp_path / "project")
+    acronyms_in_inputs(root)
+    report = _report(root)
+    pi = root / PI
+    expected = [
+        f"inputs/partner-inputs/PI-001.yaml:{line_of(pi / 'PI-001.yaml', 'a point on EFGH')}: "
+        + ACRONYM.format(term="EFGH"),
+        # The fallback made "/" a character reference: ABCD reads as an acronym there.
+        f"inputs/partner-inputs/PI-001.yaml:{line_of(pi / 'PI-001.yaml', 'ILO/ABCD')}: " + ACRONYM.format(term="ABCD"),
+        f"inputs/partner-inputs/PI-004.yaml:{line_of(pi / 'PI-004.yaml', 'CDEF')}: " + ACRONYM.format(term="CDEF"),
+        f"inputs/partner-inputs/PI-013.yaml:{line_of(pi / 'PI-013.yaml', 'NOPQ')}: " + ACRONYM.format(term="NOPQ"),
+        f"inputs/thematic-areas.yaml:{line_of(root / 'inputs/thematic-areas.yaml', 'OAPX')}: "
+        + ACRONYM.format(term="OAPX"),
+    ]
+    assert _acronyms(report) == expected  # not WXYZ (after "/", rendered), QRST (withheld), GHIJ, RSTU (links)
+    assert "UNDP" not in " ".join(_acronyms(report))  # a partner's name: consent replaces it in partners builds
+    # Nothing else came or went but the lines that moved: three more warnings (UNDP's name, two example.org
+    # addresses) beside the five acronyms.
+    assert len(report) == len(example_report) + 8
+    assert report[0] == f"{int(example_report[0].split()[0]) + 8} warnings:"
+
+
+def test_acronyms_off_the_lines_are_named_on_the_chapters_lines(tmp_path, example_report):
+    """A word no line of the inputs holds as written is placed by the chapter's own line, as a build prints the
+    chapter: where the partner text above it falls back to plain paragraphs, which moves every line below."""
+    root = copy_project(tmp_path / "project")
+    acronyms_off_the_lines(root)
+    report = _report(root)
+    assert _acronyms(report)[:2] == [
+        f"docs/generated/partner-inputs.md:{_chapter_line(root, 'partner-inputs.md', 'JKLM')}: "
+        + ACRONYM.format(term="JKLM"),
+        f"docs/generated/priorities.md:{_chapter_line(root, 'priorities.md', 'UVWX')}: " + ACRONYM.format(term="UVWX"),
+    ]
+    assert len(_acronyms(report)) == 7 and len(report) == len(example_report) + 10
+
+
+def test_a_final_edition_refuses_them_with_the_same_files_and_lines(tmp_path):
+    root = copy_project(tmp_path / "project")
+    acronyms_off_the_lines(root)
+    warned = _acronyms(_report(root))
+    path = root / "strategy.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("final: false", "final: true", 1), encoding="utf-8")
+    refused = _acronyms(_report(root, code=1))
+    assert refused == [line.replace(": warning: ", ": ") for line in warned] and len(refused) == 7
+
+
+# The fast paths, against the plain forms they replace ----------------------------------------------------
+
+def _texts(count: int) -> list[str]:
+    """Random texts of the characters the patterns turn on, and the edge cases written out."""
+    chance = random.Random(12)
+    alphabet = "AB-C1&/'’s `~<>!-*[]():{}h ttps://x&#;amp\n\nPI-12 X"
+    return ["".join(chance.choice(alphabet) for _ in range(chance.randint(0, 60))) for _ in range(count)] + [
+        "---\nx\n---\nAB", "x---\nAB\n---\n", "```\nAB\n```\nCD", "a```\nAB\n```", "*[AB]: x\nCD", "x*[AB]: y",
+        "~~~\nAB\n~~~", "-AB", "--\n---\nAB\n---\n", "éAB ÉCD _EF GH_ 1IJ", "PI-004 aPI-005 FB-1x ÀB-2"]
+
+
+PLAIN_PATTERNS = {  # as they were written before each opened with the character it needs
+    "_ACRONYM": re.compile(r"(?<![\w&/])([A-Z][A-Z0-9&]*[A-Z0-9])(?:s|['’]s)?(?![\w&])"),
+    "_RECORD_ID": re.compile(r"\b[A-Z]{1,3}-\d+\b"),
+    "_NOT_TEXT": re.compile("|".join([
+        r"\A---\n.*?\n---\n", r"<!--.*?-->", r"^(?:`{3,}|~{3,}).*?^(?:`{3,}|~{3,})", r"`[^`\n]+`", r"<[^<>\n]*>",
+        r"\]\([^()\n]*\)", r"\{[^{}\n]*\}", r"^\*\[[^\]\n]*\]:.*$", r"https?://\S+", r"&#?\w+;"]), re.S | re.M),
+}
+
+
+@pytest.mark.parametrize("name", PLAIN_PATTERNS)
+def test_each_fast_pattern_matches_what_its_plain_form_matches(name):
+    from strategy import acronyms
+
+    fast, plain = getattr(acronyms, name), PLAIN_PATTERNS[name]
+    for text in _texts(20_000):
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+            [(m.span(), m.groups()) for m in plain.finditer(text)], repr(text)
+
+
+def test_partner_text_read_for_its_words_is_rendered_only_where_the_forms_read_differently():
+    from strategy.chapters import markdown as md
+
+    falls_back = "- a point\n\n        an indented line about ILO/ABCD"  # a code block: not allowed
+    published = md.partner_text(falls_back)
+    assert published.startswith("&#45; a point")  # the plain fallback
+    asked: list[tuple[str, str]] = []
+
+    def alike(markdown: str, plain: str) -> bool:
+        asked.append((markdown, plain))
+        return True
+
+    with md.reading_words(alike):
+        markdown_form = md.partner_text(falls_back)
+    # The Markdown form, which a render would have refused: taken as it is, not rendered.
+    assert markdown_form != published and "ILO/ABCD" in markdown_form
+    assert asked == [(markdown_form, published)]
+    with md.reading_words(lambda markdown, plain: False):
+        assert md.partner_text(falls_back) == published  # rendered to choose, as a build does
+    assert md.partner_text(falls_back) == published  # outside the block, as before
+
+
+def test_the_acronym_check_reads_both_forms_alike_only_when_they_hold_the_same_acronyms():
+    from strategy.acronyms import _same_acronyms
+
+    assert _same_acronyms("the ILO/ABCD team", "the ILO&#47;ABCD team") is False
+    assert _same_acronyms("the **ILO** team", "the &#42;&#42;ILO&#42;&#42; team") is True
+
+
+def test_placeholders_are_found_where_each_line_would_find_them(tmp_path):
+    """The search of a whole file before its lines finds what a line's search finds: letters that re.I takes
+    for others (ı for i, ſ for s), a line that a form feed starts, capitals."""
+    from strategy.facts import placeholders
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "a.yaml").write_text("a: 1\nb: x\x0cisbn: 000000\nıſbn: placeholder\nd: [Name]\n"
+                                   "e: MAIL@EXAMPLE.ORG\n# f: x@example.org\n", encoding="utf-8")
+    (inputs / "b.yaml").write_text("a: nothing to fill in\n", encoding="utf-8")
+    assert placeholders(tmp_path, inputs) == [
+        ("inputs/a.yaml", 3, "the ISBN placeholder", "isbn: 000000"),
+        ("inputs/a.yaml", 4, "the ISBN placeholder", "ıſbn: placeholder"),
+        ("inputs/a.yaml", 5, "a name or title to fill in", "[Name]"),
+        ("inputs/a.yaml", 6, "an example.org address", "MAIL@EXAMPLE.ORG")]
+
+
+GLYPHS_LOADED = """
+import sys
+from strategy.cli import main
+try:
+    main(["check", "--project", sys.argv[1]], standalone_mode=False)
+except SystemExit:
+    pass
+print("fontTools.ttLib" in sys.modules)
+"""
+
+
+def test_what_the_fonts_cover_is_kept_and_a_damaged_record_is_read_again(tmp_path):
+    from strategy.glyphs import COVERAGE_FILE, _fonts_key, _read_coverage, covered
+
+    root = copy_project(tmp_path / "project")
+    css = root / "docs/assets/stylesheets/fonts.css"
+    first = _report(root)
+    kept = root / ".build" / COVERAGE_FILE
+    assert kept.is_file()
+    assert covered(css, root / ".build") == _read_coverage(css)
+    again = subprocess.run([sys.executable, "-c", GLYPHS_LOADED, str(root)], capture_output=True, text=True,
+                           timeout=120)
+    assert again.stdout.strip().splitlines()[-1] == "False"  # the fonts were not opened
+    assert _report(root) == first
+    for damaged in ('{"key": "x", "ranges": [[0, 1114111]]}', f'{{"key": "{_fonts_key(css)}", "ranges": [[9, 2]]}}',
+                    f'{{"key": "{_fonts_key(css)}", "ranges": [["a"]]}}'):
+        kept.write_text(damaged, encoding="utf-8")  # for other fonts, or not ranges of code points: read again
+        covered.cache_clear()
+        assert covered(css, root / ".build") == _read_coverage(css)
+    kept.write_text("{not json", encoding="utf-8")
+    covered.cache_clear()
+    assert covered(css, root / ".build") == _read_coverage(css)
