@@ -80,9 +80,11 @@ def example_inputs() -> StrategyInputs:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
-    """The bundled example, built once for the session with `strategy build --release`: both PDF editions."""
+    """The bundled example, built once for the session with `strategy build --release`: both PDF editions.
+    The project is named by a relative path, as a user in the folder above types it (MkDocs and the
+    renderers run elsewhere: a relative root once lost every input from the site)."""
     root = copy_project(tmp_path_factory.mktemp("example"))
-    run = strategy("build", "--release", "--project", str(root))
+    run = strategy("build", "--release", "--project", root.name, cwd=root.parent)
     assert run.returncode == 0, run.stderr
     return BuiltExample(root, run, load_publication(root / "strategy.yml", root), load_inputs(root / "inputs", root))
 

@@ -26,6 +26,11 @@ class Project:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        # Absolute from the start: MkDocs resolves paths against mkdocs.yml's folder and the renderers run in
+        # other folders, so a relative root (`--project proj`) named files that were not there.
+        object.__setattr__(self, "root", self.root.absolute())
+
     @property
     def mkdocs_yml(self) -> Path:
         return self.root / MKDOCS_YML
