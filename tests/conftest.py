@@ -89,6 +89,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
     return BuiltExample(root, run, load_publication(root / "strategy.yml", root), load_inputs(root / "inputs", root))
 
 
+def outputs(names: list[str]) -> set[str]:
+    """The outputs among what a build rendered or reused (BuildResult.rendered, .reused), without the reading
+    edition's parts: the layouts and renders of one chapter each (publish/parts.py), which a build whose whole
+    PDF comes from the render cache neither renders nor reuses; tests/test_pdf_parts.py counts those."""
+    return {name for name in names if not name.startswith(("reading PDF part ", "reading PDF layout "))}
+
+
 # Builds in a fresh process (as a user runs it: nothing kept in memory) and says what BuildResult recorded.
 COUNTED_BUILD = """
 import json, sys

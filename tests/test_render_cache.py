@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, make_releasable, strategy
+from conftest import copy_project, make_releasable, outputs, strategy
 
 # A draft build renders the reading edition only; the archive edition's cache is tested in test_draft_release.py.
 PDFS = {"reading PDF"}
@@ -26,11 +26,6 @@ CHARTS = {f"chart {name}" for name in ("results-targets.svg", "results-regions.s
                                        "inputs-heat-map.svg", "priority-support.svg")}
 EVERY_RENDER = PDFS | CHARTS | {"Word version", "slides", "print fonts"}
 
-
-def outputs(names: list[str]) -> set[str]:
-    """The outputs among what a build rendered or reused, without the reading edition's parts (its layouts and
-    renders of one chapter each, publish/parts.py; tests/test_pdf_parts.py counts those)."""
-    return {name for name in names if not name.startswith(("reading PDF part ", "reading PDF layout "))}
 
 # Builds in a fresh process and says what BuildResult recorded, and the build's step messages.
 BUILD = """
