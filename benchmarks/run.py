@@ -65,11 +65,12 @@ PLAIN_CSS = "'body{font-family:\"Noto Serif\";font-size:10.5pt} @page{size:A4;ma
 
 # A build from scratch: without the render cache that the builds before it left (strategy/cache.py).
 COLD = "import shutil; shutil.rmtree({!r}, ignore_errors=True)\n"
-# An edit before a rebuild, different each run: a sentence more in an author page; a word more in one input.
+# An edit before a rebuild, different each run: a sentence more in an author page; words more in one input (no
+# colon: a plain YAML scalar cannot hold ": ").
 EDIT_PAGE = ("import time; page = open('docs/vision.md', 'a'); "
              "page.write(f'\\nOne sentence more, {time.time_ns()}.\\n'); page.close()\n")
 EDIT_INPUT = ("import re, time, pathlib; p = pathlib.Path('inputs/partner-inputs/PI-007.yaml'); "
-              "p.write_text(re.sub(r'proposal: (Run \\d+: )?Belgium', f'proposal: Run {time.time_ns()}: Belgium', "
+              "p.write_text(re.sub(r'proposal: (Run \\d+, )?Belgium', f'proposal: Run {time.time_ns()}, Belgium', "
               "p.read_text()))\n")
 # `strategy build` as a user runs it; `flags` are ", '--release'" for the release build.
 CLI_BUILD = "from strategy.cli import main; main(['build', '--project', {project!r}{flags}], standalone_mode=False)"
