@@ -123,11 +123,32 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     step("Checking inputs")
     publication = project.publication()
     inputs = check(project, audience)
+    # The render workers, forked now from this one thread (before any other thread runs), so that the second
+    # core works from here on: they draw the charts while this process unpacks the fonts, then render the
+    # PDF's parts while it builds the site, the Word version and the slides.
+    limits = _render_limits(_source_date_epoch(publication))
+    with ProcessPoolExecutor(max_workers=parts.workers(), initializer=_limit_worker, initargs=limits) as workers:
+        return _build_checked(private, project, publication, inputs, audience, workers, step, earlier_edition,
+                              release)
+
+
+def _build_checked(private: Path, project: Project, publication: Publication, inputs: StrategyInputs,
+                   audience: Audience, workers: ProcessPoolExecutor, step: Step, earlier_edition: bool,
+                   release: bool) -> BuildResult:
+    """The build after the check, with its render workers."""
+    renders = _renders()
+    charts = _draw_charts(workers, inputs, audience, renders)
+    # The fonts as TrueType, decompressed once and kept in the render cache: the renderer may read their
+    # folder and nothing else of it (print_fonts.py).
+    fonts = private / "print-fonts"
+    font_css = write_print_fonts(project.docs / FONT_CSS, project.asset_folders, fonts, renders, project.root)
+    if PRINT_FONTS in renders.rendered:
+        step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
+    _charts_drawn(charts, renders)
 
     step("Making the generated chapters")
     chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
                                  edition_outline(project, publication.edition.label))
-    renders = _renders()
     if reused_charts := [name for name in renders.reused if name.startswith("chart ")]:
         step(f"Reusing {len(reused_charts)} of the charts: the data they show is unchanged")
     # The renderers read images relative to the docs folder; this build's view of it holds its own charts
@@ -152,62 +173,33 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     document = print_document(publication, rendered, changes.changed_pages,
                               changes.redline.since if changes.redline else "")
 
-    new_site = private / "site"
-    step("Building the site")
-    _build_site(project, new_site, audience, publication, inputs, chapters, changes.redline)
-    deck = make_deck(publication, inputs, audience, read_way_forward(project.docs))
-    slides = new_site / pptx_file_name(publication)
-
-    def word_and_slides() -> None:  # pandoc's two outputs, while the PDFs render; each from the cache if it can
-        metadata = DocxMetadata.of(publication)
-        images = folders_fingerprint(allowed_folders)
-        word_key = render_key("Word version", document, metadata, epoch, images, versions("pandoc"))
-        reused = []
-        if renders.reuse_or_render("Word version", word_key, {"docx": docx}, lambda: render_docx(
-                document, docx, metadata, base_folder=view, allowed_folders=allowed_folders, source_date_epoch=epoch)):
-            reused.append("the Word version")
-        page, fonts = new_site / SLIDES_PAGE, project.docs / FONTS_FOLDER
-        slides_key = render_key("slides", deck, slides.name, epoch, folders_fingerprint([fonts]), versions("pandoc"))
-        if renders.reuse_or_render("slides", slides_key, {"pptx": slides, "page": page}, lambda: write_slides(
-                deck, slides, page, f"../{slides.name}", fonts, epoch)):
-            reused.append("the slides")
-        if changes.redline is not None:  # the Word version again, with what changed as tracked changes
-            tracked = new_site / tracked_docx_file_name(publication, changes.redline.since)
-            author, date = publication.edition.label, publication.edition.date
-            tracked_key = render_key("tracked Word version", word_key, changes.redline, author, date.isoformat())
-            if renders.reuse_or_render("tracked Word version", tracked_key, {"docx": tracked},
-                                       lambda: render_tracked_docx(document, changes.redline, tracked, metadata,
-                                                                   author=author, date=date, base_folder=view,
-                                                                   allowed_folders=allowed_folders,
-                                                                   source_date_epoch=epoch)):
-                reused.append("the tracked-changes Word copy")
-        if reused:
-            step(f"Reusing {_and(reused)}: the HTML and the options they are made from are unchanged")
-
-    pdf_editions = {new_site / publication.pdf_file: READING}
-    if release:  # the archive edition is for the record: a release build's only
-        pdf_editions[new_site / publication.archive_pdf_file] = ARCHIVE
-    step(f"Rendering the PDF ({'reading and archive editions, side by side' if release else 'reading edition'}), "
-         "the Word version and the slides")
-    replace_atomically(project.work / "print.html", document.encode("utf-8"))
     edition = publication.edition.label
     labels = {**input_labels(inputs), **feedback_labels(inputs, edition)}
-    docx = new_site / publication.docx_file
     epoch = _source_date_epoch(publication)
-    # The fonts as TrueType, decompressed once and kept in the render cache: the renderer may read their
-    # folder and nothing else of it (print_fonts.py).
-    fonts = private / "print-fonts"
-    font_css = write_print_fonts(project.docs / FONT_CSS, project.asset_folders, fonts, renders, project.root)
-    if PRINT_FONTS in renders.rendered:
-        step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
+    replace_atomically(project.work / "print.html", document.encode("utf-8"))
+
+    # The PDF is the longest step: it starts first, and the site, the Word version and the slides are made
+    # here while its parts render in worker processes. It is written beside the site, not in it (MkDocs
+    # empties its site folder first), and moved in once both are made.
+    new_site, rendered_pdfs = private / "site", private / "pdf"
+    rendered_pdfs.mkdir()
+    pdf_editions = {rendered_pdfs / publication.pdf_file: READING}
+    if release:  # the archive edition is for the record: a release build's only
+        pdf_editions[rendered_pdfs / publication.archive_pdf_file] = ARCHIVE
+    alongside = _Alongside(project, audience, publication, inputs, chapters, changes.redline, document, new_site,
+                           view, allowed_folders, epoch, labels, step)
+    step(f"Rendering the PDF ({'reading and archive editions, side by side' if release else 'reading edition'}); "
+         "meanwhile the site, the Word version and the slides")
     pdfs = _render_editions(view, [*allowed_folders, fonts], font_css, publication, document, pdf_editions,
-                            labels, epoch, while_waiting=word_and_slides, step=step)
+                            labels, epoch, workers, while_waiting=alongside.make, step=step)
+    for output in pdf_editions:
+        output.rename(new_site / output.name)
     step("Checking that every input the audience may see is in every output")
     places = {
-        "site": site_places(new_site, labels),
+        "site": alongside.places["site"],
         **{f"{pdf_edition.name} PDF": pdf_places(f"{pdf_edition.name} PDF", rendered.places)
            for pdf_edition, rendered in pdfs.items()},
-        "Word version": docx_places("Word version", docx, labels),
+        "Word version": alongside.places["Word version"],
     }
     report = dataclasses.replace(provenance_report(inputs, audience, places),
                                  feedback=feedback_provenance(inputs, audience, edition, places))
@@ -225,10 +217,118 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     _swap_in(new_reports, project.reports, private)
     tracked = tracked_docx_file_name(publication, changes.redline.since) if changes.redline else None
     return BuildResult(project.site, project.site / publication.pdf_file, project.site / publication.docx_file,
-                       project.reports / "provenance.md", 0.0, inputs.warnings, project.site / slides.name,
+                       project.reports / "provenance.md", 0.0, inputs.warnings, project.site / alongside.slides.name,
                        project.site / GENERATED_FOLDER / "changes.html" if changes.redline else None,
                        project.site / tracked if tracked else None,
                        project.site / publication.archive_pdf_file if release else None)
+
+
+# The charts in two groups, one for each of two workers: the results (three charts) and the synthesis (two).
+CHART_GROUPS = ("results", "synthesis")
+
+
+def _draw_charts(workers: ProcessPoolExecutor, inputs: StrategyInputs, audience: Audience,
+                 renders: RenderCache) -> list[Future]:
+    """Start drawing the charts in the render workers, each group into the render cache, where making the
+    chapters then finds them (a chart already there is only looked up). Matplotlib is loaded there, not here."""
+    return [workers.submit(_draw_chart_group, group, inputs, audience, renders.folder, renders.audience)
+            for group in CHART_GROUPS]
+
+
+def _draw_chart_group(group: str, inputs: StrategyInputs, audience: Audience, folder: Path,
+                      cache_audience: str) -> list[str]:
+    """In a worker: one group of charts drawn into the render cache; the names of those it drew."""
+    from .chapters.charts import results_charts, synthesis_charts
+    from .consent import audience_view
+
+    with cache.using(RenderCache(folder, cache_audience)) as drawn:
+        view = audience_view(inputs, audience)
+        results_charts(view) if group == "results" else synthesis_charts(view, audience)
+    return list(drawn.rendered)
+
+
+def _charts_drawn(jobs: list[Future], renders: RenderCache) -> None:
+    """Wait for the workers' charts, and count those they drew as this build's renders. A group that failed
+    is left to the chapters, which draw what the cache lacks and report a failure as they always do."""
+    for job in jobs:
+        try:
+            drawn = job.result()
+        except Exception:  # drawn again in this process, where the failure is reported
+            continue
+        renders.rendered.update(dict.fromkeys(drawn))
+
+
+@dataclass
+class _Alongside:
+    """What the build makes on its own thread while the PDF renders in worker processes: the site, then the
+    Word version, the slides and the tracked-changes Word copy (each from the render cache when its key is
+    known), and where the site and the Word version show each input (for the provenance check)."""
+
+    project: Project
+    audience: Audience
+    publication: Publication
+    inputs: StrategyInputs
+    chapters: list[Chapter]
+    redline: Redline | None
+    document: str  # the print HTML
+    site: Path  # the new site's folder
+    view: Path  # this build's docs folder (images relative to it)
+    allowed_folders: list[Path]
+    epoch: int
+    labels: dict[str, str]
+    step: Step
+    places: dict[str, object] = dataclasses.field(default_factory=dict)
+
+    @property
+    def docx(self) -> Path:
+        return self.site / self.publication.docx_file
+
+    @property
+    def slides(self) -> Path:
+        return self.site / pptx_file_name(self.publication)
+
+    def make(self) -> None:
+        self.step("Building the site")
+        _build_site(self.project, self.site, self.audience, self.publication, self.inputs, self.chapters,
+                    self.redline)
+        self.places["site"] = site_places(self.site, self.labels)
+        reused = [*self._word(), *self._slides()]
+        if reused:
+            self.step(f"Reusing {_and(reused)}: the HTML and the options they are made from are unchanged")
+        self.places["Word version"] = docx_places("Word version", self.docx, self.labels)
+
+    def _word(self) -> list[str]:
+        """The Word version and its tracked-changes copy (pandoc); what of them came from the cache."""
+        renders, reused = _renders(), []
+        metadata = DocxMetadata.of(self.publication)
+        images = folders_fingerprint(self.allowed_folders)
+        word_key = render_key("Word version", self.document, metadata, self.epoch, images, versions("pandoc"))
+        if renders.reuse_or_render("Word version", word_key, {"docx": self.docx}, lambda: render_docx(
+                self.document, self.docx, metadata, base_folder=self.view, allowed_folders=self.allowed_folders,
+                source_date_epoch=self.epoch)):
+            reused.append("the Word version")
+        if self.redline is not None:  # the Word version again, with what changed as tracked changes
+            tracked = self.site / tracked_docx_file_name(self.publication, self.redline.since)
+            author, date = self.publication.edition.label, self.publication.edition.date
+            tracked_key = render_key("tracked Word version", word_key, self.redline, author, date.isoformat())
+            if renders.reuse_or_render("tracked Word version", tracked_key, {"docx": tracked},
+                                       lambda: render_tracked_docx(self.document, self.redline, tracked, metadata,
+                                                                   author=author, date=date, base_folder=self.view,
+                                                                   allowed_folders=self.allowed_folders,
+                                                                   source_date_epoch=self.epoch)):
+                reused.append("the tracked-changes Word copy")
+        return reused
+
+    def _slides(self) -> list[str]:
+        """The meeting's slides and their page in the site; ["the slides"] when they came from the cache."""
+        deck = make_deck(self.publication, self.inputs, self.audience, read_way_forward(self.project.docs))
+        page, fonts = self.site / SLIDES_PAGE, self.project.docs / FONTS_FOLDER
+        key = render_key("slides", deck, self.slides.name, self.epoch, folders_fingerprint([fonts]),
+                         versions("pandoc"))
+        if _renders().reuse_or_render("slides", key, {"pptx": self.slides, "page": page}, lambda: write_slides(
+                deck, self.slides, page, f"../{self.slides.name}", fonts, self.epoch)):
+            return ["the slides"]
+        return []
 
 
 def _texts(chapters: list[Chapter]) -> dict[str, str]:
@@ -244,7 +344,7 @@ def _in_order(outline: list, rendered: list) -> list:
 
 def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: Path, publication: Publication,
                      document: str, editions: dict[Path, PdfEdition], locate: dict[str, str], source_date_epoch: int,
-                     while_waiting: Callable[[], None] = lambda: None,
+                     part_pool: ProcessPoolExecutor, while_waiting: Callable[[], None] = lambda: None,
                      step: Step = lambda _: None) -> dict[PdfEdition, RenderedPdf]:
     """Each edition from the render cache when its key is known (`_pdf_key`), else rendered: chapter by
     chapter in a pool of processes where the edition can be split (publish/parts.py, each chapter's render
@@ -271,18 +371,15 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
     if not to_render:
         while_waiting()
         return rendered
-    cpu_seconds = int(os.environ.get("STRATEGY_RENDER_CPU_SECONDS", RENDER_CPU_SECONDS))
-    limits = (cpu_seconds, RENDER_MEMORY_BYTES, source_date_epoch)
+    limits = _render_limits(source_date_epoch)
+    cpu_seconds = limits[0]
     in_parts = {output: edition for output, edition in to_render.items() if _in_parts(edition)}
     whole = {output: edition for output, edition in to_render.items() if output not in in_parts}
     with ProcessPoolExecutor(max_workers=max(1, len(whole)), initializer=_limit_worker, initargs=limits) as pool, \
-            ProcessPoolExecutor(max_workers=parts.workers(), initializer=_limit_worker, initargs=limits) as part_pool, \
             ThreadPoolExecutor(max_workers=max(1, len(in_parts))) as threads:
         jobs = {output: pool.submit(render_pdf, document, base_folder, font_css, output, allowed_folders, edition,
                                     draft, locate)
                 for output, edition in whole.items()}
-        if in_parts:  # every worker forked now, from this thread, before any other thread runs
-            part_pool.submit(os.getpid).result()
         # An edition in parts is rendered from a thread (it waits for its parts in turn): the Word export and
         # the slides go on here meanwhile.
         jobs |= {output: threads.submit(parts.render_in_parts, document, parts.Renderer(
@@ -357,6 +454,12 @@ def _renders() -> RenderCache:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _render_limits(source_date_epoch: int) -> tuple[int, int, int]:
+    """A render worker's CPU seconds and memory bytes (`_limit_worker`), and the date its files carry."""
+    return (int(os.environ.get("STRATEGY_RENDER_CPU_SECONDS", RENDER_CPU_SECONDS)), RENDER_MEMORY_BYTES,
+            source_date_epoch)
 
 
 def _limit_worker(cpu_seconds: int, memory_bytes: int, source_date_epoch: int) -> None:
