@@ -348,8 +348,9 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
                      step: Step = lambda _: None) -> dict[PdfEdition, RenderedPdf]:
     """Each edition from the render cache when its key is known (`_pdf_key`), else rendered: chapter by
     chapter in a pool of processes where the edition can be split (publish/parts.py, each chapter's render
-    cached), else whole in a process of its own, so that the cores work side by side. `while_waiting` runs
-    here meanwhile (pandoc's Word export, a process of its own). Renders are checked and kept in the cache.
+    cached; `part_pool`, the build's render workers), else whole in a process of its own, so that the cores
+    work side by side. `while_waiting` runs here meanwhile (the site, the Word version, the slides); should
+    it fail, the parts not yet started are cancelled. Renders are checked and kept in the cache.
 
     WeasyPrint has no time limit of its own and pathological input can make it run for ever, so each
     worker gets a CPU-time and memory ceiling from the kernel (RLIMIT_CPU, RLIMIT_AS), and the edition date
@@ -386,7 +387,11 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
                      base_folder, font_css, tuple(allowed_folders), edition, draft, output.name), output, renders,
                      part_pool, locate, parts.renderer_key(font_css, allowed_folders, source_date_epoch))
                  for output, edition in in_parts.items()}
-        while_waiting()
+        try:
+            while_waiting()
+        except BaseException:  # the build fails: no part more is started (the running ones end on their own)
+            part_pool.shutdown(wait=False, cancel_futures=True)
+            raise
         for output, edition in to_render.items():
             rendered[edition] = _finished(jobs[output], edition, cpu_seconds)
             if output in in_parts:
