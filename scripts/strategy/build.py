@@ -17,7 +17,6 @@ archive edition (PDF/A-3a) as well: the reading edition's bytes are the same in 
 from __future__ import annotations
 
 import calendar
-import contextvars
 import ctypes
 import dataclasses
 import errno
@@ -27,7 +26,6 @@ import re
 import resource
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -379,7 +377,7 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
     in_parts = {output: edition for output, edition in to_render.items() if _in_parts(edition)}
     whole = {output: edition for output, edition in to_render.items() if output not in in_parts}
     with ProcessPoolExecutor(max_workers=max(1, len(whole)), initializer=_limit_worker, initargs=limits) as pool, \
-            ThreadPoolExecutor(max_workers=len(in_parts) + 1) as threads:
+            ThreadPoolExecutor(max_workers=max(1, len(in_parts))) as threads:
         jobs = {output: pool.submit(render_pdf, document, base_folder, font_css, output, allowed_folders, edition,
                                     draft, locate)
                 for output, edition in whole.items()}
@@ -390,8 +388,7 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
                      part_pool, locate, parts.renderer_key(font_css, allowed_folders, source_date_epoch))
                  for output, edition in in_parts.items()}
         try:
-            # In a copy of this thread's context: the build's render cache (cache.active) goes with it.
-            threads.submit(contextvars.copy_context().run, _yielding, while_waiting).result()
+            while_waiting()
         except BaseException:  # the build fails: no part more is started (the running ones end on their own)
             part_pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -402,23 +399,6 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
             renders.keep(f"{edition.name} PDF", keys[edition],
                          Entry({"pdf": output.read_bytes()}, dataclasses.asdict(rendered[edition])))
     return {edition: rendered[edition] for edition in editions.values()}
-
-
-# How much less CPU the work beside the PDF asks for (a nice increment, for its thread and the pandoc processes
-# it starts): the PDF is the longest path of the build, so its workers come first, and the site, the Word
-# version and the slides fill the time a core would otherwise wait (the last, longest part of each pass).
-# Moderate (a quarter of a core's share against two busy workers), as other programs on the machine count too.
-ALONGSIDE_NICENESS = 5
-
-
-def _yielding(work: Callable[[], None]) -> None:
-    """Run `work` in this thread (its own, the build's other threads unchanged) at a lower priority."""
-    try:
-        thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + ALONGSIDE_NICENESS)
-    except (AttributeError, OSError):  # a system without per-thread priorities: the same work, unordered
-        pass
-    work()
 
 
 def _parts_said(edition: PdfEdition, renders: RenderCache) -> str:
