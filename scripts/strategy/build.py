@@ -12,6 +12,11 @@ A draft build (`strategy build`) makes what reviewers need: the site, the readin
 version, the slides (and the tracked-changes Word copy when there is a previous edition). A release build
 (`strategy build --release`, and `strategy release`; earlier editions are rebuilt as release builds) makes the
 archive edition (PDF/A-3a) as well: the reading edition's bytes are the same in both.
+
+The order keeps both cores at work: the render workers are forked right after the check and draw the charts
+while this process unpacks the fonts; the PDF starts as soon as the print HTML is made, and the site, the
+Word version and the slides are made meanwhile (each of those from the render cache when what decides its
+bytes is unchanged: after an edit to a partner input the slides, which do not show it, are reused).
 """
 
 from __future__ import annotations
@@ -260,9 +265,9 @@ def _charts_drawn(jobs: list[Future], renders: RenderCache) -> None:
 
 @dataclass
 class _Alongside:
-    """What the build makes on its own thread while the PDF renders in worker processes: the site, then the
-    Word version, the slides and the tracked-changes Word copy (each from the render cache when its key is
-    known), and where the site and the Word version show each input (for the provenance check)."""
+    """What the build makes itself while the PDF renders in the worker processes: the site, then the Word
+    version, the slides and the tracked-changes Word copy (each from the render cache when its key is known),
+    and where the site and the Word version show each input (for the provenance check)."""
 
     project: Project
     audience: Audience
@@ -381,8 +386,8 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
         jobs = {output: pool.submit(render_pdf, document, base_folder, font_css, output, allowed_folders, edition,
                                     draft, locate)
                 for output, edition in whole.items()}
-        # An edition in parts is rendered from a thread (it waits for its parts in turn): the Word export and
-        # the slides go on here meanwhile.
+        # An edition in parts is rendered from a thread (it waits for its parts in turn): the site, the Word
+        # version and the slides are made here meanwhile.
         jobs |= {output: threads.submit(parts.render_in_parts, document, parts.Renderer(
                      base_folder, font_css, tuple(allowed_folders), edition, draft, output.name), output, renders,
                      part_pool, locate, parts.renderer_key(font_css, allowed_folders, source_date_epoch))
