@@ -128,8 +128,8 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     step("Checking inputs")
     publication = project.publication()
     inputs = check(project, audience)
-    # The render workers, forked now from this one thread (before any other thread runs), so that the second
-    # core works from here on: they draw the charts while this process unpacks the fonts, then render the
+    # The render workers, forked now from this thread (before the build starts threads of its own), so that
+    # the second core works from here on: they draw the charts while this process unpacks the fonts, then render the
     # PDF's parts while it builds the site, the Word version and the slides.
     limits = _render_limits(_source_date_epoch(publication))
     with ProcessPoolExecutor(max_workers=parts.workers(), initializer=_limit_worker, initargs=limits) as workers:
