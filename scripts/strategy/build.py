@@ -197,6 +197,7 @@ def _build_checked(private: Path, project: Project, publication: Publication, in
          "meanwhile the site, the Word version and the slides")
     pdfs = _render_editions(view, [*allowed_folders, fonts], font_css, publication, document, pdf_editions,
                             labels, epoch, workers, while_waiting=alongside.make, step=step)
+    workers.shutdown()  # their work is done: no idle process is kept while earlier editions are built
     for output in pdf_editions:
         output.rename(new_site / output.name)
     step("Checking that every input the audience may see is in every output")
