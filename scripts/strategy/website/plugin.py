@@ -14,12 +14,16 @@ under `mkdocs serve` it
 watches the inputs and, while an input is broken, shows its problems in place
 of every page (`mkdocs build` fails instead).
 
-Under `mkdocs serve` each rebuild redoes only what an edit changed: the inputs
-are read again only when a file of theirs changed, the chapters made again only
-when their sources did, and each page's rendering, the plugin's page steps and
-the theme's compiled templates are taken from the build before (rebuilds.py);
-the watcher polls every 0.1 s. Charts come from the project's render cache
-(.build/cache) under `mkdocs build` and `mkdocs serve` alike.
+What the generated chapters, the abbreviations and the author pages' expanded
+macros are made from is fingerprinted by content (site_sources.py): a build whose
+sources are unchanged takes them from the build before, in this process (the
+rebuilds of `mkdocs serve`) or from the project's render cache (.build/cache,
+the next `mkdocs build`), without reading the inputs or importing the modules
+that make chapters; an edit makes them again. Under `mkdocs serve` each rebuild
+also takes each unchanged page's rendering and search entries, the plugin's page
+steps, the theme's compiled templates and file listing from the build before
+(rebuilds.py); the watcher polls every 0.1 s. Charts come from the render cache
+under `mkdocs build` and `mkdocs serve` alike.
 
 `strategy build` hands it the records and chapters it made (`Preset`), so the
 site and the print edition show the same text, read once.
@@ -27,16 +31,17 @@ site and the print edition show the same text, read once.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+import shutil
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -47,13 +52,12 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+# What a build whose sources are unchanged runs is imported here; what makes chapters (the chapters, the
+# comparison with a previous edition, the macros, the slides) is imported where it is used.
 from .. import cache
+from ..audience import Audience
 from ..cache import RenderCache
-from ..chapters import GENERATED_FOLDER, Audience, Chapter
-from ..chapters.abbreviations import abbreviation_definitions
-from ..chapters.macros import expand_macros, first_body_line
-from ..changes import edition_chapters
-from ..chapters.markdown import long_date
+from ..dates import long_date
 from ..editions import EDITIONS_FOLDER
 from ..feedback import COMMENT_MATRIX
 from ..inputs import StrategyInputs, load_inputs, load_publication
@@ -62,12 +66,23 @@ from ..lock import build_lock
 from ..paragraphs import CommentContext, comment_href, number_paragraphs, paragraph_anchor, with_comment_links
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
-from ..redline import CHANGES_FILE, Redline
 from ..safe_html import clean_html
 from ..typeset import number_captions
-from .rebuilds import PageRenders, Remembered, TemplateCache, files_fingerprint
+from .rebuilds import PageRenders, Remembered, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
+from .site_sources import (GeneratedFile, SiteSources, fetch_site_sources, files_digest, keep_site_sources,
+                           site_sources_key)
+
+if TYPE_CHECKING:
+    from ..chapters import Chapter
+    from ..redline import Redline
 
 log = logging.getLogger("mkdocs.plugins.strategy")
+
+# Names of the chapters' and the slides' modules, repeated here so that a build that reuses its chapters
+# imports none of them (tests/test_site_reuse.py holds them equal).
+GENERATED_FOLDER = "generated"  # chapters.GENERATED_FOLDER
+CHANGES_FILE = "changes.md"  # redline.CHANGES_FILE
+SLIDES_PAGE = "slides/index.html"  # publish.slides.SLIDES_PAGE
 
 # A draft is for review, not for search engines: the whole site is out of bounds to crawlers.
 ROBOTS_TXT = "robots.txt"
@@ -86,9 +101,10 @@ class Preset:
 
 @dataclass(frozen=True)
 class Made:
-    """The generated chapters of one build, and what changed since the previous edition."""
+    """The generated chapters of one build with the abbreviations and the expanded macros, and what changed
+    since the previous edition."""
 
-    chapters: list[Chapter]
+    sources: SiteSources
     redline: Redline | None
 
 
@@ -121,10 +137,14 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     # unchanged (the plugin lives as long as `mkdocs serve`: MkDocs keeps a plugin that has on_startup).
     read: Kept | None = None
     made: Kept | None = None
+    # The key under which this process last kept its site sources in the render cache (site_sources.py): a
+    # rebuild of `mkdocs serve` that keeps new ones removes those, so that edits leave one entry, not one each.
+    kept_key: str | None = None
 
     def __init__(self) -> None:
         # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
         self.page_renders, self.steps, self.templates = PageRenders(), Remembered(), TemplateCache()
+        self.search_entries, self.theme_listing = SearchEntries(), ThemeListing()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -150,6 +170,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         self.redline = None
         if self.preset:
             self._show_changes(config, self.preset.redline)
+        if self.serving:
+            self.theme_listing.remember(config)
         return config
 
     def _show_changes(self, config: MkDocsConfig, redline: Redline | None) -> None:
@@ -169,6 +191,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self.page_renders.start_build()
         self.steps.start_build()
+        self.search_entries.start_build()
+        if self.serving:
+            self.search_entries.remember(config)
         # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
         if self.command in ("build", "gh-deploy"):
             _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
@@ -177,28 +202,43 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # Even when serving: MkDocs must not walk such a docs/ at all.
         if problems := docs_problems(Project(self.root), self.inputs_folder or self.root / "inputs"):
             raise PluginError(ProblemsFound(problems).report())
-        self.inputs, self.chapters, self.abbreviations = None, [], ""
+        self.inputs, self.chapters, self.abbreviations, self.site_sources = None, [], "", None
+        self.made_now = False  # whether this build made its site sources (rather than reusing them)
+        self.inputs_asked = False  # whether this build needed the inputs (read, or the last build's)
         if self.preset:
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
         elif self.publication is not None:
-            self.inputs = self._inputs()
+            project = Project(self.root)
+            # What the inputs and what the chapters are made from, each file read once (site_sources.py).
+            self.inputs_digest = files_digest([self.inputs_folder, self.root / self.config.publication], self.root)
+            self.site_key = site_sources_key(self.inputs_digest, files_digest(
+                [project.mkdocs_yml, *project.author_pages(), self.root / EDITIONS_FOLDER], self.root),
+                self.audience.value)
             # As `strategy build`: no illustrative data or placeholder in a final edition, and an address for
             # the comments of a partners build.
-            if self.inputs is not None:
-                self._load(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
-                if (made := self._chapters()) is not None:
-                    self.chapters = made.chapters
-                    self._show_changes(config, made.redline)
+            self._load(lambda: _refuse_unfinished(self.root, self.publication, self._inputs, self.audience))
+            if not self.problems and (made := self._made(project)) is not None:
+                self.site_sources = made.sources
+                self.site_sources.start_build()
+                self.chapters, self.abbreviations = made.sources.generated, made.sources.abbreviations
+                self._show_changes(config, made.redline)
         if self.problems:
             log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
                      ProblemsFound(self.problems).report())
-        else:
+            self.abbreviations = ""
+        elif self.preset:
+            from ..chapters.abbreviations import abbreviation_definitions
+
             self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
 
     def _inputs(self) -> StrategyInputs | None:
-        """The inputs, read again only when a file of the inputs folder (or strategy.yml) changed since the
-        last build of this process: `mkdocs serve` rebuilds on every edit of an author page too."""
-        sources = sources_fingerprint([self.inputs_folder, self.root / self.config.publication])
+        """The inputs, read only when needed, and again only when a file of the inputs folder (or strategy.yml)
+        changed since the last build of this process: `mkdocs serve` rebuilds on every edit of an author page
+        too."""
+        if self.preset or self.inputs_asked:
+            return self.inputs
+        self.inputs_asked = True
+        sources = f"{self.root}\n{self.inputs_digest}"
         if (kept := self.read) is None or kept.sources != sources:
             log.debug("Reading the inputs in %s", display_path(self.inputs_folder, self.root))
             found_before = len(self.problems)
@@ -206,27 +246,62 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             kept = self.read = Kept(sources, inputs, self.problems[found_before:])
         else:
             self.problems += kept.problems
+        self.inputs = kept.made
         return kept.made
 
-    def _chapters(self) -> Made | None:
-        """The generated chapters as `strategy build` makes them (What changed among them, and the comments'
-        answers), made again only when what they are made from changed: the inputs, the author pages (the
-        abbreviations in use, the headings comments are placed under), mkdocs.yml's nav and the stored
-        editions. Charts come from the render cache (.build/cache) when their data is unchanged."""
-        project = Project(self.root)
-        sources = "\n".join([self.read.sources, self.audience.value, sources_fingerprint(
-            [project.mkdocs_yml, *project.author_pages(), self.root / EDITIONS_FOLDER])])
-        if (kept := self.made) is None or kept.sources != sources:
-            log.debug("Making the generated chapters for the %s audience", self.audience.value)
-            found_before = len(self.problems)
-            with _render_cache(project, self.audience) as renders:
-                made = self._load(lambda: edition_chapters(project, self.publication, self.inputs, self.audience))
-            if renders is not None and (charts := [n for n in renders.rendered if n.startswith("chart ")]):
-                log.debug("Drew %s", ", ".join(charts))
-            kept = self.made = Kept(sources, made and Made(made[0], made[1].redline), self.problems[found_before:])
-        else:
+    def _made(self, project: Project) -> Made | None:
+        """The site sources of this build: the last build's in this process, or the render cache's, while what
+        they are made from is the same (site_sources.py); else made now."""
+        sources = f"{self.root}\n{self.site_key}"
+        if (kept := self.made) is not None and kept.sources == sources:
             self.problems += kept.problems
-        return kept.made
+            return kept.made
+        if (found := self._cached_site_sources(project)) is not None:
+            log.debug("Taking the generated chapters for the %s audience from the render cache",
+                      self.audience.value)
+            self.made = Kept(sources, Made(found, None), [])
+            return self.made.made
+        found_before = len(self.problems)
+        made = self._chapters(project) if self._inputs() is not None else None
+        self.made = Kept(sources, made, self.problems[found_before:])
+        self.made_now = made is not None
+        return made
+
+    def _chapters(self, project: Project) -> Made | None:
+        """The generated chapters as `strategy build` makes them (What changed among them, and the comments'
+        answers), with the abbreviations each page ends with. Charts come from the render cache (.build/cache)
+        when their data is unchanged."""
+        from ..changes import edition_chapters
+        from ..chapters.abbreviations import abbreviation_definitions
+
+        log.debug("Making the generated chapters for the %s audience", self.audience.value)
+        with _render_cache(project, self.audience) as renders:
+            made = self._load(lambda: edition_chapters(project, self.publication, self.inputs, self.audience))
+        if renders is not None and (charts := [n for n in renders.rendered if n.startswith("chart ")]):
+            log.debug("Drew %s", ", ".join(charts))
+        if made is None:
+            return None
+        generated = [GeneratedFile(c.path, c.content) for c in made[0]]
+        return Made(SiteSources(generated, abbreviation_definitions(self.inputs, self.audience)), made[1].redline)
+
+    def _cached_site_sources(self, project: Project) -> SiteSources | None:
+        """The site sources that a build of other process kept in the render cache under this build's key. Not
+        while `strategy build` runs MkDocs (it has a cache of its own, and hands the chapters over)."""
+        if cache.active() is not None:
+            return None
+        return fetch_site_sources(RenderCache.of_project(project.work, self.audience.value), self.site_key)
+
+    def _keep_site_sources(self) -> None:
+        """The site sources this build made, kept in the render cache for the next process; not when the build
+        found problems, nor with a comparison against a previous edition (which is made again)."""
+        if self.site_sources is None or not (self.made_now or self.site_sources.made_steps) or self.problems \
+                or self.page_problems or self.redline is not None or cache.active() is not None:
+            return
+        renders = RenderCache.of_project(Project(self.root).work, self.audience.value)
+        keep_site_sources(renders, self.site_key, self.site_sources)
+        if self.kept_key not in (None, self.site_key):  # this process's entry before: no build will ask for it
+            shutil.rmtree(renders.folder / self.kept_key, ignore_errors=True)
+        self.kept_key = self.site_key
 
     def _load(self, action):
         """The result of a step that reads the inputs. If they have problems: when serving, None, and the
@@ -277,9 +352,16 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return self.command == "serve"
 
     def _remembered(self, key: tuple, make):
-        return self.steps.get(key, make) if self.serving else make()
+        """A page step's result (a JSON value): the last build's in this process while serving, else the render
+        cache's (site_sources.py), else made now."""
+        def made():
+            return make() if self.site_sources is None else self.site_sources.step(key, make)
+
+        return self.steps.get(key, made) if self.serving else made()
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if not self.preset:
+            self._keep_site_sources()
         if self.command:
             self.lock.close()
 
@@ -301,14 +383,29 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             return ""  # the problems take the page's place (on_page_content); nothing of it to link or check
         if page.meta.get("generated"):
             return markdown + self.abbreviations
-        source = Path(page.file.abs_src_path)
-        expanded = self._load(lambda: expand_macros(
-            markdown, self.inputs, self.audience, file=display_path(source, self.root),
-            page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown)))
+        page_path = page.file.src_uri
+        if self.site_sources is not None and (expanded := self.site_sources.expansion(page_path, markdown)) \
+                is not None:
+            return expanded + self.abbreviations
+        expanded = self._load(lambda: self._expanded(page, markdown))
         if expanded is None:  # serving: this page's own problems, on this page only
-            self.page_problems[page.file.src_uri], self.problems = self.problems, []
+            self.page_problems[page_path], self.problems = self.problems, []
             return ""
+        if self.site_sources is not None:
+            self.site_sources.expanded(page_path, markdown, expanded)
         return expanded + self.abbreviations
+
+    def _expanded(self, page: Page, markdown: str) -> str:
+        """The page's Markdown with its macros expanded, or ProblemsFound."""
+        from ..chapters.macros import expand_macros, first_body_line
+
+        source = Path(page.file.abs_src_path)
+        inputs = self._inputs()
+        if inputs is None:  # the inputs' problems, which a build already stopped on, and a preview shows
+            raise ProblemsFound(list(self.problems))
+        return expand_macros(markdown, inputs, self.audience, file=display_path(source, self.root),
+                             page_path=page.file.src_uri,
+                             first_line=first_body_line(source.read_text(encoding="utf-8"), markdown))
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if problems := self.problems or self.page_problems.get(page.file.src_uri):
@@ -316,23 +413,24 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         label, number = self.caption_labels.get(page.file.src_uri, ""), self.chapter_numbers.get(page.file.src_uri, "")
         html, anchors = self._remembered(("content", html, label, number, self.publication.numbers_paragraphs),
                                          lambda: self._page_content(html, label, number))
+        anchors = set(anchors)
         # Links to a paragraph ("vision.md#para-4.6", from the comment-response matrix) are checked against the
         # page's anchors, which MkDocs collected before the numbers existed.
         if page.present_anchor_ids is not None:
             page.present_anchor_ids |= anchors
         return html
 
-    def _page_content(self, html: str, label: str, number: str) -> tuple[str, set[str]]:
+    def _page_content(self, html: str, label: str, number: str) -> tuple[str, list[str]]:
         """A page's HTML through the allow-list, with its captions and paragraphs numbered; and the paragraphs'
         anchors."""
         # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
         # leaves no script or handler. The search plugin indexes the page after this event.
         html = number_captions(clean_html(html), label)
         if not self.publication.numbers_paragraphs:
-            return html, set()
+            return html, []
         html = number_paragraphs(html, number)  # after the allow-list, which has no data-paragraph
         # Every data-paragraph is one number_paragraphs just wrote (the allow-list lets none through).
-        return html, {paragraph_anchor(n) for n in _PARAGRAPH_NUMBER.findall(html)}
+        return html, sorted({paragraph_anchor(n) for n in _PARAGRAPH_NUMBER.findall(html)})
 
     @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" or "Changed" in results
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -469,8 +567,6 @@ def changes_anchors(content: str, url: str) -> dict[tuple[str, str], str]:
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
     """What the theme's draft banner shows: edition, date, PDF, Word version and where to comment; on an earlier
     edition's pages, that it is one, with a link to the current edition."""
-    from ..publish.slides import SLIDES_PAGE
-
     edition = publication.edition
     return {
         "edition": edition.label,
@@ -525,29 +621,17 @@ def problems_page(problems: list[Problem]) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
-def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInputs, audience: Audience) -> None:
+def _refuse_unfinished(root: Path, publication: Publication, inputs: Callable[[], StrategyInputs | None],
+                       audience: Audience) -> None:
+    """The comments' address, and in a final edition the facts (which need the inputs: `inputs()` gives them, or
+    None when they have problems of their own)."""
     from ..facts import comments_address_problems, fact_problems
 
     found = comments_address_problems(root, publication, audience)
-    if publication.edition.final:
-        found += fact_problems(root, publication, inputs.headline)
+    if publication.edition.final and (loaded := inputs()) is not None:
+        found += fact_problems(root, publication, loaded.headline)
     if problems := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(problems)
-
-
-def sources_fingerprint(paths: list[Path]) -> str:
-    """The hash of every file at or under `paths`, by its path and its bytes (a missing path counts too):
-    what decides whether the inputs or the chapters made from them must be made again."""
-    digest = hashlib.sha256()
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            digest.update(f"{file}\0".encode())
-            try:
-                digest.update(hashlib.sha256(file.read_bytes()).digest())
-            except OSError:
-                digest.update(b"missing")
-    return digest.hexdigest()
 
 
 @contextmanager

@@ -8,8 +8,13 @@ for the life of the process:
   page's Markdown, its place in the site and the site's files are the same and its rendering said nothing
   (a warning must be said again on every build: `strict` turns it into a failed build);
 - the results of the plugin's own page steps (`Remembered`), by everything they are made from;
+- each page's entries in the search index (`SearchEntries`), by the page's HTML, place, title, headings and
+  front matter: the search plugin parses every page's HTML again on each build;
 - the theme's compiled templates (`TemplateCache`, Jinja's bytecode cache: a template whose source changed is
-  compiled again).
+  compiled again);
+- the list of the theme's files that MkDocs copies into the site (`ThemeListing`): it walks the theme's
+  folders on each build, 14,000 files in Material's, most of them icons; installed themes do not change while
+  the server runs, and a theme folder of the project is walked each time.
 
 An edit then costs the pages it changes. Each keeps only what the last build used, so memory stays the size
 of one site.
@@ -20,8 +25,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
+import os
+import sysconfig
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from jinja2.bccache import Bucket, BytecodeCache
@@ -148,3 +156,99 @@ class TemplateCache(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+class SearchEntries:
+    """Each page's entries in the search index, as the last build made them, by everything they are made from
+    (Material's SearchIndex.add_entry_from_context reads the page's HTML, URL, title, table of contents and
+    front matter)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, list[dict]] = {}
+        self.used: dict[tuple, list[dict]] = {}
+        self.made = self.reused = 0
+
+    def start_build(self) -> None:
+        if self.used:
+            self.kept, self.used = self.used, {}
+        self.made = self.reused = 0
+
+    def remember(self, config: MkDocsConfig) -> None:
+        """Make the search plugin's index of this build (made by its on_config) take each unchanged page's
+        entries from here. A search plugin of another shape is left as it is."""
+        index = next((p.search_index for p in config.plugins.values()
+                      if hasattr(getattr(p, "search_index", None), "add_entry_from_context")), None)
+        if index is None or not isinstance(getattr(index, "entries", None), list):
+            return
+        add = index.add_entry_from_context
+
+        def remembered(page: Page) -> None:
+            key = (page.url, page.content, page.title, _toc_key(page.toc), repr(page.meta))
+            if (found := self.kept.get(key) or self.used.get(key)) is not None:
+                index.entries.extend(copy.deepcopy(found))
+                self.used[key] = found
+                self.reused += 1
+                return
+            before = len(index.entries)
+            add(page)
+            self.used[key] = copy.deepcopy(index.entries[before:])
+            self.made += 1
+
+        index.add_entry_from_context = remembered
+
+
+def _toc_key(toc: Any) -> tuple:
+    """A table of contents as plain values: each heading's id, URL, title and level, and its children's."""
+    return tuple((item.id, item.url, item.title, item.level, _toc_key(item.children)) for item in toc or ())
+
+
+class ThemeListing:
+    """The theme's files as MkDocs lists them on each build to copy them into the site (Environment.list_templates
+    with MkDocs' filter), kept while the theme's folders hold the same files."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, list[str]] = {}
+        self.listed = self.reused = 0
+
+    def remember(self, config: MkDocsConfig) -> None:
+        """Give this build's theme (a new one each build) a Jinja environment whose listing comes from here."""
+        theme = config.theme
+        get_env = theme.get_env
+
+        def env_with_listing() -> Any:
+            env = get_env()
+            list_templates = env.list_templates
+
+            def listed(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
+                # MkDocs' filter is a closure over the config: what it decides follows from its code and the
+                # theme's static templates.
+                key = (tuple(theme.dirs), _changing_files(theme.dirs), repr(extensions),
+                       getattr(filter_func, "__code__", filter_func), tuple(sorted(theme.static_templates)))
+                if (found := self.kept.get(key)) is None:
+                    found = self.kept[key] = list_templates(extensions, filter_func)
+                    self.listed += 1
+                else:
+                    self.reused += 1
+                return list(found)
+
+            env.list_templates = listed
+            return env
+
+        theme.get_env = env_with_listing  # type: ignore[method-assign]
+
+
+# Where installed packages live: a theme folder in there (Material's, MkDocs' own) does not change while the
+# server runs.
+_INSTALLED = {Path(sysconfig.get_paths()[name]).resolve() for name in ("purelib", "platlib")}
+
+
+def _changing_files(folders: list[str]) -> tuple[str, ...]:
+    """Every file of the theme folders that are not installed packages (the project's own theme)."""
+    found = []
+    for folder in folders:
+        path = Path(folder).resolve()
+        if any(path.is_relative_to(installed) for installed in _INSTALLED):
+            continue
+        for parent, _, names in os.walk(path):
+            found += (os.path.join(parent, name) for name in names)
+    return tuple(sorted(found))
