@@ -206,6 +206,19 @@ class RenderCache:
             if entry.is_dir() and (entry.stat().st_mtime < starts[0] - 1 or self._withheld_here(entry)):
                 shutil.rmtree(entry, ignore_errors=True)
 
+    def remove_withheld(self) -> None:
+        """After a build for an audience other than internal: every entry an internal build made, which holds
+        withheld text (what `prune` removes besides old entries; for the builds that MkDocs runs, which keep the
+        rest). Entries being made (hidden folders) are left to their maker."""
+        if self.audience == "internal" or not self.folder.is_dir():
+            return
+        try:
+            for entry in self.folder.iterdir():
+                if entry.is_dir() and not entry.name.startswith(".") and self._withheld_here(entry):
+                    shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
+
     def _withheld_here(self, entry: Path) -> bool:
         """An internal build's entry, after a build for an audience that may not see what it holds (an
         unreadable entry counts as one: it is only a render to make again)."""

@@ -11,7 +11,7 @@ for the life of the process:
 - each page's entries in the search index (`SearchEntries`), by the page's HTML, place, title, headings and
   front matter: the search plugin parses every page's HTML again on each build;
 - the theme's compiled templates (`TemplateCache`, Jinja's bytecode cache: a template whose source changed is
-  compiled again);
+  compiled again), in every Jinja environment of the theme;
 - the list of the theme's files that MkDocs copies into the site (`ThemeListing`): it walks the theme's
   folders on each build, 14,000 files in Material's, most of them icons; installed themes do not change while
   the server runs, and a theme folder of the project is walked each time.
@@ -210,13 +210,16 @@ class ThemeListing:
         self.kept: dict[tuple, list[str]] = {}
         self.listed = self.reused = 0
 
-    def remember(self, config: MkDocsConfig) -> None:
-        """Give this build's theme (a new one each build) a Jinja environment whose listing comes from here."""
+    def remember(self, config: MkDocsConfig, templates: BytecodeCache) -> None:
+        """Give this build's theme (a new one each build) Jinja environments whose listing comes from here and
+        whose compiled templates from `templates` (the page templates, and those the search plugin reads its
+        words from)."""
         theme = config.theme
         get_env = theme.get_env
 
         def env_with_listing() -> Any:
             env = get_env()
+            env.bytecode_cache = templates
             list_templates = env.list_templates
 
             def listed(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
