@@ -36,7 +36,6 @@ import logging
 import posixpath
 import re
 import shutil
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -68,9 +67,9 @@ from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
 from ..typeset import number_captions
-from .rebuilds import PageRenders, Remembered, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
-from .site_sources import (GeneratedFile, SiteSources, fetch_site_sources, files_digest, keep_site_sources,
-                           site_sources_key)
+from .rebuilds import PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
+from .site_sources import (GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources, files_digest,
+                           keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
 
 if TYPE_CHECKING:
     from ..chapters import Chapter
@@ -141,11 +140,15 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     # rebuild of `mkdocs serve` that keeps new ones removes those, so that edits leave one entry, not one each.
     kept_key: str | None = None
     unkept = False  # whether site sources made since are not kept yet
+    steps_unkept = False  # the same of page steps
+    # The results of the plugin's steps on each page's HTML, by their arguments (site_sources.py): from the
+    # render cache at a process's first build, then kept in memory from build to build.
+    page_steps: PageSteps | None = None
     builds = 0  # the builds of this process
 
     def __init__(self) -> None:
         # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
-        self.page_renders, self.steps, self.templates = PageRenders(), Remembered(), TemplateCache()
+        self.page_renders, self.templates = PageRenders(), TemplateCache()
         self.search_entries, self.theme_listing = SearchEntries(), ThemeListing()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -200,7 +203,6 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self.builds += 1
         self.page_renders.start_build()
-        self.steps.start_build()
         self.search_entries.start_build()
         if self.serving:
             self.search_entries.remember(config)
@@ -214,6 +216,13 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             raise PluginError(ProblemsFound(problems).report())
         self.inputs, self.chapters, self.abbreviations, self.site_sources = None, [], "", None
         self.made_now = False  # whether this build made its site sources (rather than reusing them)
+        if not self.preset and self.publication is not None and cache.active() is None:
+            if self.page_steps is None or self.page_steps_of != (self.root, self.audience):
+                self.page_steps = fetch_page_steps(self._renders(), page_steps_key(self.audience.value))
+                self.page_steps_of = (self.root, self.audience)
+            self.page_steps.start_build()
+        else:
+            self.page_steps = None
         self.inputs_asked = False  # whether this build needed the inputs (read, or the last build's)
         if self.preset:
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
@@ -229,7 +238,6 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             self._load(lambda: _refuse_unfinished(self.root, self.publication, self._inputs, self.audience))
             if not self.problems and (made := self._made(project)) is not None:
                 self.site_sources = made.sources
-                self.site_sources.start_build()
                 self.chapters, self.abbreviations = made.sources.generated, made.sources.abbreviations
                 self._show_changes(config, made.redline)
         if self.problems:
@@ -299,7 +307,11 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         while `strategy build` runs MkDocs (it has a cache of its own, and hands the chapters over)."""
         if cache.active() is not None:
             return None
-        return fetch_site_sources(RenderCache.of_project(project.work, self.audience.value), self.site_key)
+        return fetch_site_sources(self._renders(), self.site_key)
+
+    def _renders(self) -> RenderCache:
+        """The project's render cache, for a build that MkDocs runs."""
+        return RenderCache.of_project(Project(self.root).work, self.audience.value)
 
     def _keep_site_sources(self) -> None:
         """The site sources this build made, kept in the render cache for the next process; not when the build
@@ -307,10 +319,14 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         build for another audience than internal, no entry of an internal build is left there."""
         if self.publication is None or cache.active() is not None:
             return
-        renders = RenderCache.of_project(Project(self.root).work, self.audience.value)
+        renders = self._renders()
         renders.remove_withheld()
-        if self.site_sources is None or not self.unkept or self.problems or self.page_problems \
-                or self.redline is not None:
+        if self.problems or self.page_problems:
+            return
+        if self.page_steps is not None and self.steps_unkept:
+            keep_page_steps(renders, page_steps_key(self.audience.value), self.page_steps)
+            self.steps_unkept = False
+        if self.site_sources is None or not self.unkept or self.redline is not None:
             return
         keep_site_sources(renders, self.site_key, self.site_sources)
         self.unkept = False
@@ -362,16 +378,16 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return self.command == "serve"
 
     def _remembered(self, key: tuple, make):
-        """A page step's result (a JSON value): the last build's in this process while serving, else the render
-        cache's (site_sources.py), else made now."""
-        def made():
-            return make() if self.site_sources is None else self.site_sources.step(key, make)
-
-        return self.steps.get(key, made) if self.serving else made()
+        """A page step's result (a JSON value): from the builds before (site_sources.py), or made now."""
+        return make() if self.page_steps is None else self.page_steps.step(key, make)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.page_steps is not None:  # tests count these
+            made = self.page_steps.made
+            log.debug("Page steps: %d made, %d taken from the builds before", made, len(self.page_steps.used) - made)
         if not self.preset:
-            self.unkept |= self.made_now or bool(self.site_sources and self.site_sources.made_steps)
+            self.unkept |= self.made_now
+            self.steps_unkept |= bool(self.page_steps and self.page_steps.made)
             # Under `mkdocs serve`, after the first build and when the server stops: not on every edit.
             if not self.serving or self.builds == 1:
                 self._keep_site_sources()

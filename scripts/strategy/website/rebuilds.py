@@ -7,7 +7,6 @@ for the life of the process:
 - each page's rendering (`PageRenders`): its HTML, table of contents, title and anchors, reused while the
   page's Markdown, its place in the site and the site's files are the same and its rendering said nothing
   (a warning must be said again on every build: `strict` turns it into a failed build);
-- the results of the plugin's own page steps (`Remembered`), by everything they are made from;
 - each page's entries in the search index (`SearchEntries`), by the page's HTML, place, title, headings and
   front matter: the search plugin parses every page's HTML again on each build;
 - the theme's compiled templates (`TemplateCache`, Jinja's bytecode cache: a template whose source changed is
@@ -16,8 +15,9 @@ for the life of the process:
   folders on each build, 14,000 files in Material's, most of them icons; installed themes do not change while
   the server runs, and a theme folder of the project is walked each time.
 
-An edit then costs the pages it changes. Each keeps only what the last build used, so memory stays the size
-of one site.
+The results of the plugin's own steps on each page's HTML are kept by site_sources.PageSteps, across
+processes too. An edit then costs the pages it changes. Each keeps only what the last build used, so memory
+stays the size of one site.
 """
 
 from __future__ import annotations
@@ -27,17 +27,15 @@ import hashlib
 import logging
 import os
 import sysconfig
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-
-T = TypeVar("T")
 
 
 def files_fingerprint(files: Files) -> str:
@@ -122,25 +120,6 @@ def _restore(page: Page, render: _Render, files: Files) -> None:
     if render.links_to_anchors is not None:
         page.links_to_anchors = {target: dict(anchors) for src, anchors in render.links_to_anchors.items()
                                  if (target := files.get_file_from_path(src)) is not None}
-
-
-class Remembered(Generic[T]):
-    """The results of one step by its arguments, as the last build used them."""
-
-    def __init__(self) -> None:
-        self.kept: dict[Hashable, T] = {}
-        self.used: dict[Hashable, T] = {}
-
-    def start_build(self) -> None:
-        if self.used:
-            self.kept, self.used = self.used, {}
-
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        if key in self.used:
-            return self.used[key]
-        found = self.kept[key] if key in self.kept else make()
-        self.used[key] = found
-        return found
 
 
 class TemplateCache(BytecodeCache):

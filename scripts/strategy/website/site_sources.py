@@ -1,7 +1,8 @@
 """What a site build makes from the project's sources, kept in the render cache (.build/cache) for the next
-process: the generated chapters (with their charts and images), the abbreviations each page ends with, each
-author page's Markdown with its macros expanded, and the results of the plugin's steps on each page's HTML
-(the allow-list, the numbers, the Comment links), by the hash of everything each step is given.
+process: the generated chapters (with their charts and images), the abbreviations each page ends with and each
+author page's Markdown with its macros expanded (`SiteSources`); and, apart, the results of the plugin's steps
+on each page's HTML (the allow-list, the numbers, the Comment links) by the hash of everything each step is
+given (`PageSteps`), so that after an edit only the pages whose HTML changed go through them again.
 
 `mkdocs build` runs in a new process each time. Unchanged sources would only give the same chapters again, so
 a build whose sources' fingerprint is known takes them from the cache and neither reads the inputs nor imports
@@ -13,7 +14,9 @@ consent is a new key, and an entry of an internal build is removed by the next b
 as every render of an internal build is (cache.RenderCache.prune).
 
 Only a build that found no problem is kept, and only when there is no previous edition to mark changes
-against (a redline is not kept: such a build makes its chapters again).
+against (a redline is not kept: such a build makes its chapters again). The page steps are one entry per
+audience (and package, and libraries), holding the steps the last build used: each result is found by the
+hash of its own arguments, which hold the page's HTML, so it cannot be another page's or an older one's.
 """
 
 from __future__ import annotations
@@ -51,24 +54,6 @@ class SiteSources:
     # Each author page's Markdown with its macros expanded, by the page's path in docs/: (the sha256 of the
     # Markdown it was expanded from, the expansion). Filled as the pages are read.
     expansions: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # The page steps' results (JSON values) by the sha256 of the step's arguments; those this build used, and
-    # whether it made any, for what is kept.
-    steps: dict[str, Any] = field(default_factory=dict)
-    used_steps: dict[str, Any] = field(default_factory=dict)
-    made_steps: int = 0
-
-    def start_build(self) -> None:
-        self.used_steps, self.made_steps = {}, 0
-
-    def step(self, arguments: Hashable, make: Callable[[], Any]) -> Any:
-        """The result of a page step (a JSON value) given these arguments (plain values, whose repr is the
-        same text for the same values): kept from a build before, or made now."""
-        name = hashlib.sha256(repr(arguments).encode("utf-8")).hexdigest()
-        if (found := self.steps.get(name)) is None:
-            found = self.steps[name] = make()
-            self.made_steps += 1
-        self.used_steps[name] = found
-        return found
 
     def expansion(self, page: str, markdown: str) -> str | None:
         found = self.expansions.get(page)
@@ -76,6 +61,33 @@ class SiteSources:
 
     def expanded(self, page: str, markdown: str, expansion: str) -> None:
         self.expansions[page] = (markdown_hash(markdown), expansion)
+
+
+@dataclass
+class PageSteps:
+    """The page steps' results (JSON values) by the sha256 of the step's arguments; those this build used, and
+    how many it made, for what is kept."""
+
+    steps: dict[str, Any] = field(default_factory=dict)
+    used: dict[str, Any] = field(default_factory=dict)
+    made: int = 0
+
+    def start_build(self) -> None:
+        """Keep only what the last build used: the steps of one site (a server's rebuilds would gather every
+        edit's)."""
+        if self.used:
+            self.steps = self.used
+        self.used, self.made = {}, 0
+
+    def step(self, arguments: Hashable, make: Callable[[], Any]) -> Any:
+        """The result of a page step given these arguments (plain values, whose repr is the same text for the
+        same values): kept from a build before, or made now."""
+        name = hashlib.sha256(repr(arguments).encode("utf-8")).hexdigest()
+        if (found := self.steps.get(name)) is None:
+            found = self.steps[name] = make()
+            self.made += 1
+        self.used[name] = found
+        return found
 
 
 def markdown_hash(markdown: str) -> str:
@@ -113,15 +125,38 @@ def fetch_site_sources(renders: RenderCache, key: str) -> SiteSources | None:
         record = json.loads(entry.files[_RECORD])
         generated = [GeneratedFile(path, entry.files[f"generated-{n}"]) for n, path in enumerate(record["generated"])]
         expansions = {page: (sha, text) for page, (sha, text) in record["expansions"].items()}
-        return SiteSources(generated, record["abbreviations"], expansions, dict(record["steps"]))
+        return SiteSources(generated, record["abbreviations"], expansions)
     except (KeyError, ValueError, TypeError):  # an entry of another shape: made again, and kept anew
         return None
 
 
 def keep_site_sources(renders: RenderCache, key: str, sources: SiteSources) -> None:
     record = {"generated": [f.path for f in sources.generated], "abbreviations": sources.abbreviations,
-              "expansions": {page: list(kept) for page, kept in sorted(sources.expansions.items())},
-              "steps": sources.used_steps}
+              "expansions": {page: list(kept) for page, kept in sorted(sources.expansions.items())}}
     files = {_RECORD: json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8"),
              **{f"generated-{n}": f.content for n, f in enumerate(sources.generated)}}
     renders.keep(SITE_SOURCES, key, Entry(files))
+
+
+PAGE_STEPS = "site page steps"  # the output's name in the render cache
+_STEPS = "steps.json"
+
+
+def page_steps_key(audience: str) -> str:
+    return render_key(PAGE_STEPS, audience, versions(*LIBRARIES))
+
+
+def fetch_page_steps(renders: RenderCache, key: str) -> PageSteps:
+    """The page steps kept under `key` (none if there are none, or if they cannot be read)."""
+    if (entry := renders.fetch(PAGE_STEPS, key)) is not None:
+        try:
+            return PageSteps(dict(json.loads(entry.files[_STEPS])))
+        except (KeyError, ValueError, TypeError):
+            pass
+    return PageSteps()
+
+
+def keep_page_steps(renders: RenderCache, key: str, steps: PageSteps) -> None:
+    """The steps the last build used (those of pages no longer built, or built from other HTML, are left out)."""
+    data = json.dumps(steps.used, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    renders.keep(PAGE_STEPS, key, Entry({_STEPS: data}))
