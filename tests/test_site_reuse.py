@@ -290,3 +290,21 @@ def test_serve_after_an_edit_serves_what_a_cold_build_makes(tmp_path):
 
 def _without_server(page: str) -> str:
     return re.sub(r"<script>\s*var livereload.*?</script>", "", page, flags=re.S)
+
+
+def test_the_render_cache_keeps_the_newest_site_sources_of_an_audience(tmp_path):
+    """Each edit is a new key of the site's sources: `mkdocs build`, which does not prune the cache as
+    `strategy build` does, keeps the newest few of its audience and leaves every other entry alone."""
+    from strategy.cache import Entry, RenderCache
+
+    partners, internal = RenderCache(tmp_path, "partners"), RenderCache(tmp_path, "internal")
+    for n in range(5):
+        partners.keep("site sources", f"sources-{n}", Entry({"site.json": b"{}"}))
+        os.utime(tmp_path / f"sources-{n}", (1_000_000 + n, 1_000_000 + n))
+    partners.keep("chart a.svg", "chart", Entry({"svg": b"<svg/>"}))
+    internal.keep("site sources", "internal-sources", Entry({"site.json": b"{}"}))
+    partners.keep_newest("site sources", 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        ["chart", "internal-sources", "sources-2", "sources-3", "sources-4"]
+    partners.remove_withheld()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart", "sources-2", "sources-3", "sources-4"]

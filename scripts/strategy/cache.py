@@ -219,6 +219,24 @@ class RenderCache:
         except OSError:
             pass
 
+    def keep_newest(self, output: str, count: int) -> None:
+        """Remove all but the `count` newest entries of `output` made for this audience: for an output whose
+        key changes with every edit (the site's sources), which builds that MkDocs runs make without the
+        pruning of `strategy build`."""
+        found = []
+        try:
+            for entry in self.folder.iterdir():
+                try:
+                    record = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8"))
+                    if record.get("output") == output and record.get("audience") == self.audience:
+                        found.append((entry.stat().st_mtime, entry))
+                except (OSError, ValueError, AttributeError):
+                    continue
+        except OSError:
+            return
+        for _, entry in sorted(found, reverse=True)[count:]:
+            shutil.rmtree(entry, ignore_errors=True)
+
     def _withheld_here(self, entry: Path) -> bool:
         """An internal build's entry, after a build for an audience that may not see what it holds (an
         unreadable entry counts as one: it is only a render to make again)."""

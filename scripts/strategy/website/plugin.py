@@ -35,7 +35,6 @@ import html
 import logging
 import posixpath
 import re
-import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -68,8 +67,8 @@ from ..project import Project, docs_problems
 from ..safe_html import clean_html
 from ..typeset import number_captions
 from .rebuilds import PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
-from .site_sources import (GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources, files_digest,
-                           keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
+from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
+                           files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
 
 if TYPE_CHECKING:
     from ..chapters import Chapter
@@ -82,6 +81,9 @@ log = logging.getLogger("mkdocs.plugins.strategy")
 GENERATED_FOLDER = "generated"  # chapters.GENERATED_FOLDER
 CHANGES_FILE = "changes.md"  # redline.CHANGES_FILE
 SLIDES_PAGE = "slides/index.html"  # publish.slides.SLIDES_PAGE
+
+# The site sources kept in the render cache, per audience: the newest builds' (site_sources.py).
+KEEP_SITE_SOURCES = 3
 
 # A draft is for review, not for search engines: the whole site is out of bounds to crawlers.
 ROBOTS_TXT = "robots.txt"
@@ -136,9 +138,6 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     # unchanged (the plugin lives as long as `mkdocs serve`: MkDocs keeps a plugin that has on_startup).
     read: Kept | None = None
     made: Kept | None = None
-    # The key under which this process last kept its site sources in the render cache (site_sources.py): a
-    # rebuild of `mkdocs serve` that keeps new ones removes those, so that edits leave one entry, not one each.
-    kept_key: str | None = None
     unkept = False  # whether site sources made since are not kept yet
     steps_unkept = False  # the same of page steps
     # The results of the plugin's steps on each page's HTML, by their arguments (site_sources.py): from the
@@ -330,9 +329,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             return
         keep_site_sources(renders, self.site_key, self.site_sources)
         self.unkept = False
-        if self.kept_key not in (None, self.site_key):  # this process's entry before: no build will ask for it
-            shutil.rmtree(renders.folder / self.kept_key, ignore_errors=True)
-        self.kept_key = self.site_key
+        # Each edit is a new key: the sources of the last few builds are enough (going back to an earlier state).
+        renders.keep_newest(SITE_SOURCES, KEEP_SITE_SOURCES)
 
     def _load(self, action):
         """The result of a step that reads the inputs. If they have problems: when serving, None, and the
