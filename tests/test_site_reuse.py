@@ -23,6 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import copy_project
@@ -308,3 +309,33 @@ def test_the_render_cache_keeps_the_newest_site_sources_of_an_audience(tmp_path)
         ["chart", "internal-sources", "sources-2", "sources-3", "sources-4"]
     partners.remove_withheld()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chart", "sources-2", "sources-3", "sources-4"]
+
+
+def test_the_sources_digest_counts_places_bytes_and_missing_files(tmp_path):
+    """What decides whether the inputs and the chapters are made again (site_sources.files_digest): each
+    file's place and bytes, a path that is missing (as while an editor saves a file), and nothing else."""
+    from strategy.editions import files_fingerprint
+    from strategy.website.site_sources import files_digest
+
+    root = copy_project(tmp_path / "project")
+    inputs, publication = root / "inputs", root / "strategy.yml"
+    first = files_digest([inputs, publication], root)
+    assert files_digest([inputs, publication], root) == first
+    assert files_digest([inputs, publication], root) != files_digest([inputs], root)
+    moved = copy_project(tmp_path / "elsewhere")  # the same files in another place: the same digest
+    assert files_digest([moved / "inputs", moved / "strategy.yml"], moved) == first
+
+    path = inputs / "partner-inputs" / "PI-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("consent: named", "consent: withheld"), encoding="utf-8")
+    withheld = files_digest([inputs, publication], root)
+    assert withheld != first
+    path.unlink()
+    assert files_digest([inputs, publication], root) not in (first, withheld)
+    publication.unlink()
+    assert files_digest([inputs, publication], root) != files_digest([inputs], root)
+    # A file that cannot be read stops a release's fingerprint, and is counted as such here.
+    vanished = [inputs / "gone.yaml"]
+    assert files_fingerprint(vanished, inputs, vanished_ok=True) != files_fingerprint([], inputs)
+    with pytest.raises(FileNotFoundError):
+        files_fingerprint(vanished, inputs)

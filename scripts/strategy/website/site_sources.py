@@ -95,20 +95,17 @@ def markdown_hash(markdown: str) -> str:
 
 
 def files_digest(paths: Iterable[Path], root: Path) -> str:
-    """The sha256 of every file at or under `paths`, by its place (relative to `root` when inside it) and its
-    bytes. A path that does not exist counts, and so does a file that vanishes while it is read (an editor
-    saving it under `mkdocs serve`): the next build sees it again."""
-    digest = hashlib.sha256()
+    """The hash of every file at or under `paths`, by its place (relative to `root` when inside it) and its
+    bytes (editions.files_fingerprint). A path that does not exist counts, and so does a file that vanishes
+    while it is read (an editor saving it under `mkdocs serve`): the next build sees it again."""
+    from ..editions import _files_under, files_fingerprint
+
+    parts = []
     for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            name = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
-            try:
-                content = hashlib.sha256(file.read_bytes()).hexdigest()
-            except OSError:
-                content = "missing"
-            digest.update(f"{len(name)}:{name}{content}".encode())
-    return digest.hexdigest()
+        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        files, base = (_files_under(path), path) if path.is_dir() else ([path], path.parent)
+        parts.append(f"{len(where)}:{where}{files_fingerprint(files, base, vanished_ok=True)}")
+    return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
 
 
 def site_sources_key(inputs: str, pages: str, audience: str) -> str:
