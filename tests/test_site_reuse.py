@@ -242,10 +242,12 @@ def _wait_for(url: str, ready, seconds: float = 180) -> str:
     raise AssertionError(f"{url} never showed what was expected")
 
 
-def test_serve_after_an_edit_serves_what_a_cold_build_makes(tmp_path):
-    """After an edit to an input, the served search index (each unchanged page's entries reused) and pages
-    (their renderings reused) are those of a cold `mkdocs build` of the same sources; and stopping the server
-    keeps its site sources for the next `mkdocs build`, which then reads no input."""
+def test_serve_after_edits_serves_what_a_cold_build_makes(tmp_path):
+    """After an edit to an input, and then to strategy.yml (the PDF's name: the banner of every page, and
+    nothing else), every served page and
+    the search index (each unchanged page's rendering, search entries and template output reused) are those of
+    a cold `mkdocs build` of the same sources; and stopping the server keeps its site sources for the next
+    `mkdocs build`, which then reads no input."""
     from test_preview import free_port
 
     root = copy_project(tmp_path / "project")
@@ -257,16 +259,30 @@ def test_serve_after_an_edit_serves_what_a_cold_build_makes(tmp_path):
                                   env={**os.environ, "PYTHONPATH": str(root / "scripts")})
     base = f"http://127.0.0.1:{port}"
     sentence = "Words added while the server runs."
+
+    def edit_input(project: Path) -> None:
+        edit_record(project / "inputs" / "partner-inputs" / "PI-002.yaml",
+                    lambda record: record.update(vision=f"{sentence} {record['vision']}"))
+
+    def edit_edition(project: Path) -> None:
+        path = project / "strategy.yml"
+        path.write_text(path.read_text(encoding="utf-8").replace("pdf_file: spf-flagship-phase-iii-strategy.pdf",
+                                                                 "pdf_file: strategy-draft.pdf"), encoding="utf-8")
+
+    served: list[dict[str, str]] = []
     try:
         _wait_for(f"{base}/generated/partner-inputs.html", lambda body: 'id="pi-002"' in body)
         _wait_for(f"{base}/index.html", lambda body: "Serving on" in log.read_text())
-        edit_record(root / "inputs" / "partner-inputs" / "PI-002.yaml",
-                    lambda record: record.update(vision=f"{sentence} {record['vision']}"))
-        register = _wait_for(f"{base}/generated/partner-inputs.html", lambda body: sentence in body)
-        _wait_for(f"{base}/search/search_index.json", lambda body: sentence in body)
-        time.sleep(1)  # the index is written at the end of the rebuild
-        served_index = json.loads(_served(f"{base}/search/search_index.json"))
-        vision = _served(f"{base}/vision.html")
+        for edit, where, shows in ((edit_input, "search/search_index.json", sentence),
+                                   (edit_edition, "vision.html", "strategy-draft.pdf")):
+            rebuilds = log.read_text().count("Reloading browsers")
+            edit(root)
+            _wait_for(f"{base}/{where}", lambda body: shows in body)
+            _wait_for(f"{base}/index.html", lambda body: log.read_text().count("Reloading browsers") > rebuilds)
+            pages = [p.relative_to(root / "docs").with_suffix(".html").as_posix() for p in (root / "docs").rglob("*.md")
+                     if "generated" not in p.parts] + [f"generated/{name}.html" for name in GENERATED_PAGES] \
+                + ["search/search_index.json"]
+            served.append({page: _served(f"{base}/{page}") for page in pages})
     finally:
         server.send_signal(signal.SIGINT)  # as Ctrl-C: the server shuts down, the plugin keeps its sources
         server.wait(timeout=30)
@@ -279,14 +295,21 @@ def test_serve_after_an_edit_serves_what_a_cold_build_makes(tmp_path):
     assert taken >= made > 0, after.said
 
     fresh = copy_project(tmp_path / "fresh")
-    edit_record(fresh / "inputs" / "partner-inputs" / "PI-002.yaml",
-                lambda record: record.update(vision=f"{sentence} {record['vision']}"))
-    cold = site_build(fresh, tmp_path / "cold", f"{base}/").site  # the server's address, as it gives it
-    assert served_index == json.loads((cold / "search" / "search_index.json").read_text(encoding="utf-8"))
-    # The served pages carry the live-reload script: compared without it.
-    assert _without_server(register) == _without_server(
-        (cold / "generated" / "partner-inputs.html").read_text(encoding="utf-8"))
-    assert _without_server(vision) == _without_server((cold / "vision.html").read_text(encoding="utf-8"))
+    for n, (edit, pages) in enumerate(zip((edit_input, edit_edition), served)):
+        edit(fresh)
+        cold = site_build(fresh, tmp_path / f"cold-{n}", f"{base}/").site  # the server's address, as it gives it
+        compared = [page for page in pages if (cold / page).is_file()]  # not docs/assets/fonts/README.md
+        assert len(compared) == len(pages) - 1, compared
+        for page in compared:
+            body, built = pages[page], (cold / page).read_text(encoding="utf-8")
+            if page.endswith(".json"):
+                assert json.loads(body) == json.loads(built)
+            else:  # the served pages carry the live-reload script: compared without it
+                assert _without_server(body) == _without_server(built), page
+
+
+GENERATED_PAGES = ("inputs-received", "inputs-in-numbers", "meeting-outcomes", "phase-ii-results", "priorities",
+                   "partner-inputs", "partners", "comment-matrix", "abbreviations")
 
 
 def _without_server(page: str) -> str:

@@ -66,7 +66,7 @@ from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
 from ..typeset import number_captions
-from .rebuilds import PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
+from .rebuilds import PageOutputs, PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
 from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
                            files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
 
@@ -148,7 +148,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def __init__(self) -> None:
         # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
         self.page_renders, self.templates = PageRenders(), TemplateCache()
-        self.search_entries, self.theme_listing = SearchEntries(), ThemeListing()
+        self.search_entries, self.theme_listing, self.page_outputs = SearchEntries(), ThemeListing(), PageOutputs()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -202,6 +202,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self.builds += 1
         self.page_renders.start_build()
+        self.page_outputs.start_build()
         self.search_entries.start_build()
         if self.serving:
             self.search_entries.remember(config)
@@ -273,7 +274,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if (kept := self.made) is not None and kept.sources == sources:
             self.problems += kept.problems
             return kept.made
-        if (found := self._cached_site_sources(project)) is not None:
+        # `mkdocs serve` makes them at its start: its first edit then finds the inputs read and the chapters'
+        # modules loaded, and shows as quickly as the next.
+        if not self.serving and (found := self._cached_site_sources(project)) is not None:
             log.debug("Taking the generated chapters for the %s audience from the render cache",
                       self.audience.value)
             self.made = Kept(sources, Made(found, None), [])
@@ -369,6 +372,11 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if self.serving:
             self.page_renders.remember(page, self.files_key, config)
         return page
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        if self.serving:
+            self.page_outputs.remember(env, config, self.files_key)
+        return env
 
     @property
     def serving(self) -> bool:

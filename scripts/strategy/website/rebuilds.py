@@ -13,7 +13,11 @@ for the life of the process:
   compiled again), in every Jinja environment of the theme;
 - the list of the theme's files that MkDocs copies into the site (`ThemeListing`): it walks the theme's
   folders on each build, 14,000 files in Material's, most of them icons; installed themes do not change while
-  the server runs, and a theme folder of the project is walked each time.
+  the server runs, and a theme folder of the project is walked each time;
+- each page's output from the theme's template (`PageOutputs`), by everything the template is given: the
+  page (its HTML, title, headings, front matter, place, neighbours), the whole navigation, the site's files,
+  mkdocs.yml's bytes and the configuration (the banner's data among them), the other values
+  of the template's context, and the project's theme files (names, sizes, times).
 
 The results of the plugin's own steps on each page's HTML are kept by site_sources.PageSteps, across
 processes too. An edit then costs the pages it changes. Each keeps only what the last build used, so memory
@@ -24,10 +28,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import logging
 import os
 import sysconfig
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -234,3 +239,106 @@ def _changing_files(folders: list[str]) -> tuple[str, ...]:
         for parent, _, names in os.walk(path):
             found += (os.path.join(parent, name) for name in names)
     return tuple(sorted(found))
+
+
+class PageOutputs:
+    """Each page's output from the theme's template, as the last build made it, by everything the template is
+    given (`_context_key`). MkDocs renders every page's template on every build; after an edit most pages'
+    templates are given the same as before."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.rendered = self.reused = 0
+
+    def start_build(self) -> None:
+        if self.used:
+            self.kept, self.used = self.used, {}
+        self.rendered = self.reused = 0
+
+    def remember(self, env: Any, config: MkDocsConfig, files_key: str) -> None:
+        """Make the templates that `env` gives render a page from here when it is given what it was given."""
+        get_template = env.get_template
+        site = _site_key(config, files_key)
+
+        def remembered_template(name: Any, *args: Any, **kwargs: Any) -> Any:
+            return _RememberedTemplate(get_template(name, *args, **kwargs), self, site)
+
+        env.get_template = remembered_template
+
+
+class _RememberedTemplate:
+    """A Jinja template whose `render` of a page is looked up first; the rest is the template's own (Jinja's
+    extends and includes use it through here)."""
+
+    def __init__(self, template: Any, outputs: PageOutputs, site: str) -> None:
+        self._template, self._outputs, self._site = template, outputs, site
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        context = dict(*args, **kwargs)
+        if context.get("page") is None:  # a static template (404.html, sitemap.xml): made each time
+            return self._template.render(context)
+        key = hashlib.sha256(f"{self._template.name}\0{self._site}\0{_context_key(context)}".encode()).hexdigest()
+        outputs = self._outputs
+        if (found := outputs.kept.get(key) or outputs.used.get(key)) is not None:
+            outputs.used[key] = found
+            outputs.reused += 1
+            return found
+        output = outputs.used[key] = self._template.render(context)
+        outputs.rendered += 1
+        return output
+
+
+def _plain(value: Any) -> str:
+    """A value as JSON text, a mapping (MkDocs' configuration sections) as an object; an object of another kind
+    by its repr (an address in it only costs a reuse)."""
+    return json.dumps(value, sort_keys=True, default=lambda v: dict(v) if isinstance(v, Mapping) else repr(v),
+                      ensure_ascii=False)
+
+
+def _site_key(config: MkDocsConfig, files_key: str) -> str:
+    """What every page's template is given from the site: mkdocs.yml's bytes, the configuration (after the
+    plugins' on_config: the banner's data is in `extra`), the theme, the site's files and the project's theme
+    files."""
+    try:
+        yml = hashlib.sha256(Path(config.config_file_path).read_bytes()).hexdigest()
+    except (OSError, TypeError):
+        yml = "unread"
+    values = {k: v for k, v in config.items() if k != "plugins"}
+    values["plugins"] = {name: dict(plugin.config) for name, plugin in config.plugins.items()}
+    theme = [(path, os.stat(path).st_size, os.stat(path).st_mtime_ns) for path in _changing_files(config.theme.dirs)
+             if os.path.exists(path)]
+    return hashlib.sha256(_plain([yml, values, repr(config.theme), files_key, theme]).encode()).hexdigest()
+
+
+def _context_key(context: dict) -> str:
+    """What one page's template is given: the page, the navigation and the rest of the context (but the build's
+    time, which no template of this site shows)."""
+    page = context["page"]
+    rest = {k: v for k, v in context.items() if k not in ("page", "nav", "pages", "config", "build_date_utc")}
+    return _plain([_page_key(page), _nav_key(context.get("nav")), [f.src_uri for f in context.get("pages") or ()],
+                   rest])
+
+
+def _page_key(page: Page) -> list:
+    def place(other: Any) -> Any:
+        return None if other is None else [getattr(other, "title", None), getattr(other, "url", None)]
+
+    parents, parent = [], page.parent
+    while parent is not None:
+        parents.append(parent.title)
+        parent = parent.parent
+    return [page.file.src_uri, page.url, page.canonical_url, page.edit_url, page.title, page.content,
+            _toc_key(page.toc), page.meta, page.is_homepage, place(page.previous_page), place(page.next_page),
+            parents, getattr(page, "update_date", None)]
+
+
+def _nav_key(nav: Any) -> list:
+    def item(node: Any) -> list:
+        return [type(node).__name__, node.title, getattr(node, "url", None), getattr(node, "active", None),
+                getattr(node, "meta", None), [item(child) for child in getattr(node, "children", None) or ()]]
+
+    return [item(node) for node in getattr(nav, "items", None) or ()]
