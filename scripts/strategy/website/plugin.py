@@ -19,11 +19,12 @@ macros are made from is fingerprinted by content (site_sources.py): a build whos
 sources are unchanged takes them from the build before, in this process (the
 rebuilds of `mkdocs serve`) or from the project's render cache (.build/cache,
 the next `mkdocs build`), without reading the inputs or importing the modules
-that make chapters; an edit makes them again. Under `mkdocs serve` each rebuild
-also takes each unchanged page's rendering and search entries, the plugin's page
-steps, the theme's compiled templates and file listing from the build before
-(rebuilds.py); the watcher polls every 0.05 s. Charts come from the render cache
-under `mkdocs build` and `mkdocs serve` alike.
+that make chapters; an edit makes them again. The plugin's steps on each page's
+HTML are kept by their arguments, across processes too (site_sources.py). Under
+`mkdocs serve` each rebuild also takes each unchanged page's rendering, search
+entries and template output, the theme's compiled templates and file listing
+from the build before (rebuilds.py); the watcher polls every 0.05 s. Charts come
+from the render cache under `mkdocs build` and `mkdocs serve` alike.
 
 `strategy build` hands it the records and chapters it made (`Preset`), so the
 site and the print edition show the same text, read once.
@@ -305,7 +306,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return Made(SiteSources(generated, abbreviation_definitions(self.inputs, self.audience)), made[1].redline)
 
     def _cached_site_sources(self, project: Project) -> SiteSources | None:
-        """The site sources that a build of other process kept in the render cache under this build's key. Not
+        """The site sources that a build in another process kept in the render cache under this key. Not
         while `strategy build` runs MkDocs (it has a cache of its own, and hands the chapters over)."""
         if cache.active() is not None:
             return None
