@@ -3,7 +3,8 @@ author page after one rebuild, writes nothing into docs/, reads the inputs again
 keeps consent; a site build reads the inputs and makes the chapters once, and draws a chart only when its
 data is new to the render cache.
 
-Nothing here is timed: the times are in benchmarks/preview.py and benchmarks/site.py."""
+Nothing here is timed: the times are in benchmarks/preview.py and benchmarks/run.py (`site`). What a site
+build reuses from the builds before it is counted in tests/test_site_reuse.py."""
 
 from __future__ import annotations
 

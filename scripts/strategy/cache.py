@@ -206,6 +206,37 @@ class RenderCache:
             if entry.is_dir() and (entry.stat().st_mtime < starts[0] - 1 or self._withheld_here(entry)):
                 shutil.rmtree(entry, ignore_errors=True)
 
+    def remove_withheld(self) -> None:
+        """After a build for an audience other than internal: every entry an internal build made, which holds
+        withheld text (what `prune` removes besides old entries; for the builds that MkDocs runs, which keep the
+        rest). Entries being made (hidden folders) are left to their maker."""
+        if self.audience == "internal" or not self.folder.is_dir():
+            return
+        try:
+            for entry in self.folder.iterdir():
+                if entry.is_dir() and not entry.name.startswith(".") and self._withheld_here(entry):
+                    shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
+
+    def keep_newest(self, output: str, count: int) -> None:
+        """Remove all but the `count` newest entries of `output` made for this audience: for an output whose
+        key changes with every edit (the site's sources), which builds that MkDocs runs make without the
+        pruning of `strategy build`."""
+        found = []
+        try:
+            for entry in self.folder.iterdir():
+                try:
+                    record = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8"))
+                    if record.get("output") == output and record.get("audience") == self.audience:
+                        found.append((entry.stat().st_mtime, entry))
+                except (OSError, ValueError, AttributeError):
+                    continue
+        except OSError:
+            return
+        for _, entry in sorted(found, reverse=True)[count:]:
+            shutil.rmtree(entry, ignore_errors=True)
+
     def _withheld_here(self, entry: Path) -> bool:
         """An internal build's entry, after a build for an audience that may not see what it holds (an
         unreadable entry counts as one: it is only a render to make again)."""

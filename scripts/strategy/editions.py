@@ -202,12 +202,21 @@ def _files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def files_fingerprint(files: list[Path], base: Path) -> str:
-    """"sha256:…" of every file's path (relative to `base`) and bytes: equal fingerprints, equal files."""
+def files_fingerprint(files: list[Path], base: Path, *, vanished_ok: bool = False) -> str:
+    """"sha256:…" of every file's path (relative to `base`) and bytes: equal fingerprints, equal files.
+
+    `vanished_ok`: a file that cannot be read (missing, or removed while an editor saves it under `mkdocs
+    serve`) counts as such instead of stopping; a fingerprint of files that all exist is the same either way."""
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.relative_to(base).as_posix()):
         name = path.relative_to(base).as_posix().encode("utf-8")
-        content = path.read_bytes()
+        try:
+            content = path.read_bytes()
+        except OSError:
+            if not vanished_ok:
+                raise
+            digest.update(b"%d:%s-:" % (len(name), name))  # no length: no file's bytes can look like this
+            continue
         # Lengths first, so that no two different sets of files can run together into the same stream.
         digest.update(b"%d:%s%d:" % (len(name), name, len(content)))
         digest.update(content)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from ..dates import long_date  # noqa: F401 (the chapters take it from here)
 from ..inputs.records import PartnerInput
 
 # Where the generated chapters sit relative to each other; links use these.
@@ -119,11 +120,6 @@ def key_messages(messages: Sequence[str], illustrative: bool | Sequence[bool] = 
     flags = [illustrative] * len(messages) if isinstance(illustrative, bool) else list(illustrative)
     return '!!! abstract "Key messages"\n' + "\n".join(
         f"    - {illustrative_mark() + ' ' if flag else ''}{m}" for m, flag in zip(messages, flags)) + "\n"
-
-
-def long_date(day) -> str:
-    """A date as the ILO writes it: 2 March 2026."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def number(value: int) -> str:

@@ -14,12 +14,17 @@ under `mkdocs serve` it
 watches the inputs and, while an input is broken, shows its problems in place
 of every page (`mkdocs build` fails instead).
 
-Under `mkdocs serve` each rebuild redoes only what an edit changed: the inputs
-are read again only when a file of theirs changed, the chapters made again only
-when their sources did, and each page's rendering, the plugin's page steps and
-the theme's compiled templates are taken from the build before (rebuilds.py);
-the watcher polls every 0.1 s. Charts come from the project's render cache
-(.build/cache) under `mkdocs build` and `mkdocs serve` alike.
+What the generated chapters, the abbreviations and the author pages' expanded
+macros are made from is fingerprinted by content (site_sources.py): a build whose
+sources are unchanged takes them from the build before, in this process (the
+rebuilds of `mkdocs serve`) or from the project's render cache (.build/cache,
+the next `mkdocs build`), without reading the inputs or importing the modules
+that make chapters; an edit makes them again. The plugin's steps on each page's
+HTML are kept by their arguments, across processes too (site_sources.py). Under
+`mkdocs serve` each rebuild also takes each unchanged page's rendering, search
+entries and template output, the theme's compiled templates and file listing
+from the build before (rebuilds.py); the watcher polls every 0.05 s. Charts come
+from the render cache under `mkdocs build` and `mkdocs serve` alike.
 
 `strategy build` hands it the records and chapters it made (`Preset`), so the
 site and the print edition show the same text, read once.
@@ -27,33 +32,31 @@ site and the print edition show the same text, read once.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+# What a build whose sources are unchanged runs is imported here; what makes chapters (the chapters, the
+# comparison with a previous edition, the macros, the slides) is imported where it is used.
 from .. import cache
+from ..audience import Audience
 from ..cache import RenderCache
-from ..chapters import GENERATED_FOLDER, Audience, Chapter
-from ..chapters.abbreviations import abbreviation_definitions
-from ..chapters.macros import expand_macros, first_body_line
-from ..changes import edition_chapters
-from ..chapters.markdown import long_date
+from ..dates import long_date
 from ..editions import EDITIONS_FOLDER
 from ..feedback import COMMENT_MATRIX
 from ..inputs import StrategyInputs, load_inputs, load_publication
@@ -62,12 +65,26 @@ from ..lock import build_lock
 from ..paragraphs import CommentContext, comment_href, number_paragraphs, paragraph_anchor, with_comment_links
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
-from ..redline import CHANGES_FILE, Redline
 from ..safe_html import clean_html
 from ..typeset import number_captions
-from .rebuilds import PageRenders, Remembered, TemplateCache, files_fingerprint
+from .rebuilds import PageOutputs, PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
+from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
+                           files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
+
+if TYPE_CHECKING:
+    from ..chapters import Chapter
+    from ..redline import Redline
 
 log = logging.getLogger("mkdocs.plugins.strategy")
+
+# Names of the chapters' and the slides' modules, repeated here so that a build that reuses its chapters
+# imports none of them (tests/test_site_reuse.py holds them equal).
+GENERATED_FOLDER = "generated"  # chapters.GENERATED_FOLDER
+CHANGES_FILE = "changes.md"  # redline.CHANGES_FILE
+SLIDES_PAGE = "slides/index.html"  # publish.slides.SLIDES_PAGE
+
+# The site sources kept in the render cache, per audience: the newest builds' (site_sources.py).
+KEEP_SITE_SOURCES = 3
 
 # A draft is for review, not for search engines: the whole site is out of bounds to crawlers.
 ROBOTS_TXT = "robots.txt"
@@ -86,9 +103,10 @@ class Preset:
 
 @dataclass(frozen=True)
 class Made:
-    """The generated chapters of one build, and what changed since the previous edition."""
+    """The generated chapters of one build with the abbreviations and the expanded macros, and what changed
+    since the previous edition."""
 
-    chapters: list[Chapter]
+    sources: SiteSources
     redline: Redline | None
 
 
@@ -121,16 +139,30 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     # unchanged (the plugin lives as long as `mkdocs serve`: MkDocs keeps a plugin that has on_startup).
     read: Kept | None = None
     made: Kept | None = None
+    unkept = False  # whether site sources made since are not kept yet
+    steps_unkept = False  # the same of page steps
+    # The results of the plugin's steps on each page's HTML, by their arguments (site_sources.py): from the
+    # render cache at a process's first build, then kept in memory from build to build.
+    page_steps: PageSteps | None = None
+    builds = 0  # the builds of this process
 
     def __init__(self) -> None:
         # What each rebuild of `mkdocs serve` takes from the one before (rebuilds.py).
-        self.page_renders, self.steps, self.templates = PageRenders(), Remembered(), TemplateCache()
+        self.page_renders, self.templates = PageRenders(), TemplateCache()
+        self.search_entries, self.theme_listing, self.page_outputs = SearchEntries(), ThemeListing(), PageOutputs()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
         self.lock = ExitStack()
 
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+    @event_priority(100)  # before the search plugin reads its words from the theme (a Jinja environment each)
+    def _reuse_theme(self, config: MkDocsConfig) -> None:
+        """Under `mkdocs serve`: every Jinja environment of this build's theme takes the compiled templates and
+        the list of the theme's files from the builds before (rebuilds.py)."""
+        if self.serving:
+            self.theme_listing.remember(config, self.templates)
+
+    def _on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent
         self.audience = Audience(self.config.audience)
         self.problems, self.page_problems = [], {}
@@ -152,6 +184,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             self._show_changes(config, self.preset.redline)
         return config
 
+    on_config = CombinedEvent(_reuse_theme, _on_config)
+
     def _show_changes(self, config: MkDocsConfig, redline: Redline | None) -> None:
         """What changed since the previous edition, in the nav (page status) and in the banner."""
         self.redline = redline
@@ -167,8 +201,12 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             "tracked_docx": tracked_docx_file_name(self.publication, redline.since)}}
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
+        self.builds += 1
         self.page_renders.start_build()
-        self.steps.start_build()
+        self.page_outputs.start_build()
+        self.search_entries.start_build()
+        if self.serving:
+            self.search_entries.remember(config)
         # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
         if self.command in ("build", "gh-deploy"):
             _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
@@ -177,28 +215,49 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # Even when serving: MkDocs must not walk such a docs/ at all.
         if problems := docs_problems(Project(self.root), self.inputs_folder or self.root / "inputs"):
             raise PluginError(ProblemsFound(problems).report())
-        self.inputs, self.chapters, self.abbreviations = None, [], ""
+        self.inputs, self.chapters, self.abbreviations, self.site_sources = None, [], "", None
+        self.made_now = False  # whether this build made its site sources (rather than reusing them)
+        if not self.preset and self.publication is not None and cache.active() is None:
+            if self.page_steps is None or self.page_steps_of != (self.root, self.audience):
+                self.page_steps = fetch_page_steps(self._renders(), page_steps_key(self.audience.value))
+                self.page_steps_of = (self.root, self.audience)
+            self.page_steps.start_build()
+        else:
+            self.page_steps = None
+        self.inputs_asked = False  # whether this build needed the inputs (read, or the last build's)
         if self.preset:
             self.inputs, self.chapters = self.preset.inputs, self.preset.chapters
         elif self.publication is not None:
-            self.inputs = self._inputs()
+            project = Project(self.root)
+            # What the inputs and what the chapters are made from, each file read once (site_sources.py).
+            self.inputs_digest = files_digest([self.inputs_folder, self.root / self.config.publication], self.root)
+            self.site_key = site_sources_key(self.inputs_digest, files_digest(
+                [project.mkdocs_yml, *project.author_pages(), self.root / EDITIONS_FOLDER], self.root),
+                self.audience.value)
             # As `strategy build`: no illustrative data or placeholder in a final edition, and an address for
             # the comments of a partners build.
-            if self.inputs is not None:
-                self._load(lambda: _refuse_unfinished(self.root, self.publication, self.inputs, self.audience))
-                if (made := self._chapters()) is not None:
-                    self.chapters = made.chapters
-                    self._show_changes(config, made.redline)
+            self._load(lambda: _refuse_unfinished(self.root, self.publication, self._inputs, self.audience))
+            if not self.problems and (made := self._made(project)) is not None:
+                self.site_sources = made.sources
+                self.chapters, self.abbreviations = made.sources.generated, made.sources.abbreviations
+                self._show_changes(config, made.redline)
         if self.problems:
             log.info("The preview shows these problems in place of every page until they are fixed:\n%s",
                      ProblemsFound(self.problems).report())
-        else:
+            self.abbreviations = ""
+        elif self.preset:
+            from ..chapters.abbreviations import abbreviation_definitions
+
             self.abbreviations = abbreviation_definitions(self.inputs, self.audience)
 
     def _inputs(self) -> StrategyInputs | None:
-        """The inputs, read again only when a file of the inputs folder (or strategy.yml) changed since the
-        last build of this process: `mkdocs serve` rebuilds on every edit of an author page too."""
-        sources = sources_fingerprint([self.inputs_folder, self.root / self.config.publication])
+        """The inputs, read only when needed, and again only when a file of the inputs folder (or strategy.yml)
+        changed since the last build of this process: `mkdocs serve` rebuilds on every edit of an author page
+        too."""
+        if self.preset or self.inputs_asked:
+            return self.inputs
+        self.inputs_asked = True
+        sources = f"{self.root}\n{self.inputs_digest}"
         if (kept := self.read) is None or kept.sources != sources:
             log.debug("Reading the inputs in %s", display_path(self.inputs_folder, self.root))
             found_before = len(self.problems)
@@ -206,27 +265,76 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             kept = self.read = Kept(sources, inputs, self.problems[found_before:])
         else:
             self.problems += kept.problems
+        self.inputs = kept.made
         return kept.made
 
-    def _chapters(self) -> Made | None:
-        """The generated chapters as `strategy build` makes them (What changed among them, and the comments'
-        answers), made again only when what they are made from changed: the inputs, the author pages (the
-        abbreviations in use, the headings comments are placed under), mkdocs.yml's nav and the stored
-        editions. Charts come from the render cache (.build/cache) when their data is unchanged."""
-        project = Project(self.root)
-        sources = "\n".join([self.read.sources, self.audience.value, sources_fingerprint(
-            [project.mkdocs_yml, *project.author_pages(), self.root / EDITIONS_FOLDER])])
-        if (kept := self.made) is None or kept.sources != sources:
-            log.debug("Making the generated chapters for the %s audience", self.audience.value)
-            found_before = len(self.problems)
-            with _render_cache(project, self.audience) as renders:
-                made = self._load(lambda: edition_chapters(project, self.publication, self.inputs, self.audience))
-            if renders is not None and (charts := [n for n in renders.rendered if n.startswith("chart ")]):
-                log.debug("Drew %s", ", ".join(charts))
-            kept = self.made = Kept(sources, made and Made(made[0], made[1].redline), self.problems[found_before:])
-        else:
+    def _made(self, project: Project) -> Made | None:
+        """The site sources of this build: the last build's in this process, or the render cache's, while what
+        they are made from is the same (site_sources.py); else made now."""
+        sources = f"{self.root}\n{self.site_key}"
+        if (kept := self.made) is not None and kept.sources == sources:
             self.problems += kept.problems
-        return kept.made
+            return kept.made
+        # `mkdocs serve` makes them at its start: its first edit then finds the inputs read and the chapters'
+        # modules loaded, and shows as quickly as the next.
+        if not self.serving and (found := self._cached_site_sources(project)) is not None:
+            log.debug("Taking the generated chapters for the %s audience from the render cache",
+                      self.audience.value)
+            self.made = Kept(sources, Made(found, None), [])
+            return self.made.made
+        found_before = len(self.problems)
+        made = self._chapters(project) if self._inputs() is not None else None
+        self.made = Kept(sources, made, self.problems[found_before:])
+        self.made_now = made is not None
+        return made
+
+    def _chapters(self, project: Project) -> Made | None:
+        """The generated chapters as `strategy build` makes them (What changed among them, and the comments'
+        answers), with the abbreviations each page ends with. Charts come from the render cache (.build/cache)
+        when their data is unchanged."""
+        from ..changes import edition_chapters
+        from ..chapters.abbreviations import abbreviation_definitions
+
+        log.debug("Making the generated chapters for the %s audience", self.audience.value)
+        with _render_cache(project, self.audience) as renders:
+            made = self._load(lambda: edition_chapters(project, self.publication, self.inputs, self.audience))
+        if renders is not None and (charts := [n for n in renders.rendered if n.startswith("chart ")]):
+            log.debug("Drew %s", ", ".join(charts))
+        if made is None:
+            return None
+        generated = [GeneratedFile(c.path, c.content) for c in made[0]]
+        return Made(SiteSources(generated, abbreviation_definitions(self.inputs, self.audience)), made[1].redline)
+
+    def _cached_site_sources(self, project: Project) -> SiteSources | None:
+        """The site sources that a build in another process kept in the render cache under this key. Not
+        while `strategy build` runs MkDocs (it has a cache of its own, and hands the chapters over)."""
+        if cache.active() is not None:
+            return None
+        return fetch_site_sources(self._renders(), self.site_key)
+
+    def _renders(self) -> RenderCache:
+        """The project's render cache, for a build that MkDocs runs."""
+        return RenderCache.of_project(Project(self.root).work, self.audience.value)
+
+    def _keep_site_sources(self) -> None:
+        """The site sources this build made, kept in the render cache for the next process; not when the build
+        found problems, nor with a comparison against a previous edition (which is made again). As after any
+        build for another audience than internal, no entry of an internal build is left there."""
+        if self.publication is None or cache.active() is not None:
+            return
+        renders = self._renders()
+        renders.remove_withheld()
+        if self.problems or self.page_problems:
+            return
+        if self.page_steps is not None and self.steps_unkept:
+            keep_page_steps(renders, page_steps_key(self.audience.value), self.page_steps)
+            self.steps_unkept = False
+        if self.site_sources is None or not self.unkept or self.redline is not None:
+            return
+        keep_site_sources(renders, self.site_key, self.site_sources)
+        self.unkept = False
+        # Each edit is a new key: the sources of the last few builds are enough (going back to an earlier state).
+        renders.keep_newest(SITE_SOURCES, KEEP_SITE_SOURCES)
 
     def _load(self, action):
         """The result of a step that reads the inputs. If they have problems: when serving, None, and the
@@ -268,7 +376,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         if self.serving:
-            env.bytecode_cache = self.templates
+            self.page_outputs.remember(env, config, self.files_key)
         return env
 
     @property
@@ -277,11 +385,25 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return self.command == "serve"
 
     def _remembered(self, key: tuple, make):
-        return self.steps.get(key, make) if self.serving else make()
+        """A page step's result (a JSON value): from the builds before (site_sources.py), or made now."""
+        return make() if self.page_steps is None else self.page_steps.step(key, make)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.page_steps is not None:  # tests count these
+            made = self.page_steps.made
+            log.debug("Page steps: %d made, %d taken from the builds before", made, len(self.page_steps.used) - made)
+        if not self.preset:
+            self.unkept |= self.made_now
+            self.steps_unkept |= bool(self.page_steps and self.page_steps.made)
+            # Under `mkdocs serve`, after the first build and when the server stops: not on every edit.
+            if not self.serving or self.builds == 1:
+                self._keep_site_sources()
         if self.command:
             self.lock.close()
+
+    def on_shutdown(self) -> None:
+        if self.serving and not self.preset:
+            self._keep_site_sources()
 
     def on_build_error(self, error: Exception) -> None:
         if self.command:
@@ -301,14 +423,29 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             return ""  # the problems take the page's place (on_page_content); nothing of it to link or check
         if page.meta.get("generated"):
             return markdown + self.abbreviations
-        source = Path(page.file.abs_src_path)
-        expanded = self._load(lambda: expand_macros(
-            markdown, self.inputs, self.audience, file=display_path(source, self.root),
-            page_path=page.file.src_uri, first_line=first_body_line(source.read_text(encoding="utf-8"), markdown)))
+        page_path = page.file.src_uri
+        if self.site_sources is not None and (expanded := self.site_sources.expansion(page_path, markdown)) \
+                is not None:
+            return expanded + self.abbreviations
+        expanded = self._load(lambda: self._expanded(page, markdown))
         if expanded is None:  # serving: this page's own problems, on this page only
-            self.page_problems[page.file.src_uri], self.problems = self.problems, []
+            self.page_problems[page_path], self.problems = self.problems, []
             return ""
+        if self.site_sources is not None:
+            self.site_sources.expanded(page_path, markdown, expanded)
         return expanded + self.abbreviations
+
+    def _expanded(self, page: Page, markdown: str) -> str:
+        """The page's Markdown with its macros expanded, or ProblemsFound."""
+        from ..chapters.macros import expand_macros, first_body_line
+
+        source = Path(page.file.abs_src_path)
+        inputs = self._inputs()
+        if inputs is None:  # the inputs' problems, which a build already stopped on, and a preview shows
+            raise ProblemsFound(list(self.problems))
+        return expand_macros(markdown, inputs, self.audience, file=display_path(source, self.root),
+                             page_path=page.file.src_uri,
+                             first_line=first_body_line(source.read_text(encoding="utf-8"), markdown))
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if problems := self.problems or self.page_problems.get(page.file.src_uri):
@@ -316,23 +453,24 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         label, number = self.caption_labels.get(page.file.src_uri, ""), self.chapter_numbers.get(page.file.src_uri, "")
         html, anchors = self._remembered(("content", html, label, number, self.publication.numbers_paragraphs),
                                          lambda: self._page_content(html, label, number))
+        anchors = set(anchors)
         # Links to a paragraph ("vision.md#para-4.6", from the comment-response matrix) are checked against the
         # page's anchors, which MkDocs collected before the numbers existed.
         if page.present_anchor_ids is not None:
             page.present_anchor_ids |= anchors
         return html
 
-    def _page_content(self, html: str, label: str, number: str) -> tuple[str, set[str]]:
+    def _page_content(self, html: str, label: str, number: str) -> tuple[str, list[str]]:
         """A page's HTML through the allow-list, with its captions and paragraphs numbered; and the paragraphs'
         anchors."""
         # The second line of defence: whatever escaped partner_text, or raw HTML in an author page,
         # leaves no script or handler. The search plugin indexes the page after this event.
         html = number_captions(clean_html(html), label)
         if not self.publication.numbers_paragraphs:
-            return html, set()
+            return html, []
         html = number_paragraphs(html, number)  # after the allow-list, which has no data-paragraph
         # Every data-paragraph is one number_paragraphs just wrote (the allow-list lets none through).
-        return html, {paragraph_anchor(n) for n in _PARAGRAPH_NUMBER.findall(html)}
+        return html, sorted({paragraph_anchor(n) for n in _PARAGRAPH_NUMBER.findall(html)})
 
     @event_priority(-100)  # after the search plugin has indexed the page: no "Comment" or "Changed" in results
     def on_page_context(self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
@@ -469,8 +607,6 @@ def changes_anchors(content: str, url: str) -> dict[tuple[str, str], str]:
 def banner_context(publication: Publication, audience: Audience) -> dict[str, Any]:
     """What the theme's draft banner shows: edition, date, PDF, Word version and where to comment; on an earlier
     edition's pages, that it is one, with a link to the current edition."""
-    from ..publish.slides import SLIDES_PAGE
-
     edition = publication.edition
     return {
         "edition": edition.label,
@@ -525,29 +661,17 @@ def problems_page(problems: list[Problem]) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
-def _refuse_unfinished(root: Path, publication: Publication, inputs: StrategyInputs, audience: Audience) -> None:
+def _refuse_unfinished(root: Path, publication: Publication, inputs: Callable[[], StrategyInputs | None],
+                       audience: Audience) -> None:
+    """The comments' address, and in a final edition the facts (which need the inputs: `inputs()` gives them, or
+    None when they have problems of their own)."""
     from ..facts import comments_address_problems, fact_problems
 
     found = comments_address_problems(root, publication, audience)
-    if publication.edition.final:
-        found += fact_problems(root, publication, inputs.headline)
+    if publication.edition.final and (loaded := inputs()) is not None:
+        found += fact_problems(root, publication, loaded.headline)
     if problems := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(problems)
-
-
-def sources_fingerprint(paths: list[Path]) -> str:
-    """The hash of every file at or under `paths`, by its path and its bytes (a missing path counts too):
-    what decides whether the inputs or the chapters made from them must be made again."""
-    digest = hashlib.sha256()
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            digest.update(f"{file}\0".encode())
-            try:
-                digest.update(hashlib.sha256(file.read_bytes()).digest())
-            except OSError:
-                digest.update(b"missing")
-    return digest.hexdigest()
 
 
 @contextmanager
@@ -562,14 +686,17 @@ def _render_cache(project: Project, audience: Audience) -> Iterator[RenderCache 
 
 
 # MkDocs polls what it watches every half second and then waits for 0.1 s of quiet before it rebuilds: most of
-# the half second an edit may take to show. Polled every 0.1 s instead: a listing of the few hundred files of
-# docs/ and inputs/, about a millisecond each time.
-POLL_SECONDS = 0.1
+# the half second an edit may take to show. Polled every 0.05 s instead (a listing of the few hundred files of
+# docs/ and inputs/, under 2 ms each time: 3% of a core while the server waits), and a rebuild starts after one
+# poll of quiet, as before: an editor's save (a new file renamed over the old, or the file rewritten) is seen
+# whole by one poll.
+POLL_SECONDS = 0.05
 
 
 def _watch_quickly(server: Any, config: MkDocsConfig) -> None:
     """Give the server an observer that polls every POLL_SECONDS, watching what it watched so far (docs/,
-    mkdocs.yml and, with --watch-theme, the theme); what is watched after this event goes to it too."""
+    mkdocs.yml and, with --watch-theme, the theme), and rebuild after POLL_SECONDS of quiet; what is watched
+    after this event goes to the observer too."""
     from watchdog.observers.polling import PollingObserver
 
     watched = []
@@ -581,6 +708,7 @@ def _watch_quickly(server: Any, config: MkDocsConfig) -> None:
                 break
             watched.append(path)
     server.observer = PollingObserver(timeout=POLL_SECONDS)
+    server.build_delay = POLL_SECONDS
     for path in watched:
         server.watch(path)
 

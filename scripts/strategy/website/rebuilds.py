@@ -7,29 +7,40 @@ for the life of the process:
 - each page's rendering (`PageRenders`): its HTML, table of contents, title and anchors, reused while the
   page's Markdown, its place in the site and the site's files are the same and its rendering said nothing
   (a warning must be said again on every build: `strict` turns it into a failed build);
-- the results of the plugin's own page steps (`Remembered`), by everything they are made from;
+- each page's entries in the search index (`SearchEntries`), by the page's HTML, place, title, headings and
+  front matter: the search plugin parses every page's HTML again on each build;
 - the theme's compiled templates (`TemplateCache`, Jinja's bytecode cache: a template whose source changed is
-  compiled again).
+  compiled again), in every Jinja environment of the theme;
+- the list of the theme's files that MkDocs copies into the site (`ThemeListing`): it walks the theme's
+  folders on each build, 14,000 files in Material's, most of them icons; installed themes do not change while
+  the server runs, and a theme folder of the project is walked each time;
+- each page's output from the theme's template (`PageOutputs`), by everything the template is given: the
+  page (its HTML, title, headings, front matter, place, neighbours), the whole navigation, the site's files,
+  mkdocs.yml's bytes and the configuration (the banner's data among them), the other values
+  of the template's context, and the project's theme files (names, sizes, times).
 
-An edit then costs the pages it changes. Each keeps only what the last build used, so memory stays the size
-of one site.
+The results of the plugin's own steps on each page's HTML are kept by site_sources.PageSteps, across
+processes too. An edit then costs the pages it changes. Each keeps only what the last build used, so memory
+stays the size of one site.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import logging
-from collections.abc import Callable, Hashable
+import os
+import sysconfig
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from pathlib import Path
+from typing import Any
 
 from jinja2.bccache import Bucket, BytecodeCache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-
-T = TypeVar("T")
 
 
 def files_fingerprint(files: Files) -> str:
@@ -116,25 +127,6 @@ def _restore(page: Page, render: _Render, files: Files) -> None:
                                  if (target := files.get_file_from_path(src)) is not None}
 
 
-class Remembered(Generic[T]):
-    """The results of one step by its arguments, as the last build used them."""
-
-    def __init__(self) -> None:
-        self.kept: dict[Hashable, T] = {}
-        self.used: dict[Hashable, T] = {}
-
-    def start_build(self) -> None:
-        if self.used:
-            self.kept, self.used = self.used, {}
-
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        if key in self.used:
-            return self.used[key]
-        found = self.kept[key] if key in self.kept else make()
-        self.used[key] = found
-        return found
-
-
 class TemplateCache(BytecodeCache):
     """The theme's compiled templates, kept in memory for the process (Jinja checks each template's source
     checksum: an edited template is compiled again)."""
@@ -148,3 +140,205 @@ class TemplateCache(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+class SearchEntries:
+    """Each page's entries in the search index, as the last build made them, by everything they are made from
+    (Material's SearchIndex.add_entry_from_context reads the page's HTML, URL, title, table of contents and
+    front matter)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, list[dict]] = {}
+        self.used: dict[tuple, list[dict]] = {}
+        self.made = self.reused = 0
+
+    def start_build(self) -> None:
+        if self.used:
+            self.kept, self.used = self.used, {}
+        self.made = self.reused = 0
+
+    def remember(self, config: MkDocsConfig) -> None:
+        """Make the search plugin's index of this build (made by its on_config) take each unchanged page's
+        entries from here. A search plugin of another shape is left as it is."""
+        index = next((p.search_index for p in config.plugins.values()
+                      if hasattr(getattr(p, "search_index", None), "add_entry_from_context")), None)
+        if index is None or not isinstance(getattr(index, "entries", None), list):
+            return
+        add = index.add_entry_from_context
+
+        def remembered(page: Page) -> None:
+            key = (page.url, page.content, page.title, _toc_key(page.toc), repr(page.meta))
+            if (found := self.kept.get(key) or self.used.get(key)) is not None:
+                index.entries.extend(copy.deepcopy(found))
+                self.used[key] = found
+                self.reused += 1
+                return
+            before = len(index.entries)
+            add(page)
+            self.used[key] = copy.deepcopy(index.entries[before:])
+            self.made += 1
+
+        index.add_entry_from_context = remembered
+
+
+def _toc_key(toc: Any) -> tuple:
+    """A table of contents as plain values: each heading's id, URL, title and level, and its children's."""
+    return tuple((item.id, item.url, item.title, item.level, _toc_key(item.children)) for item in toc or ())
+
+
+class ThemeListing:
+    """The theme's files as MkDocs lists them on each build to copy them into the site (Environment.list_templates
+    with MkDocs' filter), kept while the theme's folders hold the same files."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, list[str]] = {}
+        self.listed = self.reused = 0
+
+    def remember(self, config: MkDocsConfig, templates: BytecodeCache) -> None:
+        """Give this build's theme (a new one each build) Jinja environments whose listing comes from here and
+        whose compiled templates from `templates` (the page templates, and those the search plugin reads its
+        words from)."""
+        theme = config.theme
+        get_env = theme.get_env
+
+        def env_with_listing() -> Any:
+            env = get_env()
+            env.bytecode_cache = templates
+            list_templates = env.list_templates
+
+            def listed(extensions: Any = None, filter_func: Callable[[str], bool] | None = None) -> list[str]:
+                # MkDocs' filter is a closure over the config: what it decides follows from its code and the
+                # theme's static templates.
+                key = (tuple(theme.dirs), _changing_files(theme.dirs), repr(extensions),
+                       getattr(filter_func, "__code__", filter_func), tuple(sorted(theme.static_templates)))
+                if (found := self.kept.get(key)) is None:
+                    found = self.kept[key] = list_templates(extensions, filter_func)
+                    self.listed += 1
+                else:
+                    self.reused += 1
+                return list(found)
+
+            env.list_templates = listed
+            return env
+
+        theme.get_env = env_with_listing  # type: ignore[method-assign]
+
+
+# Where installed packages live: a theme folder in there (Material's, MkDocs' own) does not change while the
+# server runs.
+_INSTALLED = {Path(sysconfig.get_paths()[name]).resolve() for name in ("purelib", "platlib")}
+
+
+def _changing_files(folders: list[str]) -> tuple[str, ...]:
+    """Every file of the theme folders that are not installed packages (the project's own theme)."""
+    found = []
+    for folder in folders:
+        path = Path(folder).resolve()
+        if any(path.is_relative_to(installed) for installed in _INSTALLED):
+            continue
+        for parent, _, names in os.walk(path):
+            found += (os.path.join(parent, name) for name in names)
+    return tuple(sorted(found))
+
+
+class PageOutputs:
+    """Each page's output from the theme's template, as the last build made it, by everything the template is
+    given (`_context_key`). MkDocs renders every page's template on every build; after an edit most pages'
+    templates are given the same as before."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.rendered = self.reused = 0
+
+    def start_build(self) -> None:
+        if self.used:
+            self.kept, self.used = self.used, {}
+        self.rendered = self.reused = 0
+
+    def remember(self, env: Any, config: MkDocsConfig, files_key: str) -> None:
+        """Make the templates that `env` gives render a page from here when it is given what it was given."""
+        get_template = env.get_template
+        site = _site_key(config, files_key)
+
+        def remembered_template(name: Any, *args: Any, **kwargs: Any) -> Any:
+            return _RememberedTemplate(get_template(name, *args, **kwargs), self, site)
+
+        env.get_template = remembered_template
+
+
+class _RememberedTemplate:
+    """A Jinja template whose `render` of a page is looked up first; the rest is the template's own (Jinja's
+    extends and includes use it through here)."""
+
+    def __init__(self, template: Any, outputs: PageOutputs, site: str) -> None:
+        self._template, self._outputs, self._site = template, outputs, site
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        context = dict(*args, **kwargs)
+        if context.get("page") is None:  # a static template (404.html, sitemap.xml): made each time
+            return self._template.render(context)
+        key = hashlib.sha256(f"{self._template.name}\0{self._site}\0{_context_key(context)}".encode()).hexdigest()
+        outputs = self._outputs
+        if (found := outputs.kept.get(key) or outputs.used.get(key)) is not None:
+            outputs.used[key] = found
+            outputs.reused += 1
+            return found
+        output = outputs.used[key] = self._template.render(context)
+        outputs.rendered += 1
+        return output
+
+
+def _plain(value: Any) -> str:
+    """A value as JSON text, a mapping (MkDocs' configuration sections) as an object; an object of another kind
+    by its repr (an address in it only costs a reuse)."""
+    return json.dumps(value, sort_keys=True, default=lambda v: dict(v) if isinstance(v, Mapping) else repr(v),
+                      ensure_ascii=False)
+
+
+def _site_key(config: MkDocsConfig, files_key: str) -> str:
+    """What every page's template is given from the site: mkdocs.yml's bytes, the configuration (after the
+    plugins' on_config: the banner's data is in `extra`), the theme, the site's files and the project's theme
+    files."""
+    try:
+        yml = hashlib.sha256(Path(config.config_file_path).read_bytes()).hexdigest()
+    except (OSError, TypeError):
+        yml = "unread"
+    values = {k: v for k, v in config.items() if k != "plugins"}
+    values["plugins"] = {name: dict(plugin.config) for name, plugin in config.plugins.items()}
+    theme = [(path, os.stat(path).st_size, os.stat(path).st_mtime_ns) for path in _changing_files(config.theme.dirs)
+             if os.path.exists(path)]
+    return hashlib.sha256(_plain([yml, values, repr(config.theme), files_key, theme]).encode()).hexdigest()
+
+
+def _context_key(context: dict) -> str:
+    """What one page's template is given: the page, the navigation and the rest of the context (but the build's
+    time, which no template of this site shows)."""
+    page = context["page"]
+    rest = {k: v for k, v in context.items() if k not in ("page", "nav", "pages", "config", "build_date_utc")}
+    return _plain([_page_key(page), _nav_key(context.get("nav")), [f.src_uri for f in context.get("pages") or ()],
+                   rest])
+
+
+def _page_key(page: Page) -> list:
+    def place(other: Any) -> Any:
+        return None if other is None else [getattr(other, "title", None), getattr(other, "url", None)]
+
+    parents, parent = [], page.parent
+    while parent is not None:
+        parents.append(parent.title)
+        parent = parent.parent
+    return [page.file.src_uri, page.url, page.canonical_url, page.edit_url, page.title, page.content,
+            _toc_key(page.toc), page.meta, page.is_homepage, place(page.previous_page), place(page.next_page),
+            parents, getattr(page, "update_date", None)]
+
+
+def _nav_key(nav: Any) -> list:
+    def item(node: Any) -> list:
+        return [type(node).__name__, node.title, getattr(node, "url", None), getattr(node, "active", None),
+                getattr(node, "meta", None), [item(child) for child in getattr(node, "children", None) or ()]]
+
+    return [item(node) for node in getattr(nav, "items", None) or ()]
