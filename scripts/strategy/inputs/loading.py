@@ -21,7 +21,7 @@ from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
 
 log = logging.getLogger(__name__)
-from .sources import SourceData, dotted, folder_problem, read_csv, read_yaml
+from .sources import Resolved, SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -111,6 +111,7 @@ class _Reader:
         self.origins: dict[str, Origin] = {}
         self.where: dict[str, tuple[SourceData, tuple]] = {}
         self.partner_images: dict[str, Path] = {}
+        self.folders = Resolved()  # the real path of each folder, worked out once for all its files
 
     def record_at(self, key: str, source: SourceData, path: tuple) -> None:
         self.where[key] = (source, path)
@@ -121,7 +122,7 @@ class _Reader:
 
     def yaml(self, relative: str) -> SourceData:
         path = self.folder / relative
-        source = read_yaml(path, self.shown(path), self.root)
+        source = read_yaml(path, self.shown(path), self.root, self.folders)
         self.problems += source.problems
         return source
 
@@ -129,7 +130,7 @@ class _Reader:
         path = self.folder / relative
         columns = list(model.model_fields)
         required = {n for n, f in model.model_fields.items() if f.is_required()}
-        source = read_csv(path, self.shown(path), columns, required, self.root)
+        source = read_csv(path, self.shown(path), columns, required, self.root, self.folders)
         self.problems += source.problems
         return source
 
@@ -324,7 +325,7 @@ def _feedback(reader: _Reader, folder: Path) -> list[r.Feedback]:
                                            "only feedback files (<reviewer>-<edition>.yaml): this file is not read",
                                            _kind_of_entry(entry)))
             continue
-        source = read_yaml(path, reader.shown(path), reader.root)
+        source = read_yaml(path, reader.shown(path), reader.root, reader.folders)
         reader.problems += source.problems
         record = None if source.problems else reader.one(source, r.Feedback, source.data)
         if record is None:
@@ -383,7 +384,7 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
                                            _kind_of_entry(entry)))
             continue
         files += 1
-        source = read_yaml(path, reader.shown(path), reader.root)
+        source = read_yaml(path, reader.shown(path), reader.root, reader.folders)
         reader.problems += source.problems
         if source.problems:
             continue
