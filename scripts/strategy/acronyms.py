@@ -136,8 +136,13 @@ def acronyms(markdown: str) -> Iterator[tuple[str, int]]:
 
 
 def acronym_terms(markdown: str) -> set[str]:
-    """The acronyms of a Markdown text, without their lines."""
-    return {term for term in _ACRONYM.findall(_words(markdown)) if _is_acronym(term)}
+    """The acronyms of a Markdown text, without their lines.
+
+    Without lines to keep, what is not text becomes one space rather than a blank of its length: each
+    pattern reads a space and a blank alike (none looks at a line's start or end after the markup is taken
+    out), and the regular expression engine then replaces without calling back for each match."""
+    words = _RECORD_ID.sub(" ", _NOT_TEXT.sub(" ", markdown))
+    return {term for term in _ACRONYM.findall(words) if _is_acronym(term)}
 
 
 def _words(markdown: str) -> str:
