@@ -21,7 +21,7 @@ from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
 
 log = logging.getLogger(__name__)
-from .sources import Resolved, SourceData, dotted, folder_problem, read_csv, read_yaml
+from .sources import Reading, SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -87,6 +87,9 @@ class StrategyInputs:
     # The images in the folder named after an input, as its Markdown names them ("PI-018/image1.png").
     partner_images: dict[str, Path] = field(default_factory=dict)
     feedback: list[r.Feedback] = field(default_factory=list)  # inputs/feedback/*.yaml, in file name order
+    # The hash of every input file's bytes as read, and of the pictures' names and sizes: equal fingerprints,
+    # equal records (what is worked out from them may be kept under it). Empty for records made otherwise.
+    fingerprint: str = ""
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
@@ -111,7 +114,7 @@ class _Reader:
         self.origins: dict[str, Origin] = {}
         self.where: dict[str, tuple[SourceData, tuple]] = {}
         self.partner_images: dict[str, Path] = {}
-        self.folders = Resolved()  # the real path of each folder, worked out once for all its files
+        self.folders = Reading()  # the real path of each folder, worked out once for all its files
 
     def record_at(self, key: str, source: SourceData, path: tuple) -> None:
         self.where[key] = (source, path)
@@ -233,6 +236,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         headline=headline,
         partner_images=reader.partner_images,
         feedback=feedback,
+        fingerprint=_fingerprint(reader),
     )
     problems = check_consistency(inputs, reader.where)
     inputs.warnings.extend(wording_warnings(inputs, reader.where))
@@ -241,6 +245,15 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     if problems:
         raise ProblemsFound(problems)
     return inputs
+
+
+def _fingerprint(reader: _Reader) -> str:
+    for name, path in sorted(reader.partner_images.items()):
+        try:
+            reader.folders.read(name, b"%d" % path.stat().st_size)
+        except OSError:
+            reader.folders.read(name, b"unreadable")
+    return reader.folders.fingerprint
 
 
 def _report_unknown_entries(reader: _Reader, folder: Path) -> None:

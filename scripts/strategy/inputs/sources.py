@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import hashlib
 import io
 import os
 import stat
@@ -60,7 +61,7 @@ class SourceData:
 
 
 def file_problem(path: Path, shown_as: str, root: Path | None,
-                 folders: Resolved | None = None) -> Problem | None:
+                 folders: Reading | None = None) -> Problem | None:
     """Why `path` may not be opened as an input file, decided from stat alone, before anything opens it.
 
     A FIFO would block `open` for ever, a device can be endless, a symlink loop or a link out of the project
@@ -70,7 +71,7 @@ def file_problem(path: Path, shown_as: str, root: Path | None,
 
 
 def _opened_target(path: Path, shown_as: str, root: Path | None,
-                   folders: Resolved | None) -> tuple[Problem | None, str | None]:
+                   folders: Reading | None) -> tuple[Problem | None, str | None]:
     """file_problem, and the file that path leads to when there is none."""
     problem, target, info = _target(path, shown_as, root, "a readable file", "a regular file", stat.S_ISREG,
                                     folders)
@@ -87,12 +88,27 @@ def folder_problem(path: Path, shown_as: str, root: Path | None, what: str) -> P
     return _target(path, shown_as, root, what, what, stat.S_ISDIR, None)[0]
 
 
-class Resolved(dict):
-    """The real paths of folders (and of the project), each worked out once for the files of one load.
+class Reading(dict):
+    """What one load of the inputs has worked out so far: the real paths of folders (and of the project), each
+    worked out once for all their files, and the hash of every file's bytes as read (`fingerprint`).
 
     Resolving a path asks the system about each of its folders in turn: for ten thousand files in one folder
     that was a fifth of loading them. A file that is no symbolic link itself resolves to its folder's real
     path and its own name. Kept for one load only: a folder swapped for a link later is resolved again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.digest = hashlib.sha256(b"inputs 1")
+
+    def read(self, shown_as: str, raw: bytes) -> None:
+        name = shown_as.encode("utf-8", "surrogateescape")
+        # Lengths first, so that no two different sets of files run together into the same stream.
+        self.digest.update(b"%d:%s%d:" % (len(name), name, len(raw)))
+        self.digest.update(raw)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.digest.hexdigest()
 
     def of(self, path: Path) -> str:
         """str(path.resolve(strict=True))."""
@@ -116,7 +132,7 @@ class Resolved(dict):
 
 
 def _target(path: Path, shown_as: str, root: Path | None, reachable: str, kind: str, is_kind,
-            folders: Resolved | None) -> tuple[Problem | None, str | None, os.stat_result | None]:
+            folders: Reading | None) -> tuple[Problem | None, str | None, os.stat_result | None]:
     """What `path` leads to, from stat alone: unreachable, of another kind, or outside the project; else the
     path it leads to and its stat."""
     try:
@@ -151,9 +167,9 @@ def _file_kind(mode: int) -> str:
 
 
 def read_bytes(path: Path, shown_as: str, root: Path | None = None,
-               folders: Resolved | None = None) -> tuple[bytes | None, list[Problem]]:
+               folders: Reading | None = None) -> tuple[bytes | None, list[Problem]]:
     """A file's bytes, checked with stat first and never read past MAX_FILE_BYTES. `folders`: the real paths
-    of folders already resolved during this load (Resolved)."""
+    of folders already resolved during this load, and the hash of what it read (Reading)."""
     problem, target = _opened_target(path, shown_as, root, folders)
     if problem:
         return None, [problem]
@@ -176,6 +192,8 @@ def read_bytes(path: Path, shown_as: str, root: Path | None = None,
     if len(raw) > MAX_FILE_BYTES:
         return None, [Problem(shown_as, None, None, f"a file of at most {MAX_FILE_BYTES // 1024} KiB",
                               "a file that grew past it while it was read")]
+    if folders is not None:
+        folders.read(shown_as, raw)
     return raw, []
 
 
@@ -193,7 +211,7 @@ def _read_at_most(descriptor: int, limit: int, size: int) -> bytes:
 
 
 def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None,
-              root: Path | None = None, folders: Resolved | None = None) -> tuple[str | None, list[Problem]]:
+              root: Path | None = None, folders: Reading | None = None) -> tuple[str | None, list[Problem]]:
     """A file's text, or the problem that stops it being read.
 
     UTF-8 (with or without BOM) and UTF-16 with a BOM are read; `legacy_encoding` (Windows-1252 for CSV,
@@ -221,7 +239,7 @@ def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None,
                               f"byte {raw[err.start]:#04x} that is not valid there")]
 
 
-def read_yaml(path: Path, shown_as: str, root: Path | None = None, folders: Resolved | None = None) -> SourceData:
+def read_yaml(path: Path, shown_as: str, root: Path | None = None, folders: Reading | None = None) -> SourceData:
     text, problems = read_text(path, shown_as, root=root, folders=folders)
     if text is None:
         return SourceData(shown_as, problems=problems)
@@ -470,7 +488,7 @@ def _scalar(node: yaml.Node, path: Path_, source: SourceData, loader: yaml.SafeL
 
 
 def read_csv(path: Path, shown_as: str, columns: list[str], required: set[str],
-             root: Path | None = None, folders: Resolved | None = None) -> SourceData:
+             root: Path | None = None, folders: Reading | None = None) -> SourceData:
     """Rows as dicts of strings (empty cells dropped), with the line of each row."""
     source = SourceData(shown_as, data=[])
     text, source.problems = read_text(path, shown_as, legacy_encoding="cp1252", root=root, folders=folders)
