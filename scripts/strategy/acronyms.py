@@ -59,10 +59,21 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
             if term not in known:
                 found.setdefault(term, (display_path(page, root), line))
     sources = _InputLines(root, inputs_folder)
-    in_chapters = _located_by_source(inputs, audience, known, found, sources)
-    if in_chapters is None:
-        in_chapters = _located_in_chapters(inputs, audience, known, found, sources)
-    found.update(in_chapters)
+
+    def located() -> dict[str, tuple[str, int]]:
+        in_chapters = _located_by_source(inputs, audience, known, found, sources)
+        if in_chapters is None:
+            in_chapters = _located_in_chapters(inputs, audience, known, found, sources)
+        return in_chapters
+
+    if inputs.fingerprint:  # kept between checks: making every generated chapter is most of a large check
+        from .check_cache import kept
+
+        key = _chapters_key(root, inputs_folder, inputs, audience, found)
+        found.update(kept(root / ".build", "acronyms-of-chapters", key, located, _located_from_json,
+                          lambda answer: sorted([term, file, line] for term, (file, line) in answer.items())))
+    else:
+        found.update(located())
     final = publication.edition.final
     problems = []
     for term, (file, line) in sorted(found.items(), key=lambda item: (item[1], item[0])):
@@ -71,6 +82,43 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
         made = Problem(file, line, None, expected, f"{term}, not in the glossary")
         problems.append(made if final else warning(made.file, made.line, None, expected, made.found))
     return problems
+
+
+def _chapters_key(root: Path, inputs_folder: Path, inputs: "StrategyInputs", audience: Audience,
+                  found: dict[str, tuple[str, int]]) -> str:
+    """The hash of all the acronyms of the chapters, and where each is placed, follow from: the records (their
+    files' bytes: `inputs.fingerprint`), the audience, the acronyms the author pages hold already, every YAML
+    and CSV file of the inputs folder by name, size and time (the lines searched for where an acronym is
+    written, which may include files the records are not read from), and the code that makes the chapters."""
+    import os
+
+    from .check_cache import add, add_code, new_key
+
+    digest = new_key("acronyms-of-chapters 1")
+    add(digest, "inputs", inputs.fingerprint.encode())
+    add(digest, "audience", audience.value.encode())
+    add(digest, "pages", "\n".join(sorted(found)).encode())
+    for folder, folders, names in os.walk(inputs_folder):
+        folders.sort()
+        for name in sorted(names):
+            if name.endswith((".yaml", ".yml", ".csv")):
+                path = os.path.join(folder, name)
+                try:
+                    info = os.stat(path)
+                    add(digest, os.path.relpath(path, root), b"%d %d" % (info.st_size, info.st_mtime_ns))
+                except OSError:
+                    add(digest, os.path.relpath(path, root), b"unreadable")
+    add_code(digest)
+    return digest.hexdigest()
+
+
+def _located_from_json(value: list) -> dict[str, tuple[str, int]]:
+    located = {}
+    for term, file, line in value:
+        if not (isinstance(term, str) and isinstance(file, str) and isinstance(line, int)):
+            raise TypeError("not an acronym's place")
+        located[term] = (file, line)
+    return located
 
 
 def _located_by_source(inputs: "StrategyInputs", audience: Audience, known: set[str], found: dict,

@@ -20,7 +20,6 @@ The numbers follow from the text alone, so the same text gives the same numbers 
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -250,32 +249,21 @@ def numbered_paragraphs(fragment: str) -> list[Paragraph]:
 
 # --- the numbers an edition prints, kept between checks ------------------------------------------------------
 
-NUMBERS_FILE = "cache/paragraph-numbers.json"  # in the work folder; one record, replaced when a source changes
-_NUMBERS_VERSION = b"paragraph-numbers 1"
+NUMBERS_FILE = "cache/paragraph-numbers.json"  # in the work folder (check_cache); replaced when a source changes
 
 
 def kept_numbers(work: Path, key: str, make: Callable[[], set[str] | None]) -> set[str] | None:
     """The paragraph numbers `make` works out (it renders chapters), kept in the work folder under `key`, the
     hash of everything they follow from (numbers_key): `strategy check` of the example spent a seventh of
-    its time rendering the chapters that open comments cite, to learn which numbers they print. A record that
-    is damaged or for other sources is worked out again; None (nothing to compare with) is never kept."""
-    import json
+    its time rendering the chapters that open comments cite, to learn which numbers they print."""
+    from .check_cache import kept
 
-    try:
-        stored = json.loads((work / NUMBERS_FILE).read_text(encoding="utf-8"))
-        if stored["key"] == key and all(isinstance(n, str) for n in stored["numbers"]):
-            return set(stored["numbers"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    numbers = make()
-    if numbers is not None:
-        from .files import replace_atomically
+    def load(value: object) -> set[str]:
+        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+            raise TypeError("not paragraph numbers")
+        return set(value)
 
-        try:  # a check never fails for a cache it cannot write
-            replace_atomically(work / NUMBERS_FILE, json.dumps({"key": key, "numbers": sorted(numbers)}).encode())
-        except OSError:
-            pass
-    return numbers
+    return kept(work, "paragraph-numbers", key, make, load, sorted)
 
 
 def numbers_key(root: Path, inputs_folder: Path, chapters: Iterable[str], inputs_fingerprint: str = "") -> str:
@@ -285,46 +273,18 @@ def numbers_key(root: Path, inputs_folder: Path, chapters: Iterable[str], inputs
     Python-Markdown's. Every such file's bytes count, and the names and sizes of the others in docs/ and the
     inputs (pictures, which a page may show or not). `inputs_fingerprint`, the loaded records' (StrategyInputs),
     stands for the inputs folder's files, which are then not read again."""
-    import hashlib
-    import importlib.util
+    from .check_cache import add, add_code, add_files, new_key
 
-    digest = hashlib.sha256(_NUMBERS_VERSION)
-    _add(digest, "chapters", "\n".join(sorted(chapters)).encode())
+    digest = new_key("paragraph-numbers 1")
+    add(digest, "chapters", "\n".join(sorted(chapters)).encode())
     for name in ("mkdocs.yml", "strategy.yml"):
-        _add_file(digest, root / name, name)
-    _add(digest, "inputs", inputs_fingerprint.encode())
-    folders = [(root / "docs", root / "docs" / "generated"), (Path(__file__).parent, None)]
-    for base, skip in folders + ([] if inputs_fingerprint else [(inputs_folder, None)]):
-        for path in _files(base, skip):
-            name = path.relative_to(base).as_posix()
-            if path.suffix.lower() in (".md", ".yml", ".yaml", ".csv", ".py", ".css", ".html", ".js", ".json"):
-                _add_file(digest, path, name)
-            else:
-                _add(digest, name, b"%d" % path.stat().st_size)
-    for library in ("markdown", "pymdownx"):  # their versions, from the file that holds them
-        spec = importlib.util.find_spec(library)
-        info = os.stat(spec.origin) if spec and spec.origin else None
-        _add(digest, library, f"{spec and spec.origin} {info and info.st_size} {info and info.st_mtime_ns}".encode())
+        try:
+            add(digest, name, (root / name).read_bytes())
+        except OSError:
+            add(digest, name, b"unreadable")
+    add(digest, "inputs", inputs_fingerprint.encode())
+    add_files(digest, root / "docs", root / "docs" / "generated")
+    if not inputs_fingerprint:
+        add_files(digest, inputs_folder)
+    add_code(digest)
     return digest.hexdigest()
-
-
-def _files(base: Path, skip: Path | None) -> list[Path]:
-    """The regular files under `base`, sorted, without `skip` and compiled code."""
-    found = []
-    for folder, folders, names in os.walk(base):
-        folders[:] = sorted(f for f in folders if f != "__pycache__" and Path(folder, f) != skip)
-        found += [Path(folder, n) for n in sorted(names) if os.path.isfile(os.path.join(folder, n))]
-    return found
-
-
-def _add(digest, name: str, content: bytes) -> None:
-    # Lengths first, so that no two different sets of files run together into the same stream.
-    digest.update(b"%d:%s%d:" % (len(name.encode()), name.encode(), len(content)))
-    digest.update(content)
-
-
-def _add_file(digest, path: Path, name: str) -> None:
-    try:
-        _add(digest, name, path.read_bytes())
-    except OSError:
-        _add(digest, name, b"unreadable")
