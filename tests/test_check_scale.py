@@ -429,3 +429,43 @@ def test_the_paragraph_numbers_are_kept_and_worked_out_again_when_a_source_chang
     assert rendered() == 0
     _replace(root / PI / "PI-010.yaml", "consent: named", "consent: withheld")
     assert rendered() == 1
+
+
+def test_partner_inputs_as_parsed_are_kept_named_ones_only_and_read_back_as_parsed(tmp_path):
+    """.build/cache/inputs-parsed.pickle keeps the named inputs as parsed by the last check: a check after it
+    reports what a check without it reports, an edited input is parsed again, and neither a withheld input's
+    text nor an anonymous input is ever in it."""
+    import pickle
+
+    from strategy.inputs.sources import ParsedFiles
+
+    root = copy_project(tmp_path / "project")
+    first = _report(root)
+    kept = root / ".build" / ParsedFiles.FILE
+    stored = kept.read_bytes()
+    assert b"Our cooperation with the ILO has included work" not in stored  # PI-008, withheld
+    assert b"as long as displaced people are served only by humanitarian" not in stored  # PI-009, anonymous
+    assert b"PI-001" in stored and b"luxembourg" in stored  # named
+    assert _report(root) == first  # read back: the same problems, files and lines
+    # An edited input is parsed again: its new problem has its own line.
+    path = root / PI / "PI-003.yaml"
+    _replace(path, "themes:\n- rights-based-social-protection-systems\n",
+             "themes:\n- rights-based-social-protection-systems\n- not-a-theme\n")
+    edited = _report(root, code=1)
+    line = line_of(path, "not-a-theme")
+    assert any(entry.startswith(f"inputs/partner-inputs/PI-003.yaml:{line}:") for entry in edited), edited
+    _replace(path, "- not-a-theme\n", "")
+    assert _report(root) == first
+    # Withheld since: it leaves the cache with the next check (the report changes: it is withheld now).
+    _replace(root / PI / "PI-002.yaml", "consent: named", "consent: withheld")
+    _report(root)
+    salt, entries = pickle.loads(kept.read_bytes())
+    ids = {data["id"] for data, _ in entries.values()}
+    assert "PI-002" not in ids and "PI-003" in ids
+    # A damaged file, or one that names a class (a pickle can make any object), is ignored and written anew.
+    _replace(root / PI / "PI-002.yaml", "consent: withheld", "consent: named")
+    for damaged in (b"not a pickle", pickle.dumps((salt, {b"k": (Path("/"), {})})),
+                    pickle.dumps((salt, {b"k": (subprocess.Popen, {})}))):
+        kept.write_bytes(damaged)
+        assert _report(root) == first
+        assert "PI-002" in {data["id"] for data, _ in pickle.loads(kept.read_bytes())[1].values()}

@@ -21,7 +21,7 @@ from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
 
 log = logging.getLogger(__name__)
-from .sources import Reading, SourceData, dotted, folder_problem, read_csv, read_yaml
+from .sources import ParsedFiles, Reading, SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -191,6 +191,8 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     folder = Path(folder)
     log.debug("Reading the inputs in %s", folder)  # once per build: tests count it
     reader = _Reader(folder, project_root or folder.parent)
+    if project_root is not None:  # the project's work folder keeps the partner inputs as parsed last time
+        reader.folders.parsed = ParsedFiles(project_root / ".build")
     if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of inputs"):
         raise ProblemsFound([problem])
     _report_unknown_entries(reader, folder)
@@ -218,6 +220,8 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     headline = _headline_figures(reader)
     feedback = _feedback(reader, folder / FEEDBACK)
 
+    if reader.folders.parsed is not None:
+        reader.folders.parsed.save()
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
 

@@ -96,15 +96,19 @@ class Reading(dict):
     that was a fifth of loading them. A file that is no symbolic link itself resolves to its folder's real
     path and its own name. Kept for one load only: a folder swapped for a link later is resolved again."""
 
-    def __init__(self) -> None:
+    def __init__(self, parsed: ParsedFiles | None = None) -> None:
         super().__init__()
         self.digest = hashlib.sha256(b"inputs 1")
+        self.parsed = parsed  # YAML files parsed by earlier loads, by their bytes' hash
+        self.last: bytes = b""  # the hash of the bytes of the file read last
 
     def read(self, shown_as: str, raw: bytes) -> None:
         name = shown_as.encode("utf-8", "surrogateescape")
         # Lengths first, so that no two different sets of files run together into the same stream.
         self.digest.update(b"%d:%s%d:" % (len(name), name, len(raw)))
         self.digest.update(raw)
+        if self.parsed is not None:
+            self.last = hashlib.sha256(raw).digest()
 
     @property
     def fingerprint(self) -> str:
@@ -243,7 +247,86 @@ def read_yaml(path: Path, shown_as: str, root: Path | None = None, folders: Read
     text, problems = read_text(path, shown_as, root=root, folders=folders)
     if text is None:
         return SourceData(shown_as, problems=problems)
-    return parse_yaml(text, shown_as, problems)
+    if folders is None or folders.parsed is None:
+        return parse_yaml(text, shown_as, problems)
+    key = folders.last
+    if (kept := folders.parsed.get(key)) is not None:
+        return SourceData(shown_as, data=kept[0], lines=kept[1])
+    source = parse_yaml(text, shown_as, problems)
+    folders.parsed.add(key, source)
+    return source
+
+
+class ParsedFiles:
+    """Partner inputs as parsed by earlier loads (their data and the line of each value), by the hash of each
+    file's bytes, kept in the work folder (.build/cache/inputs-parsed.pickle): parsing is most of loading ten
+    thousand inputs, and between two checks few files change.
+
+    Kept: only partner inputs read without a problem whose consent is named (what any build may show with its
+    partner's name: neither a withheld input's text nor an anonymous input's attribution is copied out of
+    inputs/), and only the files the last load read, so that a file edited or withheld since leaves nothing
+    behind. Read back with nothing but plain data and dates
+    allowed (a pickle can name any class); a damaged or foreign file is ignored and written anew."""
+
+    FILE = "cache/inputs-parsed.pickle"
+
+    def __init__(self, work: Path):
+        self.path = work / self.FILE
+        self.salt = _parser_version()
+        self.stored: dict[bytes, tuple[Any, dict]] = self._read()
+        self.used: dict[bytes, tuple[Any, dict]] = {}
+
+    def _read(self) -> dict[bytes, tuple[Any, dict]]:
+        try:
+            with open(self.path, "rb") as file:
+                salt, entries = _PlainUnpickler(file).load()
+            return entries if salt == self.salt and isinstance(entries, dict) else {}
+        except Exception:  # noqa: BLE001 - any damage: parse again, as without the file
+            return {}
+
+    def get(self, key: bytes) -> tuple[Any, dict] | None:
+        if (kept := self.stored.get(key)) is not None:
+            self.used[key] = kept
+        return kept
+
+    def add(self, key: bytes, source: SourceData) -> None:
+        data = source.data
+        if not source.problems and not source.refused and isinstance(data, dict) and isinstance(data.get("id"), str) \
+                and data["id"].startswith("PI-") and data.get("consent") == "named":
+            self.used[key] = (data, source.lines)
+
+    def save(self) -> None:
+        """Keep what this load used, when it differs from what was kept."""
+        if self.used.keys() == self.stored.keys():
+            return
+        import pickle
+
+        from ..files import replace_atomically
+
+        try:
+            replace_atomically(self.path, pickle.dumps((self.salt, self.used), protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a load never fails for a cache it cannot write
+
+
+def _parser_version() -> str:
+    """What parsed the kept files: this module and the YAML library."""
+    return hashlib.sha256(Path(__file__).read_bytes() + f"{yaml.__version__} {_WITH_LIBYAML}".encode()).hexdigest()
+
+
+class _PlainUnpickler:
+    """pickle.Unpickler that makes no object but plain data and dates."""
+
+    def __new__(cls, file):
+        import pickle
+
+        class Plain(pickle.Unpickler):
+            def find_class(self, module: str, name: str):
+                if module == "datetime" and name in ("date", "datetime", "time", "timedelta", "timezone"):
+                    return super().find_class(module, name)
+                raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+
+        return Plain(file)
 
 
 def parse_yaml(text: str, shown_as: str, problems: list[Problem] | None = None) -> SourceData:
