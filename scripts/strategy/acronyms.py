@@ -66,7 +66,9 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
             in_chapters = _located_in_chapters(inputs, audience, known, found, sources)
         return in_chapters
 
-    if inputs.fingerprint:  # kept between checks: making every generated chapter is most of a large check
+    # Kept between checks (making every generated chapter is most of a large check), but never for an internal
+    # build, whose chapters hold withheld inputs: their words stay out of .build/.
+    if inputs.fingerprint and audience is not Audience.INTERNAL:
         from .check_cache import kept
 
         key = _chapters_key(root, inputs_folder, inputs, audience, found)
