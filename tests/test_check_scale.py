@@ -469,3 +469,30 @@ def test_partner_inputs_as_parsed_are_kept_named_ones_only_and_read_back_as_pars
         kept.write_bytes(damaged)
         assert _report(root) == first
         assert "PI-002" in {data["id"] for data, _ in pickle.loads(kept.read_bytes())[1].values()}
+
+
+def test_the_pages_exclude_docs_leaves_out_are_kept_and_matched_again_when_the_patterns_change(tmp_path):
+    from strategy.acronyms import published_pages
+
+    root = tmp_path / "project"
+    docs = root / "docs"
+    pages = [docs / name for name in ("index.md", "drafts/a.md", "notes/README.md", "b.md")]
+    for page in pages:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("# x\n", encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text("site_name: x\nexclude_docs: |\n  drafts/\n  README.md\n", encoding="utf-8")
+    expected = [docs / "index.md", docs / "b.md"]
+    assert published_pages(root, pages) == expected
+    kept = root / ".build" / "cache" / "excluded-pages.json"
+    assert kept.is_file()
+    assert published_pages(root, pages) == expected  # from the record
+    config.write_text("site_name: x\nexclude_docs: |\n  b.md\n", encoding="utf-8")
+    assert published_pages(root, pages) == [docs / "index.md", docs / "drafts/a.md", docs / "notes/README.md"]
+    kept.write_text('{"key": 1, "value": [1]}', encoding="utf-8")
+    assert published_pages(root, pages) == [docs / "index.md", docs / "drafts/a.md", docs / "notes/README.md"]
+    code = ("import sys; from pathlib import Path\nfrom strategy.acronyms import published_pages\n"
+            f"published_pages(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]])\nprint('pathspec' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", code, str(root), *map(str, pages)], capture_output=True,
+                            text=True, timeout=60)
+    assert loaded.stdout.strip() == "False", loaded.stderr  # the patterns were not matched again

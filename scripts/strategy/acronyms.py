@@ -223,11 +223,36 @@ def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
     excluded = config.get("exclude_docs") if isinstance(config, dict) else None
     if not isinstance(excluded, str):
         return list(pages)  # nothing excluded (and pathspec, which matches the patterns, not loaded)
-    import pathspec
-
-    spec = pathspec.GitIgnoreSpec.from_lines(excluded.splitlines())
+    pages = list(pages)
     docs = root / "docs"
-    return [p for p in pages if not (p.is_relative_to(docs) and spec.match_file(p.relative_to(docs).as_posix()))]
+    names = [p.relative_to(docs).as_posix() if p.is_relative_to(docs) else None for p in pages]
+    left_out = _excluded(root, excluded, [n for n in names if n is not None])
+    return [p for p, name in zip(pages, names) if name is None or name not in left_out]
+
+
+def _excluded(root: Path, patterns: str, names: list[str]) -> set[str]:
+    """The page names (in docs/) that the gitignore patterns of `exclude_docs` leave out, kept in .build/cache
+    by the patterns and the names: pathspec, which matches them, is then not loaded (a fiftieth of the
+    example's check)."""
+    import json
+
+    from .check_cache import add, kept, new_key
+
+    def match() -> set[str]:
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns.splitlines())
+        return {name for name in names if spec.match_file(name)}
+
+    def load(value: object) -> set[str]:
+        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+            raise TypeError("not page names")
+        return set(value)
+
+    digest = new_key("excluded-pages 1")
+    add(digest, "patterns", patterns.encode())
+    add(digest, "pages", json.dumps(names).encode())
+    return kept(root / ".build", "excluded-pages", digest.hexdigest(), match, load, sorted)
 
 
 def _known(inputs: "StrategyInputs") -> set[str]:
