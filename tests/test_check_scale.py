@@ -8,6 +8,7 @@ that choice matters: the expected reports were recorded from `strategy check` be
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, strategy
+from conftest import REPO, copy_project, strategy
 from corpus import line_of
 from strategy.audience import Audience
 from strategy.inputs import load_inputs
@@ -251,3 +252,247 @@ def test_what_the_fonts_cover_is_kept_and_a_damaged_record_is_read_again(tmp_pat
     kept.write_text("{not json", encoding="utf-8")
     covered.cache_clear()
     assert covered(css, root / ".build") == _read_coverage(css)
+
+
+# Third round (issue 12): the same answers from the faster paths -------------------------------------------
+
+TRICKY_YAML = [
+    "", "# only a comment\n", "---\n", "a: 1\n", "- x\n- 2\n- 2025-02-30\n", "a: &x [1]\nb: *x\n",
+    "a: &x 1\nb: 2\n", "a: 1\na: 2\n", "a: 1\nb: !!set {x, y}\n", "a: 1\n---\nb: 2\n", "a: [1, 2\nb: 3\n",
+    "? [a]\n: b\n", "1: one\ntrue: yes\n~: nothing\n", "<<: {a: 1}\nb: 2\n", "a: !!str 12\nb: ! x\n",
+    "text: |\n  **bold** & *emphasis* and R&D\n", "n: " + "9" * 40 + "\n", "x: " + "[" * 29 + "]" * 29 + "\n",
+    "x: " + "[" * 30 + "]" * 30 + "\n", "x: " + "[" * 31 + "]" * 31 + "\n", "- - - - a\n", "a: {b: {c: [d, e]}}\n",
+    "a: 'quoted'\nb: \"esc\\u00e9\"\nc: >\n  folded\n  text\n", "a: 1.5\nb: .inf\nc: 0x1F\nd: 2025-01-01\n",
+    "a: &a b\nc: &a d\n", "k: v\n...\n", "a:\n  - b: 1\n    c: [x, {y: z}]\n  - *q\n", "\ufeffa: 1\n",
+]
+
+
+def _as_read(source) -> tuple:
+    return source.data, source.lines, [(p.file, p.line, p.field, p.expected, p.found) for p in source.problems], \
+        source.refused
+
+
+@pytest.mark.parametrize("text", TRICKY_YAML)
+def test_yaml_composed_by_libyaml_reads_as_the_event_composer_reads(text):
+    from strategy.inputs.sources import SourceData, _composed_here, parse_yaml
+
+    assert _as_read(parse_yaml(text, "inputs/f.yaml")) == _as_read(_composed_here(text, SourceData("inputs/f.yaml")))
+
+
+def test_every_input_of_the_example_is_composed_by_libyaml_and_reads_the_same():
+    from strategy.inputs.sources import SourceData, _composed_here, _composed_in_c
+
+    files = sorted((REPO / "inputs").rglob("*.yaml"))
+    assert len(files) > 50
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast = _composed_in_c(text, SourceData(str(path)))
+        if path.name != "partners.yaml":  # the one file with more than MAX_C_NESTING brackets, dashes and colons
+            assert fast is not None, path  # the fast path was taken: this test can see where it differs
+            assert _as_read(fast) == _as_read(_composed_here(text, SourceData(str(path)))), path
+
+
+def test_what_libyaml_is_not_given_or_what_it_cannot_compose_is_read_again():
+    from strategy.inputs.sources import MAX_C_NESTING, SourceData, _composed_in_c, _shallow
+
+    for text in ("a: &x [1]\nb: *x\n", "x: " + "[" * 30 + "]" * 30 + "\n", "a: 1\n---\nb: 2\n", "a: [1\n"):
+        assert _composed_in_c(text, SourceData("f")) is None, text
+    assert _shallow("- " * MAX_C_NESTING) and not _shallow("- " * (MAX_C_NESTING + 1))
+    assert not _shallow("a:" + "[" * 100_000)  # libyaml's composer recurses in C: never given such a text
+
+
+def test_files_read_with_the_folders_resolved_once_give_what_each_read_gave(tmp_path):
+    from strategy.inputs.sources import Reading, read_bytes
+
+    root = tmp_path / "project"
+    folder = root / "inputs"
+    folder.mkdir(parents=True)
+    (folder / "plain.yaml").write_text("a: 1\n", encoding="utf-8")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "deep.yaml").write_text("b: 2\n", encoding="utf-8")
+    (folder / "inside.yaml").symlink_to(folder / "plain.yaml")
+    (tmp_path / "outside.yaml").write_text("secret: 1\n", encoding="utf-8")
+    (folder / "outside.yaml").symlink_to(tmp_path / "outside.yaml")
+    (folder / "loop.yaml").symlink_to(folder / "loop.yaml")
+    (folder / "nothing.yaml").symlink_to(folder / "missing.yaml")
+    os.mkfifo(folder / "fifo.yaml")
+    (root / "linked").symlink_to(folder / "sub")  # a folder reached through a link, inside the project
+    (root / "away").symlink_to(tmp_path)  # and one leading out of it
+    paths = [folder / n for n in ("plain.yaml", "inside.yaml", "outside.yaml", "loop.yaml", "nothing.yaml",
+                                  "fifo.yaml", "sub", "absent.yaml")]
+    paths += [folder / "sub" / "deep.yaml", root / "linked" / "deep.yaml", root / "away" / "outside.yaml"]
+    reading = Reading()
+    for path in paths * 2:  # the second time from what the first resolved
+        assert read_bytes(path, path.name, root, reading) == read_bytes(path, path.name, root), path
+    assert read_bytes(folder / "outside.yaml", "o", root, reading)[1][0].expected == "a regular file inside the project"
+    assert read_bytes(folder / "plain.yaml", "p", root, reading) == (b"a: 1\n", [])
+
+
+def test_the_facts_check_finds_illustrative_records_where_each_line_would():
+    from strategy.facts import _ILLUSTRATIVE_YAML, _illustrative_yaml_lines, _prose_lines_of
+
+    texts = ["a: 1\n\n  illustrative: true\n", "- illustrative: yes\n-   illustrative:   on\n# illustrative: true\n",
+             "x: |\n  ```\n  illustrative: true\n  ```\nillustrative: true\n", "a\x0cillustrative: true\nb: 1\n",
+             "a: 1\r\nillustrative: TRUE\n", "illustrative_note: x\n  - illustrative: true # c\n",
+             "\n\n\nillustrative: true", "ıllustrative: true\nILLUSTRATIVE: ON\n", "a\u2028illustrative: true\n",
+             "illustrative: truely\n- \tillustrative: true\n"]
+    chance = random.Random(5)
+    parts = ["illustrative: true", "illustrative_note: n", "- ", "  ", "\t", "\n", "\n\n", "#", "```", "x: y", "on",
+             "\r", "\x0c"]
+    texts += ["".join(chance.choice(parts) for _ in range(chance.randint(0, 12))) for _ in range(5000)]
+    for text in texts:
+        assert _illustrative_yaml_lines(text, ".yaml") == \
+            [n for n, line in _prose_lines_of(text, ".yaml") if _ILLUSTRATIVE_YAML.match(line)], repr(text)
+
+
+def test_acronym_terms_are_the_terms_acronyms_finds_on_their_lines():
+    from strategy.acronyms import acronym_terms, acronyms
+
+    for text in _texts(20_000):
+        assert acronym_terms(text) == {term for term, _ in acronyms(text)}, repr(text)
+
+
+def test_a_name_finder_finds_in_lower_case_what_the_case_blind_pattern_finds():
+    """ASCII text is searched in lower case with the keys in lower case: the same mentions as re.IGNORECASE,
+    including where re.I takes other letters alike (the Kelvin sign, a dotless i, a long s)."""
+    from strategy.names import NameFinder, Variant, _pattern, fold
+
+    ascii_names = [Variant("a", "Institute of Development Studies", "name"), Variant("a", "IDS", "alias"),
+                   Variant("b", "Directorate-General", "name"), Variant("c", "Kelvin Fund", "name"),
+                   Variant("f", "AfDB", "alias")]
+    finders = [NameFinder(ascii_names),
+               NameFinder([*ascii_names, Variant("d", "Office\u212a", "alias"), Variant("e", "Straße", "name")])]
+    chance = random.Random(7)
+    words = ["institute", "OF", "Development", "studies", "IDS", "ids", "directorate", "-", "General", "kelvin",
+             "\u212aelvin", "fund", "ofﬁce", "officek", "OFFICEK", "straße", "STRASSE", "AfDB", "afdb", "ınstitute",
+             " ", "  ", "\n", ".", "x"]
+    texts = ["".join(chance.choice(words) + chance.choice(["", " ", "\n"]) for _ in range(chance.randint(1, 14)))
+             for _ in range(4000)]
+    for finder in finders:
+        reference = {}
+        for exact, keys in finder._written.items():
+            body = "|".join(_pattern(k) for k in keys)
+            reference[exact] = re.compile(rf"(?<!\w)(?:{body})(?!\w)", 0 if exact else re.IGNORECASE)
+        for text in texts:
+            folded = fold(text)[0]
+            found = sorted((m.start(), m.end()) for exact in reference for m in reference[exact].finditer(folded))
+            searched = sorted((m.start(), m.end()) for exact, pattern, in_text in finder._patterns_for(folded)
+                              for m in pattern.finditer(in_text))
+            assert searched == found, repr(text)
+    # Compiled when first used; in lower case for ASCII text only where every key is ASCII.
+    assert set(finders[0]._compiled) == {(True, False), (False, True), (False, False)}
+    assert set(finders[1]._compiled) == {(True, False), (False, False)}
+
+
+PARAGRAPHS_RENDERED = """
+import sys
+from strategy.publish import print_html
+from strategy.cli import main
+rendered = []
+real = print_html.edition_paragraphs
+print_html.edition_paragraphs = lambda *a, **k: rendered.append(1) or real(*a, **k)
+try:
+    main(["check", "--project", sys.argv[1]], standalone_mode=False)
+except SystemExit:
+    pass
+print("rendered", len(rendered))
+"""
+
+
+def test_the_paragraph_numbers_are_kept_and_worked_out_again_when_a_source_changes(tmp_path):
+    from strategy.paragraphs import NUMBERS_FILE
+
+    root = copy_project(tmp_path / "project")
+    first = _report(root)
+    kept = root / ".build" / NUMBERS_FILE
+    assert kept.is_file() and '"6.4"' in kept.read_text(encoding="utf-8")
+
+    def rendered() -> int:
+        done = subprocess.run([sys.executable, "-c", PARAGRAPHS_RENDERED, str(root)], capture_output=True,
+                              text=True, timeout=120)
+        return int(done.stdout.strip().splitlines()[-1].split()[-1])
+
+    assert rendered() == 0  # nothing changed: the chapters cited were not rendered
+    assert _report(root) == first
+    kept.write_text("{not json", encoding="utf-8")
+    assert rendered() == 1 and _report(root) == first  # a damaged record is worked out again
+    # Chapter 6 loses its paragraphs but the first: the comment on 6.4 cites a paragraph it no longer prints.
+    page = root / "docs/way-forward.md"
+    text = page.read_text(encoding="utf-8")
+    start = text.index("## Implementation and governance")
+    page.write_text(text[:start] + "## Implementation and governance\n\nOne paragraph.\n", encoding="utf-8")
+    refused = _report(root, code=1)
+    assert any("a paragraph number that Draft 1 prints" in line and "'6.4'" in line for line in refused)
+    page.write_text(text, encoding="utf-8")
+    assert _report(root) == first
+    # An input the chapter quotes changes: the numbers are worked out again (the key holds every input's bytes).
+    assert rendered() == 0
+    _replace(root / PI / "PI-010.yaml", "consent: named", "consent: withheld")
+    assert rendered() == 1
+
+
+def test_partner_inputs_as_parsed_are_kept_named_ones_only_and_read_back_as_parsed(tmp_path):
+    """.build/cache/inputs-parsed.pickle keeps the named inputs as parsed by the last check: a check after it
+    reports what a check without it reports, an edited input is parsed again, and neither a withheld input's
+    text nor an anonymous input is ever in it."""
+    import pickle
+
+    from strategy.inputs.sources import ParsedFiles
+
+    root = copy_project(tmp_path / "project")
+    first = _report(root)
+    kept = root / ".build" / ParsedFiles.FILE
+    stored = kept.read_bytes()
+    assert b"Our cooperation with the ILO has included work" not in stored  # PI-008, withheld
+    assert b"as long as displaced people are served only by humanitarian" not in stored  # PI-009, anonymous
+    assert b"PI-001" in stored and b"luxembourg" in stored  # named
+    assert _report(root) == first  # read back: the same problems, files and lines
+    # An edited input is parsed again: its new problem has its own line.
+    path = root / PI / "PI-003.yaml"
+    _replace(path, "themes:\n- rights-based-social-protection-systems\n",
+             "themes:\n- rights-based-social-protection-systems\n- not-a-theme\n")
+    edited = _report(root, code=1)
+    line = line_of(path, "not-a-theme")
+    assert any(entry.startswith(f"inputs/partner-inputs/PI-003.yaml:{line}:") for entry in edited), edited
+    _replace(path, "- not-a-theme\n", "")
+    assert _report(root) == first
+    # Withheld since: it leaves the cache with the next check (the report changes: it is withheld now).
+    _replace(root / PI / "PI-002.yaml", "consent: named", "consent: withheld")
+    _report(root)
+    salt, entries = pickle.loads(kept.read_bytes())
+    ids = {data["id"] for data, _ in entries.values()}
+    assert "PI-002" not in ids and "PI-003" in ids
+    # A damaged file, or one that names a class (a pickle can make any object), is ignored and written anew.
+    _replace(root / PI / "PI-002.yaml", "consent: withheld", "consent: named")
+    for damaged in (b"not a pickle", pickle.dumps((salt, {b"k": (Path("/"), {})})),
+                    pickle.dumps((salt, {b"k": (subprocess.Popen, {})}))):
+        kept.write_bytes(damaged)
+        assert _report(root) == first
+        assert "PI-002" in {data["id"] for data, _ in pickle.loads(kept.read_bytes())[1].values()}
+
+
+def test_the_pages_exclude_docs_leaves_out_are_kept_and_matched_again_when_the_patterns_change(tmp_path):
+    from strategy.acronyms import published_pages
+
+    root = tmp_path / "project"
+    docs = root / "docs"
+    pages = [docs / name for name in ("index.md", "drafts/a.md", "notes/README.md", "b.md")]
+    for page in pages:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("# x\n", encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text("site_name: x\nexclude_docs: |\n  drafts/\n  README.md\n", encoding="utf-8")
+    expected = [docs / "index.md", docs / "b.md"]
+    assert published_pages(root, pages) == expected
+    kept = root / ".build" / "cache" / "excluded-pages.json"
+    assert kept.is_file()
+    assert published_pages(root, pages) == expected  # from the record
+    config.write_text("site_name: x\nexclude_docs: |\n  b.md\n", encoding="utf-8")
+    assert published_pages(root, pages) == [docs / "index.md", docs / "drafts/a.md", docs / "notes/README.md"]
+    kept.write_text('{"key": 1, "value": [1]}', encoding="utf-8")
+    assert published_pages(root, pages) == [docs / "index.md", docs / "drafts/a.md", docs / "notes/README.md"]
+    code = ("import sys; from pathlib import Path\nfrom strategy.acronyms import published_pages\n"
+            f"published_pages(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]])\nprint('pathspec' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", code, str(root), *map(str, pages)], capture_output=True,
+                            text=True, timeout=60)
+    assert loaded.stdout.strip() == "False", loaded.stderr  # the patterns were not matched again

@@ -59,10 +59,23 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
             if term not in known:
                 found.setdefault(term, (display_path(page, root), line))
     sources = _InputLines(root, inputs_folder)
-    in_chapters = _located_by_source(inputs, audience, known, found, sources)
-    if in_chapters is None:
-        in_chapters = _located_in_chapters(inputs, audience, known, found, sources)
-    found.update(in_chapters)
+
+    def located() -> dict[str, tuple[str, int]]:
+        in_chapters = _located_by_source(inputs, audience, known, found, sources)
+        if in_chapters is None:
+            in_chapters = _located_in_chapters(inputs, audience, known, found, sources)
+        return in_chapters
+
+    # Kept between checks (making every generated chapter is most of a large check), but never for an internal
+    # build, whose chapters hold withheld inputs: their words stay out of .build/.
+    if inputs.fingerprint and audience is not Audience.INTERNAL:
+        from .check_cache import kept
+
+        key = _chapters_key(root, inputs_folder, inputs, audience, found)
+        found.update(kept(root / ".build", "acronyms-of-chapters", key, located, _located_from_json,
+                          lambda answer: sorted([term, file, line] for term, (file, line) in answer.items())))
+    else:
+        found.update(located())
     final = publication.edition.final
     problems = []
     for term, (file, line) in sorted(found.items(), key=lambda item: (item[1], item[0])):
@@ -71,6 +84,43 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
         made = Problem(file, line, None, expected, f"{term}, not in the glossary")
         problems.append(made if final else warning(made.file, made.line, None, expected, made.found))
     return problems
+
+
+def _chapters_key(root: Path, inputs_folder: Path, inputs: "StrategyInputs", audience: Audience,
+                  found: dict[str, tuple[str, int]]) -> str:
+    """The hash of all the acronyms of the chapters, and where each is placed, follow from: the records (their
+    files' bytes: `inputs.fingerprint`), the audience, the acronyms the author pages hold already, every YAML
+    and CSV file of the inputs folder by name, size and time (the lines searched for where an acronym is
+    written, which may include files the records are not read from), and the code that makes the chapters."""
+    import os
+
+    from .check_cache import add, add_code, new_key
+
+    digest = new_key("acronyms-of-chapters 1")
+    add(digest, "inputs", inputs.fingerprint.encode())
+    add(digest, "audience", audience.value.encode())
+    add(digest, "pages", "\n".join(sorted(found)).encode())
+    for folder, folders, names in os.walk(inputs_folder):
+        folders.sort()
+        for name in sorted(names):
+            if name.endswith((".yaml", ".yml", ".csv")):
+                path = os.path.join(folder, name)
+                try:
+                    info = os.stat(path)
+                    add(digest, os.path.relpath(path, root), b"%d %d" % (info.st_size, info.st_mtime_ns))
+                except OSError:
+                    add(digest, os.path.relpath(path, root), b"unreadable")
+    add_code(digest)
+    return digest.hexdigest()
+
+
+def _located_from_json(value: list) -> dict[str, tuple[str, int]]:
+    located = {}
+    for term, file, line in value:
+        if not (isinstance(term, str) and isinstance(file, str) and isinstance(line, int)):
+            raise TypeError("not an acronym's place")
+        located[term] = (file, line)
+    return located
 
 
 def _located_by_source(inputs: "StrategyInputs", audience: Audience, known: set[str], found: dict,
@@ -136,8 +186,13 @@ def acronyms(markdown: str) -> Iterator[tuple[str, int]]:
 
 
 def acronym_terms(markdown: str) -> set[str]:
-    """The acronyms of a Markdown text, without their lines."""
-    return {term for term in _ACRONYM.findall(_words(markdown)) if _is_acronym(term)}
+    """The acronyms of a Markdown text, without their lines.
+
+    Without lines to keep, what is not text becomes one space rather than a blank of its length: each
+    pattern reads a space and a blank alike (none looks at a line's start or end after the markup is taken
+    out), and the regular expression engine then replaces without calling back for each match."""
+    words = _RECORD_ID.sub(" ", _NOT_TEXT.sub(" ", markdown))
+    return {term for term in _ACRONYM.findall(words) if _is_acronym(term)}
 
 
 def _words(markdown: str) -> str:
@@ -168,11 +223,36 @@ def published_pages(root: Path, pages: Iterable[Path]) -> list[Path]:
     excluded = config.get("exclude_docs") if isinstance(config, dict) else None
     if not isinstance(excluded, str):
         return list(pages)  # nothing excluded (and pathspec, which matches the patterns, not loaded)
-    import pathspec
-
-    spec = pathspec.GitIgnoreSpec.from_lines(excluded.splitlines())
+    pages = list(pages)
     docs = root / "docs"
-    return [p for p in pages if not (p.is_relative_to(docs) and spec.match_file(p.relative_to(docs).as_posix()))]
+    names = [p.relative_to(docs).as_posix() if p.is_relative_to(docs) else None for p in pages]
+    left_out = _excluded(root, excluded, [n for n in names if n is not None])
+    return [p for p, name in zip(pages, names) if name is None or name not in left_out]
+
+
+def _excluded(root: Path, patterns: str, names: list[str]) -> set[str]:
+    """The page names (in docs/) that the gitignore patterns of `exclude_docs` leave out, kept in .build/cache
+    by the patterns and the names: pathspec, which matches them, is then not loaded (a fiftieth of the
+    example's check)."""
+    import json
+
+    from .check_cache import add, kept, new_key
+
+    def match() -> set[str]:
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns.splitlines())
+        return {name for name in names if spec.match_file(name)}
+
+    def load(value: object) -> set[str]:
+        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+            raise TypeError("not page names")
+        return set(value)
+
+    digest = new_key("excluded-pages 1")
+    add(digest, "patterns", patterns.encode())
+    add(digest, "pages", json.dumps(names).encode())
+    return kept(root / ".build", "excluded-pages", digest.hexdigest(), match, load, sorted)
 
 
 def _known(inputs: "StrategyInputs") -> set[str]:

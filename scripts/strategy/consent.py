@@ -180,10 +180,15 @@ def _redacted(item: PartnerInput, audience: Audience, finder: NameFinder, inputs
         # it either, or the input would be tied to that partner.
         finder = NameFinder([*finder.variants, *partner_variants(inputs)[item.partner]])
     update = {f: redact(getattr(item, f), finder, inputs) for f in PARTNER_TEXT_FIELDS if getattr(item, f)}
-    # A copy, not a new record: the proposal keeps its wording (quotation or summary).
-    update["priorities"] = [p.model_copy(update={"proposal": redact(p.proposal, finder, inputs)})
-                            for p in item.priorities]
+    # A copy, not a new record: the proposal keeps its wording (quotation or summary). Records are frozen, so
+    # a priority (or an input) that redaction leaves as it was is shared, not copied: copying ten thousand
+    # inputs' priorities was most of making an audience's view of them.
+    update["priorities"] = [p if (proposal := redact(p.proposal, finder, inputs)) == p.proposal
+                            else p.model_copy(update={"proposal": proposal}) for p in item.priorities]
     update["notes"] = []  # the partner's Word comments and tracked changes: for internal builds only
+    if not item.notes and all(getattr(item, f) == value if f != "priorities" else
+                              all(a is b for a, b in zip(value, item.priorities)) for f, value in update.items()):
+        return item
     return item.model_copy(update=update)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import difflib
 import html
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -237,29 +238,82 @@ _PLACEHOLDERS = [
 ]
 
 
-def illustrative_records(inputs_folder: Path, root: Path) -> list[tuple[str, list[int], str]]:
+class InputFiles:
+    """The input files the facts checks read, listed and read once for both (each file was read twice), with
+    each file's path as problems name it."""
+
+    def __init__(self, inputs_folder: Path, root: Path):
+        self.folder, self.root = inputs_folder, root
+        self.paths = sorted((p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()),
+                            key=path_order) if inputs_folder.is_dir() else []
+        self._texts: dict[Path, str | None] = {}
+        try:  # display_path of a file of the folder, worked out for the folder once (see shown)
+            self._prefix = inputs_folder.absolute().relative_to(root.absolute()).as_posix() + "/"
+        except ValueError:
+            self._prefix = None
+
+    def text(self, path: Path) -> str | None:
+        """The file's text; None when it cannot be read (the stages that need it report that)."""
+        if path not in self._texts:
+            try:  # path.read_text(encoding="utf-8-sig"), without a text wrapper and its decoder for each file
+                text = path.read_bytes().decode("utf-8-sig")
+                self._texts[path] = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+            except (OSError, UnicodeDecodeError):
+                self._texts[path] = None
+        return self._texts[path]
+
+    def shown(self, path: Path) -> str:
+        """display_path(path, root) for a path listed here, without asking pathlib for each of thousands."""
+        text, folder = str(path), str(self.folder) + os.sep
+        if self._prefix is None or not text.startswith(folder):
+            return display_path(path, self.root)
+        return self._prefix.removeprefix("./") + text[len(folder):].replace(os.sep, "/")
+
+
+def illustrative_records(inputs_folder: Path, root: Path,
+                         files: InputFiles | None = None) -> list[tuple[str, list[int], str]]:
     """(file, lines, the first such line) of every input file that holds illustrative records: `illustrative: true` (or an
     `illustrative_note`) in YAML, a true `illustrative` cell in CSV."""
     out = []
-    if not inputs_folder.is_dir():
-        return out
-    for path in sorted(inputs_folder.rglob("*"), key=path_order):
-        if not path.is_file() or path.is_symlink():
-            continue
+    files = files or InputFiles(inputs_folder, root)
+    for path in files.paths:
         suffix = path.suffix.lower()
         if suffix in (".yaml", ".yml"):
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
+            text = files.text(path)
+            if text is None:
                 continue  # unreadable files are reported by the stages that need them
-            lines = [n for n, line in _prose_lines_of(text, path.suffix) if _ILLUSTRATIVE_YAML.match(line)]
+            lines = _illustrative_yaml_lines(text, path.suffix)
         else:
             lines = _illustrative_csv(path) if suffix == ".csv" else []
             text = path.read_text(encoding="utf-8-sig") if lines else ""
         if lines:
             first = text.splitlines()[lines[0] - 1].strip().lstrip("- ")
-            out.append((display_path(path, root), lines, first[:40]))
+            out.append((files.shown(path), lines, first[:40]))
     return out
+
+
+# _ILLUSTRATIVE_YAML over a whole text: within a line (no "\n" in any space it matches), from a line's start.
+_ILLUSTRATIVE_YAML_TEXT = re.compile(r"^[^\S\n]*(?:-[^\S\n]+)?(?:illustrative:[^\S\n]*(?:true|yes|on)\b|illustrative_note:)",
+                                     re.I | re.M)
+# What str.splitlines takes for a line's end besides "\n", which "^" with re.M does not: such a text is read
+# line by line.
+_OTHER_LINE_ENDS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _illustrative_yaml_lines(text: str, suffix: str) -> list[int]:
+    """The lines of a YAML file's prose (_prose_lines_of) that mark a record illustrative.
+
+    A match can only be on a prose line unless the file has fenced code (a YAML comment's line starts with
+    "#", which the pattern does not take): the whole text is searched at once, and only a file with a fence or
+    an unusual line end is read line by line."""
+    if _OTHER_LINE_ENDS.search(text) or "```" in text or "~~~" in text:
+        return [n for n, line in _prose_lines_of(text, suffix) if _ILLUSTRATIVE_YAML.match(line)]
+    lines, line, counted = [], 1, 0
+    for match in _ILLUSTRATIVE_YAML_TEXT.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.append(line)
+    return lines
 
 
 def _illustrative_csv(path: Path) -> list[int]:
@@ -277,26 +331,25 @@ def _illustrative_csv(path: Path) -> list[int]:
             if len(row) > column and row[column].strip().lower() in ("true", "yes", "1")]
 
 
-def placeholders(root: Path, inputs_folder: Path) -> list[tuple[str, int, str, str]]:
+def placeholders(root: Path, inputs_folder: Path, files: InputFiles | None = None) -> list[tuple[str, int, str, str]]:
     """(file, line, what it is, the text) of every placeholder in the author files and the inputs."""
-    files = author_files(root) + sorted((p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()
-                                         and p.suffix.lower() in (".yaml", ".yml", ".csv")), key=path_order) \
-        if inputs_folder.is_dir() else author_files(root)
+    files = files or InputFiles(inputs_folder, root)
+    inputs = [p for p in files.paths if p.suffix.lower() in (".yaml", ".yml", ".csv")]
     found = []
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+    for path in author_files(root) + inputs:
+        text = files.text(path)
+        if text is None:
             continue  # unreadable files are reported by the stages that need them
-        if not any(pattern.search(text) for pattern in _ANY_PLACEHOLDER):
+        if not _may_hold_placeholder(text):
             continue  # most files hold none: their lines need no reading
+        shown_as = files.shown(path)  # an author file is no file of the folder: display_path
         publication = path.name == "strategy.yml"
         for number, line in _prose_lines_of(text, path.suffix):
             if publication and _COMMENTS_EMAIL_LINE.match(line):
                 continue  # comments_address_problems reports it, with its field
             for what, pattern in _PLACEHOLDERS:
                 for match in pattern.finditer(line):
-                    found.append((display_path(path, root), number, what, match.group(0).strip()))
+                    found.append((shown_as, number, what, match.group(0).strip()))
     return found
 
 
@@ -304,6 +357,15 @@ def placeholders(root: Path, inputs_folder: Path) -> list[tuple[str, int, str, s
 # the same flags (case-blind "example." also matches "EXAMPLE.", and "isbn:" also "ıſbn:", as re.I does there).
 # The e-mail pattern itself, tried at every word of every file, was most of this check's time.
 _ANY_PLACEHOLDER = [_PLACEHOLDERS[0][1], re.compile(r"example\.", re.I), re.compile(r"isbn:", re.I)]
+
+
+def _may_hold_placeholder(text: str) -> bool:
+    """Whether one of _ANY_PLACEHOLDER finds something in the text. In ASCII text, where re.I takes no letter
+    for another, the case-blind two are a search of the text in lower case: three times as fast."""
+    if not text.isascii():
+        return any(pattern.search(text) for pattern in _ANY_PLACEHOLDER)
+    lower = text.lower()
+    return "example." in lower or "isbn:" in lower or _ANY_PLACEHOLDER[0].search(text) is not None
 
 
 # --- all of it, as problems ----------------------------------------------------------------------------------
@@ -317,17 +379,18 @@ def fact_problems(root: Path, publication: Publication, headline: HeadlineFigure
     data_why = final_note if final else " before a final edition, which refuses illustrative records"
     text_why = final_note if final else " before a final edition, which refuses placeholders"
     inputs_folder = root / publication.inputs_folder
+    files = InputFiles(inputs_folder, root)
     problems = []
     for file, line, label, typed in hand_stated_figures(root, headline):
         figure_id = label.split(" ")[0]
         part = {"(target)": ', "target"', "(update)": ', "update"'}.get(label.split(" ")[-1], "")
         problems.append(report(file, line, None, f'the headline figure through {{{{ figure("{figure_id}"{part}) }}}}'
                                f" (inputs/{HEADLINE_FILE})", f"'{typed}' typed by hand"))
-    for file, lines, first in illustrative_records(inputs_folder, root):
+    for file, lines, first in illustrative_records(inputs_folder, root, files):
         found = f"'{first}'" if len(lines) == 1 else \
             f"{len(lines)} illustrative records (lines {', '.join(map(str, lines))})"
         problems.append(report(file, lines[0], "illustrative", f"real data{data_why}", found))
-    for file, line, what, text in placeholders(root, inputs_folder):
+    for file, line, what, text in placeholders(root, inputs_folder, files):
         problems.append(report(file, line, None, f"the real text{text_why}", f"'{text}', {what}"))
     return problems
 

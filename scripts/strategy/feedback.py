@@ -317,11 +317,20 @@ def check_feedback(project: "Project", inputs: "StrategyInputs", label: str) -> 
     # Only the chapters whose paragraphs open comments cite are rendered: check stays fast.
     cited = {c.paragraph.split(".")[0] for f, _, c in _comments(inputs)
              if c.paragraph and c.status is FeedbackStatus.OPEN and f.edition == label}
-    try:
-        paragraphs = edition_paragraphs(project, inputs, cited) if cited else None
-    except ProblemsFound:  # what stops the chapters (a name consent keeps out…) is reported by its own check
-        paragraphs = None
-    numbers = None if paragraphs is None else {p.number for p in paragraphs}
+    def printed() -> set[str] | None:
+        try:
+            paragraphs = edition_paragraphs(project, inputs, cited)
+        except ProblemsFound:  # what stops the chapters (a name consent keeps out…) is reported by its own check
+            paragraphs = None
+        return None if paragraphs is None else {p.number for p in paragraphs}
+
+    numbers = None
+    if cited:  # kept between checks under the hash of all they follow from
+        from .paragraphs import kept_numbers, numbers_key
+
+        inputs_folder = project.root / project.publication().inputs_folder
+        key = numbers_key(project.root, inputs_folder, cited, inputs.fingerprint)
+        numbers = kept_numbers(project.work, key, printed)
     return feedback_problems(inputs, edition_outline(project, label), generated, numbers)
 
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote
 
 # Paragraph-like blocks that are labels or notes, not body text (a withheld-note also comes and goes with the
@@ -244,3 +245,46 @@ def numbered_paragraphs(fragment: str) -> list[Paragraph]:
         elif block.tag == "p" and (number := block.attrs.get("data-paragraph")):
             found.append(Paragraph(number, section, block.plain))
     return found
+
+
+# --- the numbers an edition prints, kept between checks ------------------------------------------------------
+
+NUMBERS_FILE = "cache/paragraph-numbers.json"  # in the work folder (check_cache); replaced when a source changes
+
+
+def kept_numbers(work: Path, key: str, make: Callable[[], set[str] | None]) -> set[str] | None:
+    """The paragraph numbers `make` works out (it renders chapters), kept in the work folder under `key`, the
+    hash of everything they follow from (numbers_key): `strategy check` of the example spent a seventh of
+    its time rendering the chapters that open comments cite, to learn which numbers they print."""
+    from .check_cache import kept
+
+    def load(value: object) -> set[str]:
+        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+            raise TypeError("not paragraph numbers")
+        return set(value)
+
+    return kept(work, "paragraph-numbers", key, make, load, sorted)
+
+
+def numbers_key(root: Path, inputs_folder: Path, chapters: Iterable[str], inputs_fingerprint: str = "") -> str:
+    """The hash of everything the paragraph numbers of these chapters follow from: the chapters are rendered
+    from the author pages (macros expanded with the inputs) and the generated chapters (made from the inputs),
+    by the extensions mkdocs.yml names, for the edition strategy.yml describes, by this package's code and
+    Python-Markdown's. Every such file's bytes count, and the names and sizes of the others in docs/ and the
+    inputs (pictures, which a page may show or not). `inputs_fingerprint`, the loaded records' (StrategyInputs),
+    stands for the inputs folder's files, which are then not read again."""
+    from .check_cache import add, add_code, add_files, new_key
+
+    digest = new_key("paragraph-numbers 1")
+    add(digest, "chapters", "\n".join(sorted(chapters)).encode())
+    for name in ("mkdocs.yml", "strategy.yml"):
+        try:
+            add(digest, name, (root / name).read_bytes())
+        except OSError:
+            add(digest, name, b"unreadable")
+    add(digest, "inputs", inputs_fingerprint.encode())
+    add_files(digest, root / "docs", root / "docs" / "generated")
+    if not inputs_fingerprint:
+        add_files(digest, inputs_folder)
+    add_code(digest)
+    return digest.hexdigest()

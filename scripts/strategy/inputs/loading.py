@@ -21,7 +21,7 @@ from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
 
 log = logging.getLogger(__name__)
-from .sources import SourceData, dotted, folder_problem, read_csv, read_yaml
+from .sources import ParsedFiles, Reading, SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -87,6 +87,9 @@ class StrategyInputs:
     # The images in the folder named after an input, as its Markdown names them ("PI-018/image1.png").
     partner_images: dict[str, Path] = field(default_factory=dict)
     feedback: list[r.Feedback] = field(default_factory=list)  # inputs/feedback/*.yaml, in file name order
+    # The hash of every input file's bytes as read, and of the pictures' names and sizes: equal fingerprints,
+    # equal records (what is worked out from them may be kept under it). Empty for records made otherwise.
+    fingerprint: str = ""
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
@@ -111,17 +114,30 @@ class _Reader:
         self.origins: dict[str, Origin] = {}
         self.where: dict[str, tuple[SourceData, tuple]] = {}
         self.partner_images: dict[str, Path] = {}
+        self.folders = Reading()  # the real path of each folder, worked out once for all its files
+        self.shown_folders: dict[str, str | None] = {}  # each folder as problems name it (shown)
 
     def record_at(self, key: str, source: SourceData, path: tuple) -> None:
         self.where[key] = (source, path)
         self.origins[key] = Origin(source.file, source.line_of(path))
 
     def shown(self, path: Path) -> str:
-        return display_path(path, self.root)
+        """display_path(path, root), worked out once a folder: for ten thousand inputs, asking pathlib for each
+        file's absolute path was a tenth of loading them."""
+        folder, name = os.path.split(os.fspath(path))
+        if not name or name in (".", ".."):
+            return display_path(path, self.root)
+        if (prefix := self.shown_folders.get(folder, "")) == "":
+            try:  # display_path's first way: where it works for the folder, it works alike for its files
+                relative = Path(folder).absolute().relative_to(self.root.absolute()).as_posix()
+                prefix = self.shown_folders[folder] = "" if relative == "." else relative + "/"
+            except ValueError:
+                prefix = self.shown_folders[folder] = None
+        return display_path(path, self.root) if prefix is None else prefix + name
 
     def yaml(self, relative: str) -> SourceData:
         path = self.folder / relative
-        source = read_yaml(path, self.shown(path), self.root)
+        source = read_yaml(path, self.shown(path), self.root, self.folders)
         self.problems += source.problems
         return source
 
@@ -129,7 +145,7 @@ class _Reader:
         path = self.folder / relative
         columns = list(model.model_fields)
         required = {n for n, f in model.model_fields.items() if f.is_required()}
-        source = read_csv(path, self.shown(path), columns, required, self.root)
+        source = read_csv(path, self.shown(path), columns, required, self.root, self.folders)
         self.problems += source.problems
         return source
 
@@ -187,6 +203,8 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     folder = Path(folder)
     log.debug("Reading the inputs in %s", folder)  # once per build: tests count it
     reader = _Reader(folder, project_root or folder.parent)
+    if project_root is not None:  # the project's work folder keeps the partner inputs as parsed last time
+        reader.folders.parsed = ParsedFiles(project_root / ".build")
     if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of inputs"):
         raise ProblemsFound([problem])
     _report_unknown_entries(reader, folder)
@@ -214,6 +232,8 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     headline = _headline_figures(reader)
     feedback = _feedback(reader, folder / FEEDBACK)
 
+    if reader.folders.parsed is not None:
+        reader.folders.parsed.save()
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
 
@@ -232,6 +252,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         headline=headline,
         partner_images=reader.partner_images,
         feedback=feedback,
+        fingerprint=_fingerprint(reader),
     )
     problems = check_consistency(inputs, reader.where)
     inputs.warnings.extend(wording_warnings(inputs, reader.where))
@@ -240,6 +261,15 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     if problems:
         raise ProblemsFound(problems)
     return inputs
+
+
+def _fingerprint(reader: _Reader) -> str:
+    for name, path in sorted(reader.partner_images.items()):
+        try:
+            reader.folders.read(name, b"%d" % path.stat().st_size)
+        except OSError:
+            reader.folders.read(name, b"unreadable")
+    return reader.folders.fingerprint
 
 
 def _report_unknown_entries(reader: _Reader, folder: Path) -> None:
@@ -324,7 +354,7 @@ def _feedback(reader: _Reader, folder: Path) -> list[r.Feedback]:
                                            "only feedback files (<reviewer>-<edition>.yaml): this file is not read",
                                            _kind_of_entry(entry)))
             continue
-        source = read_yaml(path, reader.shown(path), reader.root)
+        source = read_yaml(path, reader.shown(path), reader.root, reader.folders)
         reader.problems += source.problems
         record = None if source.problems else reader.one(source, r.Feedback, source.data)
         if record is None:
@@ -383,7 +413,7 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
                                            _kind_of_entry(entry)))
             continue
         files += 1
-        source = read_yaml(path, reader.shown(path), reader.root)
+        source = read_yaml(path, reader.shown(path), reader.root, reader.folders)
         reader.problems += source.problems
         if source.problems:
             continue
