@@ -225,11 +225,8 @@ def check_scaling(project: Path, repeat: int) -> list[dict]:
 
 
 def prepare_checks(project: Path, scaled: Path | None) -> None:
-    """The copy's package compiled, as an installed one is: with PYTHONDONTWRITEBYTECODE set (as in some
-    shells and CI) every measured check would otherwise compile every module of `strategy` again, a quarter of
-    the example's check. Then one check of each project, unmeasured: the cases measure the checks after it."""
-    subprocess.run([PY, "-m", "compileall", "-q", str(project / "scripts" / "strategy")], check=True,
-                   stdout=subprocess.DEVNULL)
+    """One check of each project, unmeasured: the cases measure the checks after it (the copy's package is
+    compiled already, project_copy.py)."""
     for root in [project, *([scaled] if scaled else [])]:
         measure(Side(CHECK_COMMAND.format(project=str(root))), project)
 
