@@ -212,17 +212,6 @@ def test_an_internal_build_is_a_new_key_and_leaves_nothing_after_a_partners_buil
     assert files(partners.site) == files(partners_site)
 
 
-def test_the_names_the_plugin_repeats_are_the_modules_own():
-    """The plugin repeats three names so that a build reusing its chapters imports none of their modules."""
-    from strategy.chapters import GENERATED_FOLDER
-    from strategy.publish.slides import SLIDES_PAGE
-    from strategy.redline import CHANGES_FILE
-    from strategy.website import plugin
-
-    assert (plugin.GENERATED_FOLDER, plugin.CHANGES_FILE, plugin.SLIDES_PAGE) == \
-        (GENERATED_FOLDER, CHANGES_FILE, SLIDES_PAGE)
-
-
 # `mkdocs serve`: what each rebuild takes from the one before (rebuilds.py) gives what a cold build gives.
 
 def _served(url: str) -> str:

@@ -35,13 +35,13 @@ import lxml.html
 
 from .chapters.markdown import front_matter, md_escape, number
 from .paragraphs import paragraph_anchor
+from .site_paths import CHANGES_FILE
 from .publish.print_markup import unprefixed
 
 if TYPE_CHECKING:
     from .publish.print_html import RenderedChapter
 
 # The generated page and PDF annex "What changed since <previous edition>" (docs path generated/changes.md).
-CHANGES_FILE = "changes.md"
 CHANGES_PATH = f"generated/{CHANGES_FILE}"  # its path in the docs folder, as the nav names it
 
 WordOp = Literal["same", "insert", "delete"]

@@ -19,6 +19,7 @@ from ..files import replace_atomically
 from ..feedback import EditionOutline
 from ..inputs import StrategyInputs
 from ..problems import ProblemsFound
+from ..site_paths import GENERATED_FOLDER
 from .abbreviations import abbreviations
 from .charts import CHARTS_FOLDER, Chart, results_charts, synthesis_charts
 from .comment_matrix import FILE_NAME as COMMENT_MATRIX, comment_matrix
@@ -40,7 +41,6 @@ __all__ = ["Audience", "Chapter", "GENERATED_FOLDER", "author_text", "generate_c
 log = logging.getLogger(__name__)
 
 # Relative to the docs folder; the site navigation links here.
-GENERATED_FOLDER = "generated"
 
 ABBREVIATIONS = "abbreviations.md"
 

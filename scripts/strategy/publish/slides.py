@@ -33,6 +33,7 @@ from ..chapters.macros import expand_macros
 from ..chapters.markdown import long_date, number, partner_text
 from ..chapters.synthesis import Synthesis, synthesize
 from ..environment import seconds_from_environment
+from ..site_paths import SLIDES_PAGE
 from ..files import replace_atomically
 from ..inputs import StrategyInputs
 from ..inputs.records import Publication
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from ..project import Project
 
 WAY_FORWARD = "way-forward.md"  # in the docs folder
-SLIDES_PAGE = "slides/index.html"  # in the site
 FONTS_FOLDER = "assets/fonts"  # in the docs folder: the site's own Noto Sans
 HEAT_MAP, PRIORITY_CHART = "inputs-heat-map.svg", "priority-support.svg"
 QUOTES = 4  # "a few": the synthesis picks representative ones, one per kind of partner at most

@@ -66,6 +66,7 @@ from ..paragraphs import CommentContext, comment_href, number_paragraphs, paragr
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
+from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, SLIDES_PAGE
 from ..typeset import number_captions
 from .rebuilds import PageOutputs, PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
 from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
@@ -76,12 +77,6 @@ if TYPE_CHECKING:
     from ..redline import Redline
 
 log = logging.getLogger("mkdocs.plugins.strategy")
-
-# Names of the chapters' and the slides' modules, repeated here so that a build that reuses its chapters
-# imports none of them (tests/test_site_reuse.py holds them equal).
-GENERATED_FOLDER = "generated"  # chapters.GENERATED_FOLDER
-CHANGES_FILE = "changes.md"  # redline.CHANGES_FILE
-SLIDES_PAGE = "slides/index.html"  # publish.slides.SLIDES_PAGE
 
 # The site sources kept in the render cache, per audience: the newest builds' (site_sources.py).
 KEEP_SITE_SOURCES = 3
