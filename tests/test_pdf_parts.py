@@ -407,3 +407,14 @@ def test_a_part_that_prints_its_own_page_numbers_is_laid_out_again_when_its_gues
     (result, pdf, task, layouts), (right, right_pdf, _, _) = _answered(example, "ch-context", 5, 9)
     assert task.start == 9 and layouts == 2
     assert pdf == right_pdf and result == right
+
+
+def test_a_cold_build_lays_out_each_part_once_and_an_input_edit_only_the_parts_that_show_it(rebuilds):
+    """In a real build: cold, every part laid out and written once (no guess laid out again); after the
+    edit, each part that shows the input once, and no part that does not."""
+    names = set(rebuilds["before"])
+    assert _part_renders(rebuilds["cold"][0]) == {f"layout {n}" for n in names} | {f"part {n}" for n in names}
+    changed = {name for name, body in rebuilds["after"].items() if rebuilds["before"].get(name) != body}
+    edited = _part_renders(rebuilds["edited"][0])
+    assert not any(name.endswith(" again") for name in edited)
+    assert {name.removeprefix("part ") for name in edited if name.startswith("part ")} <= changed | {"front"}

@@ -43,6 +43,11 @@ against the page counts and anchors of every rendered part; a part whose numbers
 a later part, or a number whose width moved a page break) is rendered again, to a fixed point (reached in
 one round on the example).
 
+A chapter is the smallest part. The register annex (a third of the example's pages) is not split by input:
+its entries follow one another on the page, so a part that began at an entry would open a new page where a
+whole render does not. `_renumbered` relies on WeasyPrint's layout context and margin boxes (not public API;
+WeasyPrint is pinned, and the tests compare the bytes with a layout from the right start).
+
 `merge` joins the parts' PDFs with pikepdf: pages, the structure tree (one Document element; the parent
 tree renumbered as WeasyPrint numbers it, pages first, then annotations), the named destinations, the
 outline, the page labels; the catalog, the XMP metadata and the document information are the front part's
