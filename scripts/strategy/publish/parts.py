@@ -273,6 +273,7 @@ def _worker_render(renderer: Renderer, task: PartTask, asking: Asking | None = N
     places = places_in(document.pages, printed, task.locate)
     sections = [label for page in document.pages for _, label, _, _ in page.bookmarks]
     layout = _layout(document)
+    _CONTEXT.clear()  # the layout's boxes are no longer needed: not kept in the worker until its next part
     return (PartRender(count, layout.anchors, [vars(p) for p in places], sections[-1] if sections else ""),
             output.getvalue(), task, layouts)
 
