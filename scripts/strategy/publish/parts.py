@@ -71,6 +71,7 @@ import warnings
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
@@ -524,8 +525,8 @@ class _FirstRound:
             try:
                 connection = listener.accept()
                 name, pages, anchors = connection.recv()
-            except (OSError, EOFError):
-                continue  # a caller that is not one of this build's workers
+            except (OSError, EOFError, AuthenticationError):
+                continue  # a worker stopped midway (a CPU limit), or a caller without the build's key
             if name is None:
                 connection.close()
                 return  # the round is over
