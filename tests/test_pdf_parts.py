@@ -10,6 +10,7 @@ The example's print HTML comes from the session's real build; every PDF here is 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -245,7 +246,10 @@ def test_pages_more_in_one_chapter_render_the_contents_and_the_chapters_after_it
                                                 for n in range(30)))
     edited, cache = example.in_parts(tmp_path / "edited.pdf", _copy_cache(renders["cache"], tmp_path / "cache"), html)
     after = names[names.index(grown):]
-    assert sorted(cache.rendered) == sorted([f"reading PDF layout {grown}", "reading PDF part front"]
+    # The chapters after it are unchanged but for their page numbers: their layouts are known (none is laid
+    # out to find its page count), their PDFs are made again; the contents' numbers change its text.
+    assert sorted(cache.rendered) == sorted([f"reading PDF layout {grown}", "reading PDF part front",
+                                             "reading PDF layout front"]
                                             + [f"reading PDF part {name}" for name in after])
     assert edited.pages >= renders["parts"].pages + 3
     whole = example.whole(tmp_path / "whole.pdf", html)
@@ -359,3 +363,58 @@ def test_an_input_edit_lays_out_again_exactly_the_parts_that_show_it(rebuilds):
 def test_an_incremental_build_gives_the_bytes_of_a_cold_build(rebuilds):
     assert rebuilds["edited"][1] == rebuilds["again"][1] != rebuilds["cold"][1]
     assert {f"layout {name}" for name in rebuilds["after"]} <= _part_renders(rebuilds["again"][0])
+
+
+# ---------- One layout per part: a guessed start page mended, or laid out again ----------
+
+def _answered(example, part_name: str, guess: int, start: int) -> tuple:
+    """One part rendered in a real worker from the start page `guess`, the build's side of the exchange
+    played here: its layout is received and the start page `start` is answered. What the worker returns."""
+    from multiprocessing.connection import Listener
+
+    split = parts.split_document(parts.prepared(example.html, example.font_css))
+    part = next(p for p in split.parts if p.name == part_name)
+    renderer = parts.Renderer(example.view, example.font_css, tuple(example.allowed), READING, example.draft, "x.pdf")
+    task = parts.PartTask(parts.part_html(split, part, None), guess, 0, True, example.locate)
+    with Listener(family="AF_UNIX", authkey=b"test") as listener, ProcessPoolExecutor(max_workers=1) as pool:
+        asking = parts.Asking(listener.address, b"test", part.name, not part.prints_own_pages)
+        job = pool.submit(parts._worker_render, renderer, task, asking)
+        with listener.accept() as connection:
+            name, pages, anchors = connection.recv()
+            assert name == part_name and pages >= 1 and anchors
+            connection.send(parts.PartTask(task.html, start, 0, True, example.locate))
+        answered = job.result()
+        right = pool.submit(parts._worker_render, renderer, answered[2]).result()
+    return answered, right
+
+
+def test_a_start_page_guessed_wrong_is_mended_in_the_margins_byte_for_byte(example):
+    """A chapter laid out from page 1 and told it starts on page 127 (three digits) writes, without a second
+    layout, the PDF that a layout from page 127 writes."""
+    (result, pdf, task, layouts), (right, right_pdf, _, right_layouts) = _answered(example, "ch-meeting-outcomes", 1, 127)
+    assert task.start == 127 and layouts == 1 and right_layouts == 1
+    assert pdf == right_pdf and result == right
+    with pikepdf.open(io.BytesIO(pdf)) as written:
+        assert len(written.pages) == result.pages >= 2
+    assert "127" in pdfplumber.open(io.BytesIO(pdf)).pages[0].extract_text().split()
+
+
+def test_a_part_that_prints_its_own_page_numbers_is_laid_out_again_when_its_guess_was_wrong(example):
+    """Its cross-reference within the chapter prints "(page N)" in its text: the margins cannot mend that."""
+    split = parts.split_document(example.html)
+    own = [part.name for part in split.parts if part.prints_own_pages]
+    assert "ch-context" in own and "ch-meeting-outcomes" not in own
+    (result, pdf, task, layouts), (right, right_pdf, _, _) = _answered(example, "ch-context", 5, 9)
+    assert task.start == 9 and layouts == 2
+    assert pdf == right_pdf and result == right
+
+
+def test_a_cold_build_lays_out_each_part_once_and_an_input_edit_only_the_parts_that_show_it(rebuilds):
+    """In a real build: cold, every part laid out and written once (no guess laid out again); after the
+    edit, each part that shows the input once, and no part that does not."""
+    names = set(rebuilds["before"])
+    assert _part_renders(rebuilds["cold"][0]) == {f"layout {n}" for n in names} | {f"part {n}" for n in names}
+    changed = {name for name, body in rebuilds["after"].items() if rebuilds["before"].get(name) != body}
+    edited = _part_renders(rebuilds["edited"][0])
+    assert not any(name.endswith(" again") for name in edited)
+    assert {name.removeprefix("part ") for name in edited if name.startswith("part ")} <= changed | {"front"}

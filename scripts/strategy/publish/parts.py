@@ -12,12 +12,41 @@ part is a document of its own, rendered in a worker process that keeps the style
 - its links into other parts: an address of its own (`PART_LINK`) that the merge turns back into the named
   destination WeasyPrint writes for a link inside a document.
 
-Two passes find those values: a layout (no PDF) of each part with placeholder numbers gives its page count
-and the page of each anchor; each part is then rendered with the numbers filled in; were a page count to
-change with them, the values are worked out again from the rendered counts (a fixed point, reached in one
-round on the example). Both are kept in the render cache (cache.py) under the hash of the part's HTML, the
-values given to it and everything else that decides its bytes, so an edit to one chapter lays out and
-renders that chapter again, and the front matter only if a number it prints moved.
+Each part is laid out once (measured on the example: a cold render in parts took 1.7 times the CPU of one
+whole render when every part was laid out twice, first with placeholder numbers and then with the numbers
+filled in). What makes that possible:
+
+- a part's page breaks do not depend on its start page: the reading edition has no :left/:right page rules,
+  so the start page only changes the digits WeasyPrint prints in the page margins, and it makes the margin
+  boxes last, after the pages are broken, from each page's counters. A part laid out from a guessed start
+  page is given the right one by making its margin boxes again (`_renumbered`: 0.04 s against 0.35 s for a
+  layout of a 6-page chapter), and writes the PDF a layout from the right start writes, byte for byte. A
+  part that prints the page number of one of its own anchors (a cross-reference within the chapter: that
+  number is in its text) is laid out again when its guess was wrong;
+- the main matter's parts go to the worker pool in order (`_FirstRound`). A worker sends the layout of its
+  part (page count, the page of each anchor) to the build as soon as it is done, through a socket of the
+  build's own (`Asking`), and waits for its numbers: the start page follows from the page counts of the
+  parts before it, which went to the pool first, so the earliest waiting part never waits for one that has
+  not started; its cross-references are to parts laid out before it;
+- footnote numbers are counted in the HTML, before any layout;
+- the front matter, which prints every other part's page numbers (the contents, the lists), goes last, as
+  soon as every layout of the main matter is known, while the last parts are still being written.
+
+What each render gives is kept in the render cache (cache.py): the PDF under the hash of the part's HTML,
+its numbers and everything else that decides its bytes ("part"), and its layout (page count and anchors)
+under the same without the start page ("layout"). A rebuild walks the parts in order: a part whose numbers
+are known is taken from the cache when its PDF is there; a part whose layout is there but whose start page
+depends on a part being laid out again waits for that part's page count (so an edit that moves no page
+count renders only the edited parts, and an edit that does also renders the parts after it, without
+laying them out to find their page counts). The numbers a part was rendered with are checked at the end
+against the page counts and anchors of every rendered part; a part whose numbers moved (a cross-reference to
+a later part, or a number whose width moved a page break) is rendered again, to a fixed point (reached in
+one round on the example).
+
+A chapter is the smallest part. The register annex (a third of the example's pages) is not split by input:
+its entries follow one another on the page, so a part that began at an entry would open a new page where a
+whole render does not. `_renumbered` relies on WeasyPrint's layout context and margin boxes (not public API;
+WeasyPrint is pinned, and the tests compare the bytes with a layout from the right start).
 
 `merge` joins the parts' PDFs with pikepdf: pages, the structure tree (one Document element; the parent
 tree renumbered as WeasyPrint numbers it, pages first, then annotations), the named destinations, the
@@ -30,21 +59,27 @@ page to make a chapter open on the right belongs to no part.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import html
 import io
 import os
+import queue
 import re
+import threading
 import warnings
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from ..cache import Entry, RenderCache, folders_fingerprint, render_key, versions
-from ..problems import ProblemsFound
+from ..problems import Problem, ProblemsFound
 from .pdf import (PdfEdition, PdfPlace, RenderedPdf, _declare_pdf_ua, _header_scopes, _roman,
                   off_the_page, places_in, prepared, print_stylesheets, printed_numbers)
 
@@ -68,6 +103,7 @@ class Part:
     body: str  # its HTML inside <body>, with its matter's div
     ids: frozenset[str]  # the anchors it holds
     footnotes: int  # how many footnotes it has
+    prints_own_pages: bool  # prints the page number of an anchor of its own (target-counter, its start's digits)
 
 
 @dataclass(frozen=True)
@@ -94,14 +130,13 @@ class PartRender:
 
 @dataclass(frozen=True)
 class PartTask:
-    """One part to lay out (`pdf` False) or render, as a worker gets it."""
+    """One part to render, as a worker gets it (and its render is keyed in the cache)."""
 
     html: str
     start: int  # the printed number of its first page (main matter); 1 for the front matter
     footnotes_before: int
     main: bool
-    pdf: bool
-    locate: dict[str, str] = field(default_factory=dict)
+    locate: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -137,8 +172,15 @@ def split_document(document_html: str) -> Split:
     bodies = [f"{_FRONT}{front}</div>"] + [f'<div class="main-matter">{section}</div>'
                                             for section in _SECTION.split(main) if section]
     names = ["front"] + [_ID.search(body).group(1) for body in bodies[1:]]
-    return Split(head, [Part(name, body, frozenset(_ID.findall(body)), len(_FOOTNOTE.findall(body)))
-                        for name, body in zip(names, bodies)])
+    return Split(head, [_part(name, body) for name, body in zip(names, bodies)])
+
+
+def _part(name: str, body: str) -> Part:
+    ids = frozenset(_ID.findall(body))
+    numbered = "".join(_NUMBERED.findall(body))
+    own = any(match.group(2) in ids for match in _LINK.finditer(numbered)) or any(
+        match.group(2) in ids and 'class="xref"' in match.group(1) + match.group(3) for match in _LINK.finditer(body))
+    return Part(name, body, ids, len(_FOOTNOTE.findall(body)), own)
 
 
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="#([^"]+)"([^>]*)>')
@@ -178,38 +220,49 @@ def _split_keep(pattern: re.Pattern, text: str) -> list[str]:
 # ---------- In the worker ----------
 
 _LOADED: dict = {}  # the worker's stylesheets and fonts, by Renderer: loaded once, used for every part
+_CONTEXT: list = []  # the layout context of the worker's last layout (_laid_out), for _renumbered
 
 
-def _worker_render(renderer: Renderer, task: PartTask, first_index: int) -> tuple[Layout | PartRender, bytes]:
-    """Lay out or render one part (in a worker process); `first_index`: the place of its first page in the
-    whole PDF, which only a problem's message names (so it is no part of the task, nor of its cache key)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+@dataclass(frozen=True)
+class Asking:
+    """How a worker asks the build for a part's numbers once its layout is done (multiprocessing.connection:
+    a socket of the build's own, with a key). `renumber`: the part prints no page number of its own in its
+    text, so a wrong start page is mended in its page margins alone (_renumbered), without a new layout."""
 
-    from .fetcher import AssetFetcher
-    from .pdf import PRINT_CSS
+    address: str
+    authkey: bytes
+    name: str
+    renumber: bool
 
-    if renderer not in _LOADED:
-        fetcher = AssetFetcher([*renderer.allowed_folders, PRINT_CSS.parent])
-        fonts = FontConfiguration()
-        _LOADED[renderer] = (fetcher, fonts, print_stylesheets(renderer.font_css, fetcher, fonts, renderer.draft,
-                                                               renderer.edition.extra_css)
-                             + [CSS(string=NUMBERS_CSS, url_fetcher=fetcher, font_config=fonts)])
-    fetcher, fonts, stylesheets = _LOADED[renderer]
-    starts = (f"@page :nth(1 of main) {{ counter-set: page {task.start}; }}"
-              f" html {{ counter-reset: footnote {task.footnotes_before}; }}")
-    document = HTML(string=task.html, base_url=f"{renderer.base_folder.resolve().as_uri()}/",
-                    url_fetcher=fetcher).render(
-        stylesheets=[*stylesheets, CSS(string=starts, url_fetcher=fetcher, font_config=fonts)], font_config=fonts)
-    anchors = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            anchors.setdefault(name, index)
-    if not task.pdf:
-        return Layout(len(document.pages), anchors), b""
+    def numbers(self, layout: Layout) -> PartTask | None:
+        """The part's task with its numbers as the whole document gives them; None: the build gave up."""
+        with Client(self.address, authkey=self.authkey) as connection:
+            connection.send((self.name, layout.pages, layout.anchors))
+            return connection.recv()
+
+
+def _worker_render(renderer: Renderer, task: PartTask, asking: Asking | None = None
+                   ) -> tuple[PartRender, bytes, PartTask, int] | None:
+    """Lay out one part (in a worker process) and write its PDF: (what it says, its PDF, the task as written,
+    how many layouts it took). With `asking`, the layout's page count and anchors go to the build first and
+    the build answers with the part's numbers, which may differ from the guessed ones in `task` (module
+    docstring). A problem's "(N of the PDF)" counts from the part's first page: the build adds the rest."""
+    document = _laid_out(renderer, task)
+    layouts = 1
+    if asking is not None:
+        final = asking.numbers(_layout(document))
+        if final is None:
+            return None
+        if final != task:
+            if asking.renumber and final == dataclasses.replace(task, start=final.start):
+                _renumbered(document, final.start - task.start)
+            else:
+                document = _laid_out(renderer, final)
+                layouts += 1
+            task = final
     count = len(document.pages)
     printed = [_roman(n + 1) for n in range(count)] if not task.main else printed_numbers(count, 0, task.start)
-    if problems := off_the_page(document.pages, 0, task.locate, renderer.pdf_name, printed, first_index):
+    if problems := off_the_page(document.pages, 0, task.locate, renderer.pdf_name, printed):
         raise ProblemsFound(problems)
     output = io.BytesIO()
     document.write_pdf(output, pdf_variant=renderer.edition.variant, pdf_tags=True,
@@ -220,7 +273,80 @@ def _worker_render(renderer: Renderer, task: PartTask, first_index: int) -> tupl
                          for kind, target, rect, box in page.links]
     places = places_in(document.pages, printed, task.locate)
     sections = [label for page in document.pages for _, label, _, _ in page.bookmarks]
-    return PartRender(count, anchors, [vars(p) for p in places], sections[-1] if sections else ""), output.getvalue()
+    layout = _layout(document)
+    _CONTEXT.clear()  # the layout's boxes are no longer needed: not kept in the worker until its next part
+    return (PartRender(count, layout.anchors, [vars(p) for p in places], sections[-1] if sections else ""),
+            output.getvalue(), task, layouts)
+
+
+def _laid_out(renderer: Renderer, task: PartTask):
+    """The part laid out by WeasyPrint with the task's numbers (its layout context kept in _CONTEXT)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fetcher import AssetFetcher
+    from .pdf import PRINT_CSS
+
+    if renderer not in _LOADED:
+        _keep_layout_contexts()
+        fetcher = AssetFetcher([*renderer.allowed_folders, PRINT_CSS.parent])
+        fonts = FontConfiguration()
+        _LOADED[renderer] = (fetcher, fonts, print_stylesheets(renderer.font_css, fetcher, fonts, renderer.draft,
+                                                               renderer.edition.extra_css)
+                             + [CSS(string=NUMBERS_CSS, url_fetcher=fetcher, font_config=fonts)])
+    fetcher, fonts, stylesheets = _LOADED[renderer]
+    starts = (f"@page :nth(1 of main) {{ counter-set: page {task.start}; }}"
+              f" html {{ counter-reset: footnote {task.footnotes_before}; }}")
+    _CONTEXT.clear()
+    return HTML(string=task.html, base_url=f"{renderer.base_folder.resolve().as_uri()}/", url_fetcher=fetcher).render(
+        stylesheets=[*stylesheets, CSS(string=starts, url_fetcher=fetcher, font_config=fonts)], font_config=fonts)
+
+
+def _layout(document) -> Layout:
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    return Layout(len(document.pages), anchors)
+
+
+def _keep_layout_contexts() -> None:
+    """Keep the layout context of each WeasyPrint render in _CONTEXT: _renumbered needs its page states.
+    WeasyPrint (pinned) passes the context only to layout_document, which Document._render calls by this
+    module-level name."""
+    import weasyprint.document
+
+    laying_out = weasyprint.document.layout_document
+    if getattr(laying_out, "keeps_context", False):
+        return
+
+    def layout_document(html, root_box, context, *args, **kwargs):
+        _CONTEXT[:] = [context]
+        yield from laying_out(html, root_box, context, *args, **kwargs)
+
+    layout_document.keeps_context = True
+    weasyprint.document.layout_document = layout_document
+
+
+def _renumbered(document, shift: int) -> None:
+    """The laid-out part with its page numbers `shift` higher: only the page margins print them (the part
+    prints none in its text), and WeasyPrint makes the margin boxes last, once the pages are broken, from each
+    page's counters; they are made again here from the same counters shifted. Page breaks do not depend on
+    the start page (the reading edition has no :left/:right rules), so the PDF is byte for byte the one a
+    layout from the right start writes (tested)."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+    from weasyprint.layout.background import layout_backgrounds
+    from weasyprint.layout.page import make_margin_boxes
+
+    context = _CONTEXT[0]
+    for index, page in enumerate(document.pages):
+        box = page._page_box
+        state = copy.deepcopy(context.page_maker[index + 1][3])
+        state[1]["page"] = [value + shift for value in state[1]["page"]]
+        context.current_page = index + 1
+        box.children = (*[child for child in box.children if not isinstance(child, MarginBox)],
+                        *make_margin_boxes(context, box, state))
+        layout_backgrounds(box, context.get_image_from_uri)
 
 
 def _finish_part(pdf, edition: PdfEdition) -> None:
@@ -243,24 +369,226 @@ def _render_in_parts(document_html: str, renderer: Renderer, output: Path, rende
                      locate: dict[str, str], key_parts: tuple) -> RenderedPdf:
     split = split_document(prepared(document_html, renderer.font_css))
     label = f"{renderer.edition.name} PDF"
-    layouts = _run(pool, renders, f"{label} layout", [
-        (part.name, PartTask(part_html(split, part, None), 1, 0, part.name != "front", False), 0)
-        for part in split.parts], renderer, key_parts, Layout)
-    counts = [layouts[p.name][0].pages for p in split.parts]
-    anchors = [layouts[p.name][0].anchors for p in split.parts]
+    rendered, tasks = _FirstRound(split, renderer, renders, pool, locate, key_parts, label).run()
+    # The safety net: numbers that a layout in the first round moved (a forward cross-reference, a page
+    # count changed by a number's width) are worked out again from the rendered parts, to a fixed point.
     for _ in range(MAX_ROUNDS):
-        tasks = _render_tasks(split, counts, anchors, locate)
-        rendered = _run(pool, renders, f"{label} part", tasks, renderer, key_parts, PartRender)
-        new_counts = [rendered[p.name][0].pages for p in split.parts]
-        new_anchors = [rendered[p.name][0].anchors for p in split.parts]
-        if new_counts == counts and _pages_of(split, counts, new_anchors) == _pages_of(split, counts, anchors):
+        counts = [rendered[p.name][0].pages for p in split.parts]
+        exact = _render_tasks(split, counts, [rendered[p.name][0].anchors for p in split.parts], locate)
+        again = [(name, task, index) for name, task, index in exact if task != tasks[name]]
+        if not again:
             break
-        counts, anchors = new_counts, new_anchors
+        rendered |= _run(pool, renders, f"{label} part", again, renderer, key_parts)
+        tasks |= {name: task for name, task, _ in again}
     else:
         raise AssertionError("page numbers of the parts did not settle")  # not seen; a bug if ever
     merged = merge([rendered[p.name][1] for p in split.parts], counts[0])
     output.write_bytes(merged)
     return RenderedPdf(sum(counts), _places(split, [rendered[p.name][0] for p in split.parts]))
+
+
+class _FirstRound:
+    """Every part laid out once, in the worker pool, with its numbers known or guessed (module docstring).
+
+    The main matter's parts go to the pool in order. A part whose start page is known (every part before it
+    laid out, or its layout known from the render cache) is looked up in the cache first. Each worker sends
+    its part's layout here (Asking) and waits for the part's numbers, which are known once every part before
+    it has sent its layout: parts before it went to the pool first, so the earliest waiting part never waits
+    for a part that has not started. The front matter, which prints everyone's page numbers, goes last, as
+    soon as every layout of the main matter is known."""
+
+    def __init__(self, split: Split, renderer: Renderer, renders: RenderCache, pool: Executor,
+                 locate: dict[str, str], key_parts: tuple, label: str) -> None:
+        self.split, self.renderer, self.renders, self.pool = split, renderer, renders, pool
+        self.locate, self.key_parts, self.label = locate, key_parts, label
+        self.main = [part for part in split.parts if part.name != "front"]
+        self.events: queue.Queue = queue.Queue()
+        self.layouts: dict[str, Layout] = {}
+        self.results: dict[str, tuple[PartRender, bytes]] = {}
+        self.tasks: dict[str, PartTask] = {}
+        self.asked: dict[str, tuple] = {}  # part -> (the task it was given, the worker's connection)
+        self.deferred: list[Part] = []  # parts whose layout the cache knows, waiting for their start page
+        self.running: set[str] = set()
+        self.kept_layouts: set[str] = set()  # the keys of the layouts in the cache (found there or kept)
+        self.problems: dict[str, list[Problem]] = {}
+        self.failure: BaseException | None = None
+        self.front_done = False
+
+    def run(self) -> tuple[dict[str, tuple[PartRender, bytes]], dict[str, PartTask]]:
+        authkey = os.urandom(32)  # only this build's workers may answer
+        with Listener(family="AF_UNIX", authkey=authkey) as listener:
+            threading.Thread(target=self._listen, args=(listener,), daemon=True).start()
+            self.address, self.authkey = listener.address, authkey
+            for part in self.main:
+                self._start(part)
+            self._settle()
+            while self.running:
+                self._handle(self.events.get())
+                self._settle()
+            with Client(self.address, authkey=authkey) as connection:  # the listening thread's last call
+                connection.send((None, 0, {}))
+        if self.failure is not None:
+            raise self.failure
+        if self.problems:
+            raise ProblemsFound(self._problems_in_the_pdf())
+        return self.results, self.tasks
+
+    def _problems_in_the_pdf(self) -> list[Problem]:
+        """Every part's problems at once, in page order, each page counted in the whole PDF (as one render)."""
+        found, first_index = [], 0
+        for part in self.split.parts:
+            found += [_in_the_pdf(problem, first_index) for problem in self.problems.get(part.name, [])]
+            first_index += self.layouts[part.name].pages if part.name in self.layouts else 0
+        return found
+
+    # --- the numbers
+
+    def _start_page(self, part: Part) -> int | None:
+        """The printed number of the part's first page, if every main part before it is laid out."""
+        start = 1
+        for other in self.main:
+            if other is part:
+                return start
+            if other.name not in self.layouts:
+                return None
+            start += self.layouts[other.name].pages
+        raise ValueError(part.name)
+
+    def _task(self, part: Part, start: int | None) -> PartTask:
+        """The part's task with every number known now (placeholders for the others; `start` 1 if unknown)."""
+        index = self.split.parts.index(part)
+        footnotes = sum(other.footnotes for other in self.split.parts[:index])
+        main = part.name != "front"
+        return PartTask(part_html(self.split, part, self._known_pages()), (start or 1) if main else 1, footnotes,
+                        main, self.locate)
+
+    def _known_pages(self) -> dict[str, str]:
+        """The printed page of every anchor whose page is known now: in the front matter once it is laid
+        out, in the main matter up to the first part not laid out yet."""
+        known = [p for p in self.split.parts if p.name == "front" and p.name in self.layouts]
+        for part in self.main:
+            if part.name not in self.layouts:
+                break
+            known.append(part)
+        counts = [self.layouts[p.name].pages for p in known]
+        return _pages_of(Split(self.split.head, known), counts, [self.layouts[p.name].anchors for p in known])
+
+    def _layout_key(self, part: Part, task: PartTask) -> str:
+        """The layout's key: the task without its start page where the layout cannot depend on it."""
+        identity = task if part.prints_own_pages else dataclasses.replace(task, start=0, locate={})
+        return render_key(f"{self.label} layout", identity, self.renderer.edition, self.renderer.draft,
+                          self.key_parts)
+
+    def _render_key(self, task: PartTask) -> str:
+        return render_key(f"{self.label} part", task, self.renderer.edition, self.renderer.draft, self.key_parts)
+
+    # --- the parts
+
+    def _start(self, part: Part) -> None:
+        start = self._start_page(part)
+        if start is not None:
+            if not self._from_cache(part, self._task(part, start)):
+                self._submit(part, self._task(part, start), asking=True)
+            return
+        task = self._task(part, None)
+        key = self._layout_key(part, task)
+        if (found := self.renders.fetch(f"{self.label} layout {part.name}", key)) is not None:
+            self.layouts[part.name] = Layout(**found.said)
+            self.kept_layouts.add(key)
+            self.deferred.append(part)
+        else:
+            self._submit(part, task, asking=True)
+
+    def _from_cache(self, part: Part, task: PartTask) -> bool:
+        found = self.renders.fetch(f"{self.label} part {part.name}", self._render_key(task))
+        if found is None:
+            return False
+        result = PartRender(**found.said)
+        self.results[part.name], self.tasks[part.name] = (result, found.files["pdf"]), task
+        self.layouts[part.name] = Layout(result.pages, result.anchors)
+        return True
+
+    def _submit(self, part: Part, task: PartTask, asking: bool) -> None:
+        ask = Asking(self.address, self.authkey, part.name, not part.prints_own_pages) if asking else None
+        self.tasks[part.name] = task
+        self.running.add(part.name)
+        job = self.pool.submit(_worker_render, self.renderer, task, ask)
+        job.add_done_callback(lambda done, name=part.name: self.events.put(("done", name, done)))
+
+    def _keep_layout(self, part: Part, task: PartTask, layout: Layout) -> None:
+        key = self._layout_key(part, task)
+        self.kept_layouts.add(key)
+        self.renders.keep(f"{self.label} layout {part.name}", key, Entry({}, vars(layout)))
+
+    def _listen(self, listener: Listener) -> None:
+        while True:
+            try:
+                connection = listener.accept()
+                name, pages, anchors = connection.recv()
+            except (OSError, EOFError, AuthenticationError):
+                continue  # a worker stopped midway (a CPU limit), or a caller without the build's key
+            if name is None:
+                connection.close()
+                return  # the round is over
+            self.events.put(("laid out", name, (Layout(pages, anchors), connection)))
+
+    def _handle(self, event: tuple) -> None:
+        kind, name, said = event
+        part = next(p for p in self.split.parts if p.name == name)
+        if kind == "laid out":
+            layout, connection = said
+            self.layouts[name] = layout
+            self._keep_layout(part, self.tasks[name], layout)
+            self.asked[name] = (self.tasks[name], connection)
+            return
+        self.running.discard(name)
+        try:
+            done = said.result()
+        except ProblemsFound as found:
+            self.problems[name] = found.problems
+            return
+        except BaseException as failure:  # noqa: BLE001 - the build reports it (build._finished)
+            self.failure = self.failure or failure
+            return
+        if done is None:
+            return
+        result, pdf, task, layouts = done
+        if self._layout_key(part, task) not in self.kept_layouts:  # a layout not known before
+            self._keep_layout(part, task, Layout(result.pages, result.anchors))
+        self.layouts[name] = Layout(result.pages, result.anchors)
+        self.results[name], self.tasks[name] = (result, pdf), task
+        self.renders.keep(f"{self.label} part {name}", self._render_key(task), Entry({"pdf": pdf}, vars(result)))
+        if layouts > 1:  # a guess that proved wrong: said beside the renders, for the tests and the log
+            self.renders.rendered[f"{self.label} layout {name} again"] = None
+
+    def _settle(self) -> None:
+        """Answer the workers whose numbers are known now; start what can start."""
+        for name, (task, connection) in list(self.asked.items()):
+            part = next(p for p in self.split.parts if p.name == name)
+            if self.failure is not None:
+                answer = None
+            elif (start := self._start_page(part)) is None:
+                continue
+            else:
+                answer = self._task(part, start)
+            try:
+                connection.send(answer)
+            except OSError:
+                pass  # the worker is gone: its job says why
+            connection.close()
+            del self.asked[name]
+        if self.failure is not None:
+            return  # nothing more is started; the running parts finish
+        for part in list(self.deferred):
+            if (start := self._start_page(part)) is not None:
+                self.deferred.remove(part)
+                if not self._from_cache(part, self._task(part, start)):
+                    self._submit(part, self._task(part, start), asking=False)
+        if not self.front_done and all(p.name in self.layouts for p in self.main):
+            self.front_done = True
+            front = self.split.parts[0]
+            if not self._from_cache(front, self._task(front, 1)):
+                self._submit(front, self._task(front, 1), asking=False)
 
 
 def _render_tasks(split: Split, counts: list[int], anchors: list[dict[str, int]],
@@ -270,7 +598,7 @@ def _render_tasks(split: Split, counts: list[int], anchors: list[dict[str, int]]
     for part, count in zip(split.parts, counts):
         main = part.name != "front"
         tasks.append((part.name, PartTask(part_html(split, part, pages_of), start if main else 1, footnotes, main,
-                                          True, locate), index))
+                                          locate), index))
         start += count if main else 0
         index += count
         footnotes += part.footnotes
@@ -303,7 +631,7 @@ def _places(split: Split, rendered: list[PartRender]) -> list[PdfPlace]:
 
 
 def _run(pool: Executor, renders: RenderCache, label: str, tasks: list[tuple[str, PartTask, int]], renderer: Renderer,
-         key_parts: tuple, kind: type) -> dict[str, tuple]:
+         key_parts: tuple) -> dict[str, tuple]:
     """Each task's result from the cache, or from the pool; (result, pdf bytes) by part name."""
     results: dict[str, tuple] = {}
     waiting = {}
@@ -312,21 +640,30 @@ def _run(pool: Executor, renders: RenderCache, label: str, tasks: list[tuple[str
         # name is only in problems, which a cached part has none of.
         key = render_key(label, task, renderer.edition, renderer.draft, key_parts)
         if (found := renders.fetch(f"{label} {name}", key)) is not None:
-            results[name] = (kind(**found.said), found.files.get("pdf", b""))
+            results[name] = (PartRender(**found.said), found.files["pdf"])
         else:
-            waiting[name] = (key, pool.submit(_worker_render, renderer, task, first_index))
+            waiting[name] = (key, first_index, pool.submit(_worker_render, renderer, task))
     problems = []
-    for name, (key, job) in waiting.items():
+    for name, (key, first_index, job) in waiting.items():
         try:
-            result, pdf = job.result()
+            result, pdf, _, _ = job.result()
         except ProblemsFound as found:  # every part's problems at once, in page order, as one render says them
-            problems += found.problems
+            problems += [_in_the_pdf(problem, first_index) for problem in found.problems]
             continue
-        renders.keep(f"{label} {name}", key, Entry({"pdf": pdf} if pdf else {}, vars(result)))
+        renders.keep(f"{label} {name}", key, Entry({"pdf": pdf}, vars(result)))
         results[name] = (result, pdf)
     if problems:
         raise ProblemsFound(problems)
     return results
+
+
+_PLACE_IN_PDF = re.compile(r"\((\d+) of the PDF\)")
+
+
+def _in_the_pdf(problem: Problem, first_index: int) -> Problem:
+    """A part's problem with its page counted in the whole PDF (the worker counts from the part's first)."""
+    found = _PLACE_IN_PDF.sub(lambda m: f"({int(m.group(1)) + first_index} of the PDF)", problem.found or "")
+    return dataclasses.replace(problem, found=found) if problem.found else problem
 
 
 def renderer_key(font_css: Path, allowed_folders: list[Path], source_date_epoch: int) -> tuple:
