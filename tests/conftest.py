@@ -1,9 +1,17 @@
 """Shared fixtures: a copy of the repository to build in, one real release build of the example, and a second
-copy built as a draft, then for release, then as a draft again."""
+copy built as a draft, then for release, then as a draft again. Both are built once for the whole session, by
+whichever of pytest-xdist's workers asks first (the other waits and reads what it made).
+
+Also what keeps the suite's wall time down (README, *Tests*): each test that makes a full build, renders a PDF,
+runs Chromium, LibreOffice or `mkdocs serve` is marked `slow` (`make test-fast` leaves those out), and the
+modules run heaviest first, each module whole on one worker (`--dist loadscope` in pyproject.toml), so that its
+module-scoped builds are made once and both workers stay busy until the end."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import inspect
 import http.server
 import json
 import os
@@ -16,7 +24,8 @@ import urllib.error
 import urllib.request
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pikepdf
@@ -78,15 +87,64 @@ def example_inputs() -> StrategyInputs:
     return load_inputs(REPO / "inputs", REPO)
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's temporary folder that every xdist worker sees (each worker's own folder is inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict]) -> dict:
+    """`make(folder)` run once for the whole session, whichever worker asks first; a worker that asks later
+    waits for it (a lock on a file) and gets what it returned, read back from JSON. A failure is recorded too,
+    so the other worker fails with the same message instead of building again."""
+    shared = shared_folder(tmp_path_factory)
+    record, folder = shared / f"{name}.json", shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that died midway left
+            try:
+                said = {"made": make(folder)}
+            except (Exception, pytest.fail.Exception) as failure:
+                record.write_text(json.dumps({"failed": f"{type(failure).__name__}: {failure}"}), encoding="utf-8")
+                raise
+            record.write_text(json.dumps(said), encoding="utf-8")
+    said = json.loads(record.read_text(encoding="utf-8"))
+    if "failed" in said:
+        pytest.fail(f"the shared fixture {name} could not be made: {said['failed']}", pytrace=False)
+    return said["made"]
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
     """The bundled example, built once for the session with `strategy build --release`: both PDF editions.
     The project is named by a relative path, as a user in the folder above types it (MkDocs and the
-    renderers run elsewhere: a relative root once lost every input from the site)."""
-    root = copy_project(tmp_path_factory.mktemp("example"))
-    run = strategy("build", "--release", "--project", root.name, cwd=root.parent)
-    assert run.returncode == 0, run.stderr
-    return BuiltExample(root, run, load_publication(root / "strategy.yml", root), load_inputs(root / "inputs", root))
+    renderers run elsewhere: a relative root once lost every input from the site). Read-only for tests:
+    one that changes the project works on a copy (copy_built)."""
+
+    def make(folder: Path) -> dict:
+        root = copy_project(folder / "example")
+        run = strategy("build", "--release", "--project", root.name, cwd=root.parent)
+        assert run.returncode == 0, run.stderr
+        return {"root": str(root), "run": asdict(run)}
+
+    made = made_once(tmp_path_factory, "built", make)
+    root = Path(made["root"])
+    return BuiltExample(root, Run(**made["run"]), load_publication(root / "strategy.yml", root),
+                        load_inputs(root / "inputs", root))
+
+
+def copy_built(built: BuiltExample, destination: Path) -> Path:
+    """A copy of the session's built project, outputs, work folder and render cache included: a build there
+    after an edit renders only what the edit changed (its outputs equal a cold build's, tests/test_pdf_parts.py
+    and test_render_cache.py). For tests about what a build makes of an edit, not about a cold build."""
+    left_behind = {built.root / "docs" / "generated", built.root / ".build" / "plain"}  # `strategy chapters`' only
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {name for name in names if Path(folder, name) in left_behind}
+
+    shutil.copytree(built.root, destination, symlinks=True, ignore=ignore)
+    return destination
 
 
 def outputs(names: list[str]) -> set[str]:
@@ -143,12 +201,17 @@ class DraftThenRelease:
 @pytest.fixture(scope="session")
 def draft_then_release(tmp_path_factory: pytest.TempPathFactory) -> DraftThenRelease:
     """A second copy of the example (another folder, other processes than `built`), built three times in a row:
-    a cold draft build, a release build, a draft build again."""
-    root = copy_project(tmp_path_factory.mktemp("draft-then-release") / "project")
-    kept = tmp_path_factory.mktemp("draft-then-release-outputs")
-    return DraftThenRelease(root, *(counted_build(root, release, kept / name)
-                                    for name, release in (("draft", False), ("release", True),
-                                                          ("draft-again", False))))
+    a cold draft build, a release build, a draft build again. Once for the session, like `built`."""
+
+    def make(folder: Path) -> dict:
+        root = copy_project(folder / "project")
+        stages = [counted_build(root, release, folder / "outputs" / name)
+                  for name, release in (("draft", False), ("release", True), ("draft-again", False))]
+        return {"root": str(root), "stages": [{**asdict(stage), "outputs": str(stage.outputs)} for stage in stages]}
+
+    made = made_once(tmp_path_factory, "draft-then-release", make)
+    return DraftThenRelease(Path(made["root"]), *(Stage(stage["rendered"], stage["reused"], Path(stage["outputs"]))
+                                                  for stage in made["stages"]))
 
 
 class Listener(http.server.ThreadingHTTPServer):
@@ -269,3 +332,60 @@ def make_releasable(root: Path) -> None:
     text = strategy_yml.read_text(encoding="utf-8").replace("spf-strategy-comments@example.org",
                                                             "spf-strategy@ilo.org")
     strategy_yml.write_text(re.sub(r'isbn: ".*"', 'isbn: "978-92-2-140123-4 (web PDF)"', text), encoding="utf-8")
+
+
+# ---------- The fast subset and the order of the modules ----------
+
+# What makes a test slow (seconds to a minute each), found in its source or in a fixture it uses: a full build
+# (the CLI's or the API's, or MkDocs'), a PDF render, a browser, LibreOffice, a live `mkdocs serve`.
+SLOW_SIGNS = re.compile(r"""strategy\(\s*"(build|release)"|"build",\s*"--(release|project)"|counted_build\(|\b_?build\(Project\(|\b_build\(
+                           |"mkdocs",\s*"(build|serve)"|mkdocs_build\(|commands\.build\ import|render_pdf\(
+                           |render_in_parts\(|chromium|soffice|pdfua\.validate""", re.X)
+# Slow for what they do, not for a sign above (each took over 5 s in a full run).
+SLOW_MODULES = {"test_check_scale.py", "test_preview.py", "test_zensical.py"}
+SLOW_TESTS: set[str] = set()
+# Modules in the order they start, heaviest first (seconds of a full run, summed over their tests and fixtures),
+# so that the last to start are short and both workers finish together; a module not named here starts after
+# these, the ones with slow tests first.
+HEAVIEST_FIRST: list[str] = []
+
+_slow_sources: dict[object, bool] = {}
+
+
+def _is_slow_source(function: object) -> bool:
+    if function not in _slow_sources:
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            source = ""
+        _slow_sources[function] = bool(SLOW_SIGNS.search(source))
+    return _slow_sources[function]
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """A test is slow when its own code or a fixture it uses (however indirectly) shows a sign of SLOW_SIGNS."""
+    if Path(item.fspath).name in SLOW_MODULES or item.originalname in SLOW_TESTS:
+        return True
+    fixtures = getattr(item, "_fixtureinfo", None)
+    functions = [getattr(item, "function", None)]
+    if fixtures is not None:
+        functions += [definition.func for definitions in fixtures.name2fixturedefs.values()
+                      for definition in definitions]
+    return any(_is_slow_source(f) for f in functions if f is not None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests, then put the modules in HEAVIEST_FIRST's order (a module's own tests keep theirs)."""
+    slow_modules = set()
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+            slow_modules.add(Path(item.fspath).name)
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        name = Path(item.fspath).name
+        if name in HEAVIEST_FIRST:
+            return (0, HEAVIEST_FIRST.index(name))
+        return (1, 0 if name in slow_modules else 1)
+
+    items.sort(key=rank)  # a stable sort: each module's tests stay together and in order
