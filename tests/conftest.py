@@ -334,20 +334,21 @@ def make_releasable(root: Path) -> None:
     strategy_yml.write_text(re.sub(r'isbn: ".*"', 'isbn: "978-92-2-140123-4 (web PDF)"', text), encoding="utf-8")
 
 
-# ---------- The fast subset and the order of the modules ----------
+# ---------- The fast subset, and how the tests share two workers ----------
 
-# What makes a test slow (seconds to a minute each), found in its source or in a fixture it uses: a full build
+# What makes a test slow (seconds to minutes each), found in its source or in a fixture it uses: a full build
 # (the CLI's or the API's, or MkDocs'), a PDF render, a browser, LibreOffice, a live `mkdocs serve`.
-SLOW_SIGNS = re.compile(r"""strategy\(\s*"(build|release)"|"build",\s*"--(release|project)"|counted_build\(|\b_?build\(Project\(|\b_build\(
-                           |"mkdocs",\s*"(build|serve)"|mkdocs_build\(|commands\.build\ import|render_pdf\(
-                           |render_in_parts\(|chromium|soffice|pdfua\.validate""", re.X)
+SLOW_SIGNS = re.compile(r"""strategy\(\s*"(build|release)"|"build",\s*"--(release|project)"|counted_build\(
+                           |\b_?build\(Project\(|\b_build\(|"mkdocs",\s*"(build|serve)"|mkdocs_build\(
+                           |commands\.build\ import|render_pdf\(|render_in_parts\(|chromium|soffice
+                           |pdfua\.validate|run_case\(""", re.X)
 # Slow for what they do, not for a sign above (each took over 5 s in a full run).
 SLOW_MODULES = {"test_check_scale.py", "test_preview.py", "test_zensical.py"}
-SLOW_TESTS: set[str] = set()
-# Modules in the order they start, heaviest first (seconds of a full run, summed over their tests and fixtures),
-# so that the last to start are short and both workers finish together; a module not named here starts after
-# these, the ones with slow tests first.
-HEAVIEST_FIRST: list[str] = []
+# Seconds each unit of work took in a full run (a module kept on one worker, or a test of its own; setup and
+# teardown included), to start the longest first: the last to start are short, so both workers end together.
+# A unit not listed is estimated (SLOW_ESTIMATE a slow test, FAST_ESTIMATE any other).
+MEASURED_SECONDS: dict[str, float] = {}
+SLOW_ESTIMATE, FAST_ESTIMATE = 30.0, 0.5
 
 _slow_sources: dict[object, bool] = {}
 
@@ -362,30 +363,42 @@ def _is_slow_source(function: object) -> bool:
     return _slow_sources[function]
 
 
+def _fixtures(item: pytest.Item) -> list:
+    info = getattr(item, "_fixtureinfo", None)
+    return [d for defs in info.name2fixturedefs.values() for d in defs] if info is not None else []
+
+
 def is_slow(item: pytest.Item) -> bool:
     """A test is slow when its own code or a fixture it uses (however indirectly) shows a sign of SLOW_SIGNS."""
-    if Path(item.fspath).name in SLOW_MODULES or item.originalname in SLOW_TESTS:
+    if Path(item.fspath).name in SLOW_MODULES:
         return True
-    fixtures = getattr(item, "_fixtureinfo", None)
-    functions = [getattr(item, "function", None)]
-    if fixtures is not None:
-        functions += [definition.func for definitions in fixtures.name2fixturedefs.values()
-                      for definition in definitions]
+    functions = [getattr(item, "function", None)] + [d.func for d in _fixtures(item)]
     return any(_is_slow_source(f) for f in functions if f is not None)
 
 
+def work_unit(item: pytest.Item) -> str:
+    """What xdist sends to one worker whole (`--dist loadgroup`): the test module, when the test uses a fixture
+    the module shares (its builds are then made once), or else the test alone."""
+    module = Path(item.fspath).name
+    shares = any(d.scope in ("module", "class", "package") and Path(inspect.getfile(d.func)).name == module
+                 for d in _fixtures(item))
+    return module if shares else item.nodeid.split("[")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tests, then put the modules in HEAVIEST_FIRST's order (a module's own tests keep theirs)."""
-    slow_modules = set()
+    """Mark the slow tests; group each module that shares fixtures; put the units longest first (a unit's
+    tests keep their order)."""
+    units: dict[str, list[pytest.Item]] = {}
+    estimate: dict[str, float] = {}
     for item in items:
-        if is_slow(item):
+        slow = is_slow(item)
+        if slow:
             item.add_marker(pytest.mark.slow)
-            slow_modules.add(Path(item.fspath).name)
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        name = Path(item.fspath).name
-        if name in HEAVIEST_FIRST:
-            return (0, HEAVIEST_FIRST.index(name))
-        return (1, 0 if name in slow_modules else 1)
-
-    items.sort(key=rank)  # a stable sort: each module's tests stay together and in order
+        unit = work_unit(item)
+        if unit == Path(item.fspath).name:
+            item.add_marker(pytest.mark.xdist_group(unit))
+        units.setdefault(unit, []).append(item)
+        estimate[unit] = estimate.get(unit, 0.0) + (SLOW_ESTIMATE if slow else FAST_ESTIMATE)
+    order = sorted(units, key=lambda unit: -MEASURED_SECONDS.get(unit.split("/")[-1], estimate[unit]))
+    items[:] = [item for unit in order for item in units[unit]]

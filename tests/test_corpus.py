@@ -1,8 +1,9 @@
 """The hostile and broken corpus (issue 8), run whole: every case, and the counts by outcome.
 
-The cases live in `tests/corpus/` (one module per area). This test runs each case on a fresh copy of the
-example, with a time limit, and counts the outcomes. The run passes only with no internal error, no hang,
-no leak, no lost input and no case whose expectation failed; its message lists every case that went wrong.
+The cases live in `tests/corpus/` (one module per area). Each case runs on a fresh copy of the example, with a
+time limit. The check cases run in one test, two at a time, which counts the outcomes; each build case is a test
+of its own, so that xdist spreads the builds over its workers. A case passes only with no internal error, no
+hang, no leak, no lost input and its expectation met; the message names every case that went wrong.
 """
 
 from __future__ import annotations
@@ -133,18 +134,29 @@ def test_corpus_names_are_unique_and_cover_enough_classes():
     assert len(cases) >= MINIMUM_CASES, f"{len(cases)} cases; the corpus needs at least {MINIMUM_CASES}"
 
 
-def test_every_case_of_the_corpus(tmp_path):
-    cases = all_cases()
-    checks = [c for c in cases if c.command == "check"]
-    builds = [c for c in cases if c.command == "build"]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(lambda c: run_case(c, tmp_path), checks))
-    outcomes += [run_case(c, tmp_path) for c in builds]
+BUILD_CASES = [c for c in all_cases() if c.command == "build"]
+
+
+def summary_of(outcomes: list[Outcome]) -> str:
     counts = Counter(o.kind for o in outcomes)
     by_class = Counter(o.case.cls for o in outcomes)
-    summary = (f"{len(outcomes)} cases in {len(by_class)} classes: "
-               + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("ok", "internal", "hang", "leak", "lost", "failed")))
+    return (f"{len(outcomes)} cases in {len(by_class)} classes: "
+            + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("ok", "internal", "hang", "leak", "lost", "failed")))
+
+
+def test_every_check_case_of_the_corpus(tmp_path):
+    checks = [c for c in all_cases() if c.command == "check"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda c: run_case(c, tmp_path), checks))
+    summary = summary_of(outcomes)
     print(summary)
     wrong = [o for o in outcomes if o.kind != "ok"]
     assert not wrong, summary + "\n" + "\n".join(f"- {o.case.name} [{o.case.cls}] {o.kind}: {o.detail}"
                                                  for o in wrong)
+
+
+# Each build case is a test of its own (a build takes up to a minute): xdist spreads them over its workers.
+@pytest.mark.parametrize("case", BUILD_CASES, ids=[c.name for c in BUILD_CASES])
+def test_every_build_case_of_the_corpus(case: Case, tmp_path):
+    outcome = run_case(case, tmp_path)
+    assert outcome.kind == "ok", f"{case.name} [{case.cls}] {outcome.kind}: {outcome.detail}"
