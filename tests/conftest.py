@@ -147,6 +147,43 @@ def copy_built(built: BuiltExample, destination: Path) -> Path:
     return destination
 
 
+def strategy_within(args: list[str], seconds: float) -> tuple[int | None, str, str]:
+    """The real `strategy` command with a time limit, no input and a bare PATH, as the corpus runs its cases:
+    (exit code, or None if it was still running after `seconds`; stdout; stderr)."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "strategy.cli", *args], capture_output=True, text=True,
+                              timeout=seconds, env=env, stdin=subprocess.DEVNULL, errors="replace")
+    except subprocess.TimeoutExpired:
+        return None, "", ""
+    return done.returncode, done.stdout, done.stderr
+
+
+@dataclass
+class CaseBuild:
+    root: Path
+    code: int | None  # None: still running after the case's time limit
+    stdout: str
+    stderr: str
+
+
+def case_build(tmp_path_factory: pytest.TempPathFactory, case) -> CaseBuild:
+    """A build case of the corpus (tests/corpus/): a fresh copy of the example, the case made in it, then
+    `strategy build --audience …` within the case's time limit. Made once for the session: test_corpus.py
+    judges it, and a module whose tests read that same build (test_consent.py, test_partner_markdown.py) takes
+    it from here instead of building it again. Read-only."""
+
+    def make(folder: Path) -> dict:
+        root = copy_project(folder / "project")
+        case.make(root)
+        code, stdout, stderr = strategy_within(["build", "--project", str(root), "--audience", case.audience],
+                                               case.seconds)
+        return {"root": str(root), "code": code, "stdout": stdout, "stderr": stderr}
+
+    made = made_once(tmp_path_factory, f"case-{case.name}", make)
+    return CaseBuild(Path(made["root"]), made["code"], made["stdout"], made["stderr"])
+
+
 def outputs(names: list[str]) -> set[str]:
     """The outputs among what a build rendered or reused (BuildResult.rendered, .reused), without the reading
     edition's parts: the layouts and renders of one chapter each (publish/parts.py), which a build whose whole
@@ -341,7 +378,7 @@ def make_releasable(root: Path) -> None:
 SLOW_SIGNS = re.compile(r"""strategy\(\s*"(build|release)"|"build",\s*"--(release|project)"|counted_build\(
                            |\b_?build\(Project\(|\b_build\(|"mkdocs",\s*"(build|serve)"|mkdocs_build\(
                            |commands\.build\ import|render_pdf\(|render_in_parts\(|chromium|soffice
-                           |pdfua\.validate|run_case\(""", re.X)
+                           |pdfua\.validate|run_case\(|case_build\(""", re.X)
 # Slow for what they do, not for a sign above (each took over 5 s in a full run).
 SLOW_MODULES = {"test_check_scale.py", "test_preview.py", "test_zensical.py"}
 # Seconds each unit of work took in a full run (a module kept on one worker, or a test of its own; setup and
