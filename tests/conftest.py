@@ -386,6 +386,7 @@ SLOW_MODULES = {"test_check_scale.py", "test_preview.py", "test_zensical.py"}
 # A unit not listed is estimated (SLOW_ESTIMATE a slow test, FAST_ESTIMATE any other).
 MEASURED_SECONDS: dict[str, float] = {}
 SLOW_ESTIMATE, FAST_ESTIMATE = 30.0, 0.5
+SHARED_BUILDS = {"built", "draft_then_release"}  # made once for both workers (made_once): the other one waits
 
 _slow_sources: dict[object, bool] = {}
 
@@ -428,6 +429,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     tests keep their order)."""
     units: dict[str, list[pytest.Item]] = {}
     estimate: dict[str, float] = {}
+    waits_for: dict[str, set[str]] = {}
     for item in items:
         slow = is_slow(item)
         if slow:
@@ -437,5 +439,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(unit))
         units.setdefault(unit, []).append(item)
         estimate[unit] = estimate.get(unit, 0.0) + (SLOW_ESTIMATE if slow else FAST_ESTIMATE)
+        waits_for.setdefault(unit, set()).update(SHARED_BUILDS & set(item.fixturenames))
     order = sorted(units, key=lambda unit: -MEASURED_SECONDS.get(unit.split("/")[-1], estimate[unit]))
+    # Both workers start at once: the second unit should not sit waiting for a shared build the first one makes.
+    if len(order) > 2 and waits_for[order[0]] & waits_for[order[1]]:
+        free = next((unit for unit in order[2:] if not waits_for[unit] & waits_for[order[0]]), None)
+        if free is not None:
+            order.remove(free)
+            order.insert(1, free)
     items[:] = [item for unit in order for item in units[unit]]
