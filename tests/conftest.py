@@ -30,11 +30,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from strategy.inputs import StrategyInputs, load_inputs, load_publication
 from strategy.inputs.records import Publication
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = REPO / "tests"
 # What a strategy project consists of; generated output is left behind.
 PROJECT_PARTS = ["mkdocs.yml", "strategy.yml", "docs", "inputs", "scripts"]
 IGNORED = shutil.ignore_patterns("generated", "__pycache__", "*.egg-info")
@@ -392,12 +394,17 @@ _slow_sources: dict[object, bool] = {}
 
 
 def _is_slow_source(function: object) -> bool:
+    """A sign in the function's source, or in a helper of the tests (tests/) that it calls, however deep."""
     if function not in _slow_sources:
+        _slow_sources[function] = False  # while it is read: a helper that calls back finds nothing new
         try:
             source = inspect.getsource(function)
         except (OSError, TypeError):
             source = ""
-        _slow_sources[function] = bool(SLOW_SIGNS.search(source))
+        helpers = [getattr(function, "__globals__", {}).get(name) for name in set(re.findall(r"\b(\w+)\(", source))]
+        _slow_sources[function] = bool(SLOW_SIGNS.search(source)) or any(
+            _is_slow_source(helper) for helper in helpers
+            if inspect.isfunction(helper) and TESTS in Path(inspect.getfile(helper)).parents)
     return _slow_sources[function]
 
 
@@ -414,19 +421,37 @@ def is_slow(item: pytest.Item) -> bool:
     return any(_is_slow_source(f) for f in functions if f is not None)
 
 
-def work_unit(item: pytest.Item) -> str:
-    """What xdist sends to one worker whole (`--dist loadgroup`): the test module, when the test uses a fixture
-    the module shares (its builds are then made once), or else the test alone."""
-    module = Path(item.fspath).name
-    shares = any(d.scope in ("module", "class", "package") and Path(inspect.getfile(d.func)).name == module
-                 for d in _fixtures(item))
-    return module if shares else item.nodeid.split("[")[0]
+SHARED_FIXTURE = re.compile(r"""@pytest\.fixture\([^)]*scope\s*=\s*["'](module|class|package)["']""")
+_shares: dict[Path, bool] = {}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def work_unit(nodeid: str, rootdir: Path) -> str:
+    """What xdist sends to one worker whole: a test module that defines a fixture its tests share (its builds are
+    then made once), or else the test alone (the parameters of a test each alone too). From the test's ID and
+    its module's source, so the controller, which collects nothing, finds the same units as the workers."""
+    module = nodeid.split("::")[0]
+    path = rootdir / module
+    if path not in _shares:
+        _shares[path] = path.is_file() and bool(SHARED_FIXTURE.search(path.read_text(encoding="utf-8")))
+    return module if _shares[path] else nodeid
+
+
+class SharedFixtureScheduling(LoadScopeScheduling):
+    """xdist's `loadscope`, with work_unit() for the scope. (xdist's own `loadgroup` renames the tests' IDs to
+    group them, which pytest 9 no longer lets a plugin do.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return work_unit(nodeid, self.config.rootpath)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling | None:
+    return SharedFixtureScheduling(config, log) if config.getvalue("dist") == "loadscope" else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tests; group each module that shares fixtures; put the units longest first (a unit's
-    tests keep their order)."""
+    """Mark the slow tests, then put the work units longest first (a unit's tests keep their order): xdist
+    hands them out in this order (`--no-loadscope-reorder`)."""
     units: dict[str, list[pytest.Item]] = {}
     estimate: dict[str, float] = {}
     waits_for: dict[str, set[str]] = {}
@@ -434,9 +459,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         slow = is_slow(item)
         if slow:
             item.add_marker(pytest.mark.slow)
-        unit = work_unit(item)
-        if unit == Path(item.fspath).name:
-            item.add_marker(pytest.mark.xdist_group(unit))
+        unit = work_unit(item.nodeid, config.rootpath).split("[")[0]  # a test's parameters one after another
         units.setdefault(unit, []).append(item)
         estimate[unit] = estimate.get(unit, 0.0) + (SLOW_ESTIMATE if slow else FAST_ESTIMATE)
         waits_for.setdefault(unit, set()).update(SHARED_BUILDS & set(item.fixturenames))
