@@ -375,18 +375,32 @@ def make_releasable(root: Path) -> None:
 
 # ---------- The fast subset, and how the tests share two workers ----------
 
-# What makes a test slow (seconds to minutes each), found in its source or in a fixture it uses: a full build
-# (the CLI's or the API's, or MkDocs'), a PDF render, a browser, LibreOffice, a live `mkdocs serve`.
+# What makes a test slow (seconds to minutes each), found in its source, a fixture it uses or a helper they call:
+# a full build (the CLI's or the API's, or MkDocs'), a PDF render, a browser, LibreOffice, a live `mkdocs serve`,
+# the corpus, a property test of hundreds of examples.
 SLOW_SIGNS = re.compile(r"""strategy\(\s*"(build|release)"|"build",\s*"--(release|project)"|counted_build\(
                            |\b_?build\(Project\(|\b_build\(|"mkdocs",\s*"(build|serve)"|mkdocs_build\(
                            |commands\.build\ import|render_pdf\(|render_in_parts\(|chromium|soffice
-                           |pdfua\.validate|run_case\(|case_build\(""", re.X)
+                           |pdfua\.validate|run_case\(|case_build\(|max_examples=\d{3}""", re.X)
 # Slow for what they do, not for a sign above (each took over 5 s in a full run).
 SLOW_MODULES = {"test_check_scale.py", "test_preview.py", "test_zensical.py"}
 # Seconds each unit of work took in a full run (a module kept on one worker, or a test of its own; setup and
 # teardown included), to start the longest first: the last to start are short, so both workers end together.
 # A unit not listed is estimated (SLOW_ESTIMATE a slow test, FAST_ESTIMATE any other).
-MEASURED_SECONDS: dict[str, float] = {}
+MEASURED_SECONDS: dict[str, float] = {
+    # A fresh clone's `make test` at f7ec777 on a shared, loaded machine (about 2.5 times an idle one's seconds):
+    # the order matters, not the figures.
+    "test_pdf_conformance.py": 700, "test_untrusted.py": 650, "test_render_cache.py": 600,
+    "test_editions.py": 600, "test_pdf_parts.py": 600, "test_what_changed.py": 500, "test_partner_text.py": 400,
+    "test_reproducible.py::test_pdfs_are_byte_identical_when_fonts_are_subset_by_fonttools": 300,
+    "test_isolation.py::test_two_builds_in_one_folder_take_turns_and_the_outside_one_leaves_no_withheld_text": 225,
+    "test_partner_markdown.py": 220, "test_site_reader.py": 200, "test_check_scale.py": 200,
+    "test_paragraphs.py::test_a_setting_turns_the_numbers_off_everywhere": 197,
+    "test_isolation.py::test_chapters_written_for_insiders_during_a_build_are_never_published": 182,
+    "test_hostile_inputs.py": 160, "test_change_marks.py": 150, "test_zensical.py": 150, "test_preview.py": 150,
+    "test_slides.py": 130, "test_build.py": 120, "test_key_messages.py": 130, "test_docx.py": 90,
+    "test_isolation.py::test_links_in_author_pages_never_point_at_the_build_machine": 86,
+}
 SLOW_ESTIMATE, FAST_ESTIMATE = 30.0, 0.5
 SHARED_BUILDS = {"built", "draft_then_release"}  # made once for both workers (made_once): the other one waits
 
