@@ -403,7 +403,8 @@ MEASURED_SECONDS: dict[str, float] = {
     "test_reproducible.py::test_pdfs_are_byte_identical_when_fonts_are_subset_by_fonttools": 113, "test_build.py": 100,
     "test_isolation.py::test_links_in_author_pages_never_point_at_the_build_machine": 85,
     # The corpus ran as one test of 1314 s; its build cases (about 60 s each, each sent alone) and its checks.
-    "test_corpus.py::test_every_build_case_of_the_corpus": 1060, "test_corpus.py::test_every_check_case_of_the_corpus": 250,
+    "test_corpus.py::test_every_build_case_of_the_corpus": 1060,
+    "test_corpus.py::test_every_check_case_of_the_corpus": 250,
 }
 SLOW_ESTIMATE, FAST_ESTIMATE = 30.0, 0.5
 SHARED_BUILDS = {"built", "draft_then_release"}  # made once for both workers (made_once): the other one waits
