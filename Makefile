@@ -14,13 +14,16 @@ TEST_PACKAGES := chromium poppler-utils libreoffice-writer-nogui libreoffice-imp
 # Only for `make bench-instructions`: callgrind counts instructions, which a noisy machine cannot move.
 BENCH_PACKAGES := valgrind
 
-.PHONY: build test check serve chapters bench bench-instructions clean system-build system-test setup
+.PHONY: build test test-fast check serve chapters bench bench-instructions clean system-build system-test setup
 
 build: setup  ## Install everything, then build the bundled example: site, PDF and Word (a draft build; `strategy build --release` adds the archive PDF).
 	$(BIN)/strategy build
 
-test: setup system-test  ## Install everything, then run every test.
+test: setup system-test  ## Install everything, then run every test (on two workers; see README, *Tests*).
 	$(BIN)/python -m pytest -n 2 -q
+
+test-fast: setup system-test  ## The tests marked not slow (no full build, PDF render, browser or LibreOffice): a few minutes.
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 check: setup  ## Validate the inputs and report every problem.
 	$(BIN)/strategy check

@@ -1,8 +1,9 @@
 """The hostile and broken corpus (issue 8), run whole: every case, and the counts by outcome.
 
-The cases live in `tests/corpus/` (one module per area). This test runs each case on a fresh copy of the
-example, with a time limit, and counts the outcomes. The run passes only with no internal error, no hang,
-no leak, no lost input and no case whose expectation failed; its message lists every case that went wrong.
+The cases live in `tests/corpus/` (one module per area). Each case runs on a fresh copy of the example, with a
+time limit. The check cases run in one test, two at a time, which counts the outcomes; each build case is a test
+of its own, so that xdist spreads the builds over its workers. A case passes only with no internal error, no
+hang, no leak, no lost input and its expectation met; the message names every case that went wrong.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import importlib
 import pkgutil
 import re
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import corpus
-from conftest import copy_project, every_byte
+from conftest import case_build, copy_project, every_byte, strategy_within
 from corpus import Case
 
 MINIMUM_CASES = 150
@@ -39,18 +38,6 @@ class Outcome:
     case: Case
     kind: str  # "ok", "internal", "hang", "leak", "lost", "failed"
     detail: str = ""
-
-
-def _run(args: list[str], seconds: float) -> tuple[int | None, str, str]:
-    env = {"COLUMNS": "200", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
-    import os
-    env = {**os.environ, **env}
-    try:
-        done = subprocess.run([sys.executable, "-m", "strategy.cli", *args], capture_output=True, text=True,
-                              timeout=seconds, env=env, stdin=subprocess.DEVNULL, errors="replace")
-    except subprocess.TimeoutExpired:
-        return None, "", ""
-    return done.returncode, done.stdout, done.stderr
 
 
 def partner_input_files(root: Path) -> int:
@@ -104,14 +91,20 @@ def run_case(case: Case, base: Path) -> Outcome:
     args = [case.command, "--project", str(root)]
     if case.command == "build":
         args += ["--audience", case.audience]
-    code, stdout, stderr = _run(args, case.seconds)
+    code, stdout, stderr = strategy_within(args, case.seconds)
+    outcome = judged_with_canaries(case, root, code, stdout, stderr)
+    _tidy(root)
+    return outcome
+
+
+def judged_with_canaries(case: Case, root: Path, code: int | None, stdout: str, stderr: str) -> Outcome:
+    """judge(), and for a build that went well, no canary of the case in any byte of the site."""
     outcome = judge(case, root, code, stdout, stderr)
     if outcome.kind == "ok" and case.canaries and case.command == "build" and code == 0:
         haystack = every_byte(root / "site")
         leaked = [c for c in case.canaries if c.encode() in haystack]
         if leaked:
             outcome = Outcome(case, "leak", f"found in the {case.audience} build: {', '.join(leaked)}")
-    _tidy(root)
     return outcome
 
 
@@ -133,18 +126,31 @@ def test_corpus_names_are_unique_and_cover_enough_classes():
     assert len(cases) >= MINIMUM_CASES, f"{len(cases)} cases; the corpus needs at least {MINIMUM_CASES}"
 
 
-def test_every_case_of_the_corpus(tmp_path):
-    cases = all_cases()
-    checks = [c for c in cases if c.command == "check"]
-    builds = [c for c in cases if c.command == "build"]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(lambda c: run_case(c, tmp_path), checks))
-    outcomes += [run_case(c, tmp_path) for c in builds]
+BUILD_CASES = [c for c in all_cases() if c.command == "build"]
+
+
+def summary_of(outcomes: list[Outcome]) -> str:
     counts = Counter(o.kind for o in outcomes)
     by_class = Counter(o.case.cls for o in outcomes)
-    summary = (f"{len(outcomes)} cases in {len(by_class)} classes: "
-               + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("ok", "internal", "hang", "leak", "lost", "failed")))
+    return (f"{len(outcomes)} cases in {len(by_class)} classes: "
+            + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("ok", "internal", "hang", "leak", "lost", "failed")))
+
+
+def test_every_check_case_of_the_corpus(tmp_path):
+    checks = [c for c in all_cases() if c.command == "check"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda c: run_case(c, tmp_path), checks))
+    summary = summary_of(outcomes)
     print(summary)
     wrong = [o for o in outcomes if o.kind != "ok"]
     assert not wrong, summary + "\n" + "\n".join(f"- {o.case.name} [{o.case.cls}] {o.kind}: {o.detail}"
                                                  for o in wrong)
+
+
+# Each build case is a test of its own (a build takes up to a minute): xdist spreads them over its workers.
+@pytest.mark.parametrize("case", BUILD_CASES, ids=[c.name for c in BUILD_CASES])
+def test_every_build_case_of_the_corpus(case: Case, tmp_path_factory):
+    """The build is the session's (conftest.case_build), shared with the modules that read the same build."""
+    build = case_build(tmp_path_factory, case)
+    outcome = judged_with_canaries(case, build.root, build.code, build.stdout, build.stderr)
+    assert outcome.kind == "ok", f"{case.name} [{case.cls}] {outcome.kind}: {outcome.detail}"

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import strategy
+from conftest import copy_project, strategy
 from strategy.chapters.markdown import long_date
 from strategy.problems import ProblemsFound
 from strategy.publish import docx as docx_module
@@ -65,12 +65,14 @@ def render_arguments(root: Path, publication) -> dict:
 def rendered(built, tmp_path_factory) -> Rendered:
     print_html = (built.root / ".build" / "print.html").read_text(encoding="utf-8")
     # The build drew its charts in its private folder, removed with it; `strategy chapters` draws the same
-    # charts (they show no partner input) where the print HTML's paths, relative to docs/, find them.
-    assert strategy("chapters", "--project", str(built.root)).returncode == 0
+    # charts (they show no partner input) where the print HTML's paths, relative to docs/, find them: in a
+    # copy of the sources, since the session's build is shared and read-only.
+    root = copy_project(tmp_path_factory.mktemp("docx-project") / "project")
+    assert strategy("chapters", "--project", str(root)).returncode == 0
     target = tmp_path_factory.mktemp("docx") / "strategy.docx"
-    arguments = render_arguments(built.root, built.publication)
+    arguments = render_arguments(root, built.publication)
     render_docx(print_html, target, **arguments)
-    return Rendered(target, print_html, built.root, arguments)
+    return Rendered(target, print_html, root, arguments)
 
 
 def test_docx_opens_with_the_title_and_keeps_every_heading_as_a_word_heading(rendered, built):

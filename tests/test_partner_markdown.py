@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project, every_byte, strategy
+from conftest import case_build, copy_project, every_byte, strategy
 from corpus import partner_markdown as corpus
 from strategy.chapters import Audience, generate_chapters
 from strategy.chapters.markdown import _SITE_EXTENSIONS
@@ -209,14 +209,17 @@ def test_only_internal_chapters_hold_the_partners_notes_and_only_shown_images_ar
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> dict[str, Path]:
-    out = {}
-    for audience in ("partners", "internal"):
-        root = copy_project(tmp_path_factory.mktemp(f"submission-{audience}"))
-        corpus.plant_submissions(root)
-        run = strategy("build", "--project", str(root), "--audience", audience)
-        assert run.returncode == 0, run.stdout + run.stderr
-        out[audience] = root
-    return out
+    """The submissions planted, built for partners (the corpus's build of the same case, made once for the
+    session) and for the authors."""
+    case = next(c for c in corpus.CASES if c.command == "build")
+    assert case.make is corpus.plant_submissions and case.audience == "partners"
+    partners = case_build(tmp_path_factory, case)
+    assert partners.code == 0, partners.stdout + partners.stderr
+    root = copy_project(tmp_path_factory.mktemp("submission-internal"))
+    corpus.plant_submissions(root)
+    run = strategy("build", "--project", str(root), "--audience", "internal")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return {"partners": partners.root, "internal": root}
 
 
 def _entry(root: Path, start: str, end: str) -> str:

@@ -10,7 +10,7 @@ import markdown
 import pytest
 from mkdocs.utils.meta import get_data
 
-from conftest import REPO, copy_project, start_tags, strategy
+from conftest import REPO, copy_built, start_tags, strategy
 from strategy.changes import edition_chapters
 from strategy.chapters import Audience
 from strategy.chapters.abbreviations import abbreviation_definitions
@@ -235,9 +235,11 @@ def test_everything_our_pages_contain_survives(example_inputs):
     assert seen > 20
 
 
-def test_raw_html_in_an_author_page_reaches_no_output(tmp_path):
-    """End to end: hostile raw HTML in an author chapter (not escaped: authors may write HTML) is cleaned everywhere."""
-    root = copy_project(tmp_path / "project")
+def test_raw_html_in_an_author_page_reaches_no_output(built, tmp_path):
+    """End to end: hostile raw HTML in an author chapter (not escaped: authors may write HTML) is cleaned everywhere.
+    Built in a copy of the session's build: every page, the search index and the print HTML are made again, and
+    the PDF's chapter with the edit is rendered again (the other chapters come from the render cache)."""
+    root = copy_built(built, tmp_path / "project")
     vision = root / "docs" / "vision.md"
     vision.write_text(vision.read_text(encoding="utf-8") + (
         "\n\n<script>alert('e2e-script')</script>\n\n"
