@@ -266,9 +266,10 @@ def _charts_drawn(jobs: list[Future], renders: RenderCache) -> None:
 
 @dataclass
 class _Alongside:
-    """What the build makes itself while the PDF renders in the worker processes: the site, then the Word
-    version, the slides and the tracked-changes Word copy (each from the render cache when its key is known),
-    and where the site and the Word version show each input (for the provenance check)."""
+    """What the build makes itself while the PDF renders in the worker processes: the site and, alongside it
+    in a thread of its own (pandoc is a process of its own), the Word version and the tracked-changes Word
+    copy; then the slides (each from the render cache when its key is known); and where the site and the Word
+    version show each input (for the provenance check)."""
 
     project: Project
     audience: Audience
@@ -290,31 +291,44 @@ class _Alongside:
         return self.site / self.publication.docx_file
 
     @property
+    def word_folder(self) -> Path:
+        """Where the Word versions are written while the site is built (MkDocs empties its site folder first)."""
+        return self.site.parent / "word"
+
+    @property
     def slides(self) -> Path:
         return self.site / pptx_file_name(self.publication)
 
     def make(self) -> None:
-        self.step("Building the site")
-        _build_site(self.project, self.site, self.audience, self.publication, self.inputs, self.chapters,
-                    self.redline)
-        self.places["site"] = site_places(self.site, self.labels)
-        reused = [*self._word(), *self._slides()]
+        renders = _renders()
+        self.word_folder.mkdir()
+        with ThreadPoolExecutor(max_workers=1) as word_thread:
+            word = word_thread.submit(self._word, renders)
+            self.step("Building the site")
+            _build_site(self.project, self.site, self.audience, self.publication, self.inputs, self.chapters,
+                        self.redline)
+            self.places["site"] = site_places(self.site, self.labels)
+            reused = [*word.result(), *self._slides()]
+        for made in sorted(self.word_folder.iterdir()):
+            made.rename(self.site / made.name)
         if reused:
             self.step(f"Reusing {_and(reused)}: the HTML and the options they are made from are unchanged")
         self.places["Word version"] = docx_places("Word version", self.docx, self.labels)
 
-    def _word(self) -> list[str]:
-        """The Word version and its tracked-changes copy (pandoc); what of them came from the cache."""
-        renders, reused = _renders(), []
+    def _word(self, renders: RenderCache) -> list[str]:
+        """The Word version and its tracked-changes copy (pandoc), into word_folder; what of them came from
+        the cache. `renders`: the build's render cache (this runs in a thread of its own)."""
+        reused: list[str] = []
+        docx = self.word_folder / self.docx.name
         metadata = DocxMetadata.of(self.publication)
         images = folders_fingerprint(self.allowed_folders)
         word_key = render_key("Word version", self.document, metadata, self.epoch, images, versions("pandoc"))
-        if renders.reuse_or_render("Word version", word_key, {"docx": self.docx}, lambda: render_docx(
-                self.document, self.docx, metadata, base_folder=self.view, allowed_folders=self.allowed_folders,
+        if renders.reuse_or_render("Word version", word_key, {"docx": docx}, lambda: render_docx(
+                self.document, docx, metadata, base_folder=self.view, allowed_folders=self.allowed_folders,
                 source_date_epoch=self.epoch)):
             reused.append("the Word version")
         if self.redline is not None:  # the Word version again, with what changed as tracked changes
-            tracked = self.site / tracked_docx_file_name(self.publication, self.redline.since)
+            tracked = self.word_folder / tracked_docx_file_name(self.publication, self.redline.since)
             author, date = self.publication.edition.label, self.publication.edition.date
             tracked_key = render_key("tracked Word version", word_key, self.redline, author, date.isoformat())
             if renders.reuse_or_render("tracked Word version", tracked_key, {"docx": tracked},
