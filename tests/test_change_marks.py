@@ -26,7 +26,7 @@ from strategy.feedback import edition_outline
 from strategy.inputs import load_inputs, load_publication
 from strategy.paragraphs import number_paragraphs, numbered_paragraphs
 from strategy.project import Project
-from strategy.publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance
+from strategy.checks.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance
 from strategy.publish.outline import document_outline
 from strategy.publish.pdf import READING, render_pdf
 from strategy.publish.print_html import print_document, render_chapters

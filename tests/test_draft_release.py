@@ -23,7 +23,7 @@ import pytest
 from conftest import REPO, outputs, start_tags, strategy
 from strategy.cache import RenderCache
 from strategy.problems import ProblemsFound
-from strategy.publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variants
+from strategy.checks.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variants
 from strategy.publish.pdf import READING, render_pdf
 from strategy.publish.print_fonts import OUTPUT as PRINT_FONTS, decompressed, write_print_fonts
 

@@ -25,7 +25,7 @@ from corpus import rendering
 from strategy.chapters.markdown import _SITE_EXTENSIONS, partner_text
 from strategy.glyphs import BIDI_CONTROLS, covered, printable, uncovered_characters
 from strategy.inputs import load_inputs
-from strategy.publish.audit import audit_pdf
+from strategy.checks.audit import audit_pdf
 from strategy.publish.pdf import ZERO_WIDTH_SPACE, breakable_cells, off_the_page
 
 ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "code", "br"}

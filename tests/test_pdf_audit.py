@@ -12,7 +12,7 @@ import pytest
 import weasyprint
 from pikepdf import Array, Dictionary, Name, String
 
-from strategy.publish.audit import Finding, audit_pdf, main
+from strategy.checks.audit import Finding, audit_pdf, main
 
 FONTS = Path(__file__).resolve().parent.parent / "docs" / "assets" / "fonts"
 # A4 with a page number in the bottom margin, as a real document has: the audit must see past it.

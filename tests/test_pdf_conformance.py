@@ -17,7 +17,7 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 
 from conftest import REPO, strategy
-from strategy.publish.conformance import (KNOWN_WEASYPRINT_LIMITATIONS, ConformanceFinding, check_conformance,
+from strategy.checks.conformance import (KNOWN_WEASYPRINT_LIMITATIONS, ConformanceFinding, check_conformance,
                                          declared_variants)
 from strategy.publish.pdf import READING, render_pdf
 

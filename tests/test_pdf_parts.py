@@ -29,8 +29,8 @@ from conftest import copy_project
 from strategy.cache import RenderCache
 from strategy.problems import ProblemsFound
 from strategy.publish import parts
-from strategy.publish.audit import audit_pdf
-from strategy.publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance
+from strategy.checks.audit import audit_pdf
+from strategy.checks.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance
 from strategy.publish.pdf import ARCHIVE, READING, render_pdf
 
 EPOCH = 1767225600

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import REPO
-from strategy.publish import audit
+from strategy.checks import audit
 from strategy.publish.pdf import READING, render_pdf
 
 

@@ -22,7 +22,7 @@ from fontTools.ttLib import TTFont
 
 from conftest import REPO
 from strategy.chapters.markdown import long_date
-from strategy.provenance import docx_places, input_labels
+from strategy.checks.provenance import docx_places, input_labels
 from strategy.publish import reference
 from strategy.publish.docx import DocxMetadata, render_docx
 

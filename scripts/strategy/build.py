@@ -54,7 +54,7 @@ from .problems import Problem, ProblemsFound
 from .redline import Redline
 from .project import FONT_CSS, MKDOCS_YML, Project, check
 from .publish import document_outline, print_document, render_chapters, render_pdf
-from .provenance import (Place, docx_places, feedback_labels, feedback_provenance, input_labels, pdf_places,
+from .checks.provenance import (Place, docx_places, feedback_labels, feedback_provenance, input_labels, pdf_places,
                          provenance_report, site_places)
 from .publish.docx import DocxMetadata, render_docx
 from .publish.tracked_docx import render_tracked_docx, tracked_docx_file_name

@@ -307,8 +307,8 @@ def audit_command(pdfs: tuple[Path, ...], project: Path) -> None:
     contents) and the PDF/UA or PDF/A rules it declares."""
     import pikepdf
 
-    from .publish.audit import audit_pdf
-    from .publish.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variants
+    from .checks.audit import audit_pdf
+    from .checks.conformance import KNOWN_WEASYPRINT_LIMITATIONS, check_conformance, declared_variants
 
     if not pdfs:
         publication = _or_exit(lambda: Project(project).publication())

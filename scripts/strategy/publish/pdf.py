@@ -27,7 +27,7 @@ from .print_html import MAIN_MATTER_ID
 from .print_markup import unprefixed
 
 PRINT_CSS = Path(__file__).with_name("print.css")
-# Printers need this much clear of every page edge; the layout audit (audit.py) keeps the same margin.
+# Printers need this much clear of every page edge; the layout audit (checks/audit.py) keeps the same margin.
 PRINTABLE_MARGIN_MM = 10.0
 PX_PER_MM = 96 / 25.4
 DRAFT_CSS = Path(__file__).with_name("draft.css")

@@ -19,13 +19,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .chapters.consent import Audience, may_show
-from .chapters.markdown import anchor, mentions
-from .inputs import StrategyInputs
-from .inputs.records import PartnerInput
-from .problems import Problem
-from .publish.pdf import PdfPlace
-from .publish.print_markup import unprefixed
+from ..chapters.consent import Audience, may_show
+from ..chapters.markdown import anchor, mentions
+from ..inputs import StrategyInputs
+from ..inputs.records import PartnerInput
+from ..problems import Problem
+from ..publish.pdf import PdfPlace
+from ..publish.print_markup import unprefixed
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -1,6 +1,6 @@
 """Layout audit of a finished PDF, as a publications officer checks it before it goes to print.
 
-`python -m strategy.publish.audit file.pdf` prints one line per problem; exits 1 if there is any, else 0.
+`python -m strategy.checks.audit file.pdf` prints one line per problem; exits 1 if there is any, else 0.
 The rules are general (page geometry, fonts, links, the PDF's structure), not today's stylesheet.
 Running heads and feet are what a tagged PDF leaves out of its structure tree (WeasyPrint's margin
 boxes); in an untagged PDF, the outermost lines by the top or bottom edge that are a page number, or
@@ -373,7 +373,7 @@ def _words(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m strategy.publish.audit",
+    parser = argparse.ArgumentParser(prog="python -m strategy.checks.audit",
                                      description="Check the layout of a PDF before it goes to print.")
     parser.add_argument("pdf", type=Path, help="the PDF to check")
     parser.add_argument("--margin-mm", type=float, default=10.0, help="printers' safe margin (default 10 mm)")
