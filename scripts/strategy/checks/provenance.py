@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ..chapters.consent import Audience, may_show
+from ..consent import Audience, may_show
 from ..chapters.markdown import anchor, mentions
 from ..inputs import StrategyInputs
 from ..inputs.records import PartnerInput
