@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..chapters.charts import Chart, synthesis_charts
-from ..chapters.consent import Audience, audience_view, may_show
+from ..consent import Audience, audience_view, may_show
 from ..chapters.macros import expand_macros
 from ..chapters.markdown import long_date, number, partner_text
 from ..chapters.synthesis import Synthesis, synthesize
