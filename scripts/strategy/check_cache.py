@@ -11,7 +11,6 @@ Only what the check reports anyway is kept (numbers, acronyms and the file and l
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 from collections.abc import Callable
@@ -22,7 +21,6 @@ T = TypeVar("T")
 
 # The suffixes of the files whose bytes count; of the others, only their names and sizes (pictures, fonts).
 TEXT_SUFFIXES = (".md", ".yml", ".yaml", ".csv", ".py", ".css", ".html", ".js", ".json", ".txt")
-PACKAGE = Path(__file__).parent
 
 
 def kept(work: Path, name: str, key: str, make: Callable[[], T | None], load: Callable[[Any], T],
@@ -77,10 +75,9 @@ def add_files(digest: "hashlib._Hash", base: Path, skip: Path | None = None) -> 
 
 
 def add_code(digest: "hashlib._Hash") -> None:
-    """This package's code and Python-Markdown's (by the file that holds each version): what the answers are
-    worked out by."""
-    add_files(digest, PACKAGE)
-    for library in ("markdown", "pymdownx"):
-        spec = importlib.util.find_spec(library)
-        info = os.stat(spec.origin) if spec and spec.origin else None
-        add(digest, library, f"{spec and spec.origin} {info and info.st_size} {info and info.st_mtime_ns}".encode())
+    """This package's files and Python-Markdown's version: what the answers are worked out by (the render
+    cache's own fingerprints, cache.py)."""
+    from .cache import package_fingerprint, versions
+
+    add(digest, "package", package_fingerprint().encode())
+    add(digest, "libraries", json.dumps(versions("markdown", "pymdown-extensions"), sort_keys=True).encode())

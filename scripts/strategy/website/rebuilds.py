@@ -71,19 +71,27 @@ class _Warnings(logging.Handler):
         self.count += 1
 
 
-class PageRenders:
-    """The pages rendered by the last build, reused by the next while nothing they depend on changed."""
+class _KeptFromLastBuild:
+    """What the last build made, by key (`kept`), for the next to reuse; what this build used (`used`) becomes
+    the next build's `kept`, so only one site's worth is held. COUNTS: the counters each build starts at 0."""
+
+    COUNTS: tuple[str, ...] = ("rendered", "reused")
 
     def __init__(self) -> None:
-        self.kept: dict[tuple, _Render] = {}
-        self.used: dict[tuple, _Render] = {}
-        self.rendered = self.reused = 0
+        self.kept: dict = {}
+        self.used: dict = {}
+        self.start_build()
 
     def start_build(self) -> None:
         """Keep only what the last build used: the pages of one site."""
         if self.used:
             self.kept, self.used = self.used, {}
-        self.rendered = self.reused = 0
+        for count in self.COUNTS:
+            setattr(self, count, 0)
+
+
+class PageRenders(_KeptFromLastBuild):
+    """The pages rendered by the last build, reused by the next while nothing they depend on changed."""
 
     def remember(self, page: Page, files_key: str, config: MkDocsConfig) -> None:
         """Make `page.render` take its rendering from here when its Markdown, its place and the site's files
@@ -142,20 +150,12 @@ class TemplateCache(BytecodeCache):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
-class SearchEntries:
+class SearchEntries(_KeptFromLastBuild):
     """Each page's entries in the search index, as the last build made them, by everything they are made from
     (Material's SearchIndex.add_entry_from_context reads the page's HTML, URL, title, table of contents and
     front matter)."""
 
-    def __init__(self) -> None:
-        self.kept: dict[tuple, list[dict]] = {}
-        self.used: dict[tuple, list[dict]] = {}
-        self.made = self.reused = 0
-
-    def start_build(self) -> None:
-        if self.used:
-            self.kept, self.used = self.used, {}
-        self.made = self.reused = 0
+    COUNTS = ("made", "reused")
 
     def remember(self, config: MkDocsConfig) -> None:
         """Make the search plugin's index of this build (made by its on_config) take each unchanged page's
@@ -241,20 +241,10 @@ def _changing_files(folders: list[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-class PageOutputs:
+class PageOutputs(_KeptFromLastBuild):
     """Each page's output from the theme's template, as the last build made it, by everything the template is
     given (`_context_key`). MkDocs renders every page's template on every build; after an edit most pages'
     templates are given the same as before."""
-
-    def __init__(self) -> None:
-        self.kept: dict[str, str] = {}
-        self.used: dict[str, str] = {}
-        self.rendered = self.reused = 0
-
-    def start_build(self) -> None:
-        if self.used:
-            self.kept, self.used = self.used, {}
-        self.rendered = self.reused = 0
 
     def remember(self, env: Any, config: MkDocsConfig, files_key: str) -> None:
         """Make the templates that `env` gives render a page from here when it is given what it was given."""
