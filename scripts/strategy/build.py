@@ -13,10 +13,11 @@ version, the slides (and the tracked-changes Word copy when there is a previous 
 (`strategy build --release`, and `strategy release`; earlier editions are rebuilt as release builds) makes the
 archive edition (PDF/A-3a) as well: the reading edition's bytes are the same in both.
 
-The order keeps both cores at work: the render workers are forked right after the check and draw the charts
-while this process unpacks the fonts; the PDF starts as soon as the print HTML is made, and the site, the
-Word version and the slides are made meanwhile (each of those from the render cache when what decides its
-bytes is unchanged: after an edit to a partner input the slides, which do not show it, are reused).
+The order keeps both cores at work: the render workers are forked first; one unpacks the fonts while this
+process checks the inputs, the other draws the charts as soon as the inputs are read; the PDF starts as soon as
+the print HTML is made, and the site, the Word version and the slides are made meanwhile (each of those from
+the render cache when what decides its bytes is unchanged: after an edit to a partner input the slides, which
+do not show it, are reused).
 """
 
 from __future__ import annotations
@@ -127,29 +128,38 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
     """The build itself, with everything it writes (but the outputs it swaps in) inside `private`."""
     step("Checking inputs")
     publication = project.publication()
-    inputs = check(project, audience)
-    # The render workers, forked now from this thread (before the build starts threads of its own), so that
-    # the second core works from here on: they draw the charts while this process unpacks the fonts, then render the
-    # PDF's parts while it builds the site, the Word version and the slides.
+    # The render workers, forked first, from this thread (before the build starts threads of its own), so
+    # that the second core works from the start: they unpack the fonts while this process checks the inputs,
+    # draw the charts as soon as the inputs are read (while the check goes on: a failed check throws them
+    # away), then render the PDF's parts while this process builds the site, the Word version and the slides.
     limits = _render_limits(_source_date_epoch(publication))
-    with ProcessPoolExecutor(max_workers=parts.workers(), initializer=_limit_worker, initargs=limits) as workers:
-        return _build_checked(private, project, publication, inputs, audience, workers, step, earlier_edition,
-                              release)
+    with ProcessPoolExecutor(max_workers=parts.workers(), initializer=_limit_worker, initargs=limits) as workers, \
+            ThreadPoolExecutor(max_workers=1) as fonts_thread:
+        workers.submit(int).result()  # the workers exist now: forked before the fonts' thread starts
+        renders = _renders()
+        fonts = fonts_thread.submit(write_print_fonts, project.docs / FONT_CSS, project.asset_folders,
+                                    private / "print-fonts", renders, project.root, workers)
+        charts: list[Future] = []
+        try:
+            inputs = check(project, audience,
+                           read=lambda read: charts.extend(_draw_charts(workers, read, audience, renders)))
+        except BaseException:  # the check failed: the fonts and charts not yet started are not wanted
+            workers.shutdown(wait=False, cancel_futures=True)
+            raise
+        font_css = fonts.result()
+        if PRINT_FONTS in renders.rendered:
+            step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
+        _charts_drawn(charts, renders)
+        return _build_checked(private, project, publication, inputs, audience, workers, font_css, step,
+                              earlier_edition, release)
 
 
 def _build_checked(private: Path, project: Project, publication: Publication, inputs: StrategyInputs,
-                   audience: Audience, workers: ProcessPoolExecutor, step: Step, earlier_edition: bool,
-                   release: bool) -> BuildResult:
-    """The build after the check, with its render workers."""
+                   audience: Audience, workers: ProcessPoolExecutor, font_css: Path, step: Step,
+                   earlier_edition: bool, release: bool) -> BuildResult:
+    """The build after the check, with its render workers and the fonts for print (`font_css`)."""
     renders = _renders()
-    charts = _draw_charts(workers, inputs, audience, renders)
-    # The fonts as TrueType, decompressed once and kept in the render cache: the renderer may read their
-    # folder and nothing else of it (print_fonts.py).
-    fonts = private / "print-fonts"
-    font_css = write_print_fonts(project.docs / FONT_CSS, project.asset_folders, fonts, renders, project.root)
-    if PRINT_FONTS in renders.rendered:
-        step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
-    _charts_drawn(charts, renders)
+    fonts = font_css.parent
 
     step("Making the generated chapters")
     chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
@@ -229,27 +239,23 @@ def _build_checked(private: Path, project: Project, publication: Publication, in
                        project.site / publication.archive_pdf_file if release else None)
 
 
-# The charts in two groups, one for each of two workers: the results (three charts) and the synthesis (two).
-CHART_GROUPS = ("results", "synthesis")
-
-
 def _draw_charts(workers: ProcessPoolExecutor, inputs: StrategyInputs, audience: Audience,
                  renders: RenderCache) -> list[Future]:
-    """Start drawing the charts in the render workers, each group into the render cache, where making the
-    chapters then finds them (a chart already there is only looked up). Matplotlib is loaded there, not here."""
-    return [workers.submit(_draw_chart_group, group, inputs, audience, renders.folder, renders.audience)
-            for group in CHART_GROUPS]
+    """Start drawing the charts in a render worker, into the render cache, where making the chapters then
+    finds them (a chart already there is only looked up). Matplotlib is loaded there, not here, and in one
+    worker only (loading it costs about as much as drawing every chart): the other unpacks the fonts."""
+    return [workers.submit(_draw_all_charts, inputs, audience, renders.folder, renders.audience)]
 
 
-def _draw_chart_group(group: str, inputs: StrategyInputs, audience: Audience, folder: Path,
-                      cache_audience: str) -> list[str]:
-    """In a worker: one group of charts drawn into the render cache; the names of those it drew."""
+def _draw_all_charts(inputs: StrategyInputs, audience: Audience, folder: Path, cache_audience: str) -> list[str]:
+    """In a worker: the charts drawn into the render cache; the names of those it drew."""
     from .chapters.charts import results_charts, synthesis_charts
     from .consent import audience_view
 
     with cache.using(RenderCache(folder, cache_audience)) as drawn:
         view = audience_view(inputs, audience)
-        results_charts(view) if group == "results" else synthesis_charts(view, audience)
+        results_charts(view)
+        synthesis_charts(view, audience)
     return list(drawn.rendered)
 
 

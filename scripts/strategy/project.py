@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +74,14 @@ class Project:
         return load_inputs(self.root / publication.inputs_folder, self.root)
 
 
-def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyInputs:
+def check(project: Project, audience: Audience = Audience.PARTNERS,
+          read: Callable[[StrategyInputs], object] = lambda _: None) -> StrategyInputs:
     """Validate strategy.yml and every input; raise ProblemsFound with all problems.
 
     Consent is checked for the audience: a name it keeps out in a field the team wrote is a problem, one in
-    partner text a warning (`inputs.warnings`).
+    partner text a warning (`inputs.warnings`). `read` is given the inputs as soon as they are read and
+    valid each on its own, before the checks across them and the pages (the build starts drawing the charts
+    then); it is not called when reading them finds a problem.
     """
     problems: list[Problem] = []
     publication = None
@@ -99,6 +103,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
         problems += found.problems
     if problems:
         raise ProblemsFound(problems)
+    read(inputs)
     from .consent import consent_problems, pages_problems
     from .chapters.macros import page_macro_problems
     from .facts import comments_address_problems, fact_problems

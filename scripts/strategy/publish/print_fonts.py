@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -43,11 +44,12 @@ class FontSource:
 
 
 def write_print_fonts(font_css: Path, allowed_folders: list[Path], into: Path,
-                      renders: RenderCache | None = None, project_root: Path | None = None) -> Path:
+                      renders: RenderCache | None = None, project_root: Path | None = None,
+                      pool: Executor | None = None) -> Path:
     """Write into `into` (a new folder) the fonts of `font_css` as TrueType/OpenType files and a stylesheet
     of the same @font-face rules that points at them; return the stylesheet. The fonts come from the render
-    cache when it has them (`renders`), else they are converted now and kept there. Problems name the
-    stylesheet relative to `project_root`."""
+    cache when it has them (`renders`), else they are converted now (in one of `pool`'s processes, when given)
+    and kept there. Problems name the stylesheet relative to `project_root`."""
     text = font_css.read_text(encoding="utf-8")
     shown_as = display_path(font_css, project_root) if project_root else font_css.as_posix()
     sources = font_sources(text, font_css, allowed_folders, shown_as)
@@ -56,8 +58,10 @@ def write_print_fonts(font_css: Path, allowed_folders: list[Path], into: Path,
     files = {source.name: into / source.name for source in sources}
 
     def convert() -> None:
-        for source in sources:
-            files[source.name].write_bytes(decompressed(source.path.read_bytes()))
+        paths = [source.path for source in sources]
+        fonts = pool.submit(decompressed_files, paths).result() if pool else decompressed_files(paths)
+        for source, font in zip(sources, fonts):
+            files[source.name].write_bytes(font)
 
     if renders is None:
         convert()
@@ -105,6 +109,12 @@ def print_stylesheet(text: str, font_css: Path, sources: list[FontSource]) -> st
     converted = _FONT_FACE.sub(lambda face: _SOURCE.sub(replace, face.group()), text)
     return (f"/* The @font-face rules of {font_css.name} with each font decompressed once for the PDF renderer "
             "(strategy/publish/print_fonts.py). */\n" + converted)
+
+
+def decompressed_files(paths: list[Path]) -> list[bytes]:
+    """The font files at `paths`, decompressed (a function of its own so that a worker process can run it:
+    one job for all, so that the other worker is free for the charts)."""
+    return [decompressed(path.read_bytes()) for path in paths]
 
 
 def decompressed(font: bytes) -> bytes:
