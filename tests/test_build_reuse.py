@@ -31,7 +31,8 @@ EDITED_INPUT = "inputs/partner-inputs/PI-007.yaml"
 EDIT = "Belgium, edited for the build reuse test"
 
 # Builds in a fresh process; says what BuildResult recorded, the steps in order, whether this process loaded
-# matplotlib (the charts are drawn by the render workers), and, on failure, the problems.
+# matplotlib or WeasyPrint (the render workers draw the charts and lay out the PDF), and, on failure, the
+# problems.
 BUILD = """
 import json, sys
 from pathlib import Path
@@ -46,7 +47,7 @@ except ProblemsFound as found:
     print(json.dumps({"problems": [[p.file, p.found] for p in found.problems], "steps": steps}))
     sys.exit(1)
 print(json.dumps({"rendered": list(result.rendered), "reused": list(result.reused), "steps": steps,
-                  "matplotlib": "matplotlib" in sys.modules}))
+                  "matplotlib": "matplotlib" in sys.modules, "weasyprint": "weasyprint" in sys.modules}))
 """
 
 
@@ -104,12 +105,16 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_a_cold_build_renders_everything_once_and_draws_the_charts_in_the_workers(builds):
+    """The render workers draw the charts and import WeasyPrint while the build's own process checks the
+    inputs: that process loads neither, and no output is rendered twice."""
     cold = builds["cold"]
     assert outputs(cold.rendered) == CHARTS | {"reading PDF", "Word version", "slides", "print fonts"}
     assert cold.reused == []
     assert len(_part_renders(cold.rendered)) == len(set(_part_renders(cold.rendered))) > 1
-    # The charts were drawn by the render workers: the build's own process never loaded matplotlib.
+    # The charts were drawn and the PDF laid out by the render workers: the build's own process never loaded
+    # matplotlib or WeasyPrint.
     assert cold.said["matplotlib"] is False
+    assert cold.said["weasyprint"] is False
     assert (builds["root"] / ".build" / "cache").is_dir()
 
 

@@ -59,7 +59,7 @@ from .checks.provenance import (Place, docx_places, feedback_labels, feedback_pr
                          provenance_report, site_places)
 from .publish.docx import DocxMetadata, render_docx
 from .publish.tracked_docx import render_tracked_docx, tracked_docx_file_name
-from .publish.pdf import ARCHIVE, READING, PdfEdition, PdfPlace, RenderedPdf
+from .publish.pdf import ARCHIVE, READING, PdfEdition, PdfPlace, RenderedPdf, import_renderer
 from .publish import parts
 from .publish.print_fonts import OUTPUT as PRINT_FONTS, write_print_fonts
 from .publish.slides import FONTS_FOLDER, SLIDES_PAGE, make_deck, pptx_file_name, read_way_forward, write_slides
@@ -137,8 +137,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
             ThreadPoolExecutor(max_workers=1) as fonts_thread:
         workers.submit(int).result()  # the workers exist now: forked before the fonts' thread starts
         renders = _renders()
-        fonts = fonts_thread.submit(write_print_fonts, project.docs / FONT_CSS, project.asset_folders,
-                                    private / "print-fonts", renders, project.root, workers)
+        fonts = fonts_thread.submit(_print_fonts, project, private / "print-fonts", renders, workers)
         charts: list[Future] = []
         try:
             inputs = check(project, audience,
@@ -239,12 +238,24 @@ def _build_checked(private: Path, project: Project, publication: Publication, in
                        project.site / publication.archive_pdf_file if release else None)
 
 
+def _print_fonts(project: Project, into: Path, renders: RenderCache, workers: ProcessPoolExecutor) -> Path:
+    """The fonts for print (print_fonts.py), unpacked in a worker; then a job that imports WeasyPrint (about
+    0.3 s) in the worker that draws the charts, once they are drawn, rather than when the PDF's first part
+    reaches it (the build's own process never imports it)."""
+    font_css = write_print_fonts(project.docs / FONT_CSS, project.asset_folders, into, renders, project.root, workers)
+    workers.submit(import_renderer)
+    return font_css
+
+
 def _draw_charts(workers: ProcessPoolExecutor, inputs: StrategyInputs, audience: Audience,
                  renders: RenderCache) -> list[Future]:
     """Start drawing the charts in a render worker, into the render cache, where making the chapters then
     finds them (a chart already there is only looked up). Matplotlib is loaded there, not here, and in one
-    worker only (loading it costs about as much as drawing every chart): the other unpacks the fonts."""
-    return [workers.submit(_draw_all_charts, inputs, audience, renders.folder, renders.audience)]
+    worker only (loading it costs about as much as drawing every chart): the other unpacks the fonts, then
+    imports WeasyPrint (a job of its own, which the build does not wait for)."""
+    charts = workers.submit(_draw_all_charts, inputs, audience, renders.folder, renders.audience)
+    workers.submit(import_renderer)
+    return [charts]
 
 
 def _draw_all_charts(inputs: StrategyInputs, audience: Audience, folder: Path, cache_audience: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Writing an output file so that no reader ever sees half of it."""
+"""Files: writing an output so that no reader ever sees half of it, and which files a renderer may read."""
 
 from __future__ import annotations
 
@@ -15,6 +15,18 @@ def replace_atomically(path: Path, content: bytes) -> None:
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+# The largest file a renderer reads (an image, a font, a stylesheet): a bigger one is refused.
+MAX_BYTES = 8 * 1024 * 1024
+
+
+def is_readable_asset(path: Path, allowed_folders: list[Path]) -> bool:
+    """Whether a renderer (WeasyPrint, pandoc) may read `path`: a regular file of at most MAX_BYTES, inside one
+    of the (resolved) allowed folders once symlinks and `..` are followed."""
+    path = path.resolve()
+    return (any(path.is_relative_to(folder) for folder in allowed_folders) and path.is_file()
+            and path.stat().st_size <= MAX_BYTES)
 
 
 def path_order(path: Path) -> tuple[str, ...]:

@@ -31,9 +31,8 @@ from urllib.parse import unquote, urlsplit
 from ..chapters.markdown import long_date
 from ..inputs.records import Publication
 from ..environment import seconds_from_environment
-from ..files import replace_atomically
+from ..files import is_readable_asset, replace_atomically
 from ..pandoc import run_pandoc
-from .fetcher import is_readable_asset
 from .ooxml import rewritten, with_property
 from .reference import HEADER_PLACEHOLDER, reference_docx
 

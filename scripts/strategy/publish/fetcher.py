@@ -13,15 +13,9 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher
 
-MAX_BYTES = 8 * 1024 * 1024
+from ..files import MAX_BYTES, is_readable_asset
 
-
-def is_readable_asset(path: Path, allowed_folders: list[Path]) -> bool:
-    """Whether a renderer may read `path`: a regular file of at most MAX_BYTES, inside one of the (resolved)
-    allowed folders once symlinks and `..` are followed."""
-    path = path.resolve()
-    return (any(path.is_relative_to(folder) for folder in allowed_folders) and path.is_file()
-            and path.stat().st_size <= MAX_BYTES)
+__all__ = ["MAX_BYTES", "AssetFetcher", "BlockedResource", "is_readable_asset"]
 
 
 class BlockedResource(ValueError):

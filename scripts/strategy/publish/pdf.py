@@ -13,18 +13,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pydyf
-from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import TextBox
-from weasyprint.text.fonts import FontConfiguration
 
 from ..chapters.markdown import mentions
 from ..glyphs import printable
 from ..problems import Problem, ProblemsFound
-from .fetcher import AssetFetcher
 from .print_html import MAIN_MATTER_ID
 from .print_markup import unprefixed
+
+if TYPE_CHECKING:  # WeasyPrint is imported where a PDF is rendered: the build's own process never needs it
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fetcher import AssetFetcher
 
 PRINT_CSS = Path(__file__).with_name("print.css")
 # Printers need this much clear of every page edge; the layout audit (checks/audit.py) keeps the same margin.
@@ -65,6 +68,15 @@ class RenderedPdf:
     places: list[PdfPlace]
 
 
+def import_renderer() -> None:
+    """Import WeasyPrint (about 0.3 s): a render worker does it while it would wait anyway, not when its first
+    part arrives."""
+    import weasyprint.document  # noqa: F401  (the modules a render and its PDF writing load)
+    import weasyprint.pdf  # noqa: F401
+
+    from . import fetcher  # noqa: F401
+
+
 def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Path,
                allowed_folders: list[Path], edition: PdfEdition = READING, draft: bool = True,
                locate: Mapping[str, str] | None = None) -> RenderedPdf:
@@ -74,6 +86,11 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
     Characters the shipped fonts lack are shown as markers ("[U+1F600]"), so no system font reaches the PDF.
     Raise ProblemsFound, before anything is written, if text lies outside the printable area of a page,
     naming the page and the partner inputs printed on it."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fetcher import AssetFetcher
+
     document_html = prepared(document_html, font_css)
     fetcher = AssetFetcher([*allowed_folders, PRINT_CSS.parent])
     # @font-face rules only count when the same font configuration reaches CSS() and write_pdf():
@@ -99,6 +116,8 @@ def prepared(document_html: str, font_css: Path) -> str:
 def print_stylesheets(font_css: Path, fetcher: AssetFetcher, fonts: FontConfiguration, draft: bool,
                       extra_css: str = "") -> list[CSS]:
     """The fonts' stylesheet, print.css, draft.css for a draft and the edition's own rules, in that order."""
+    from weasyprint import CSS
+
     stylesheets = [CSS(filename=str(font_css), url_fetcher=fetcher, font_config=fonts),
                    CSS(filename=str(PRINT_CSS), url_fetcher=fetcher, font_config=fonts)]
     if draft:
@@ -117,6 +136,8 @@ def places_in(pages, printed: list[str], locate: dict[str, str], section: str = 
     """Every spot where an anchor in `locate` is, is linked to, or has its label printed; with the printed
     page number (`printed`, by page) and the section (the last bookmarked heading above it; `section` before
     the first)."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
     named_in = mentions(locate)
     places: list[PdfPlace] = []
     for number, page in enumerate(pages):
@@ -168,6 +189,8 @@ def off_the_page(pages, main_start: int, locate: dict[str, str], pdf_name: str, 
     read from WeasyPrint's laid-out boxes: the text that runs furthest out, and the inputs on that page.
     `printed` gives the pages' printed numbers (else from `main_start`), `first_index` the first page's
     place in the PDF (a part of a PDF rendered on its own, parts.py)."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
     printed = printed or printed_numbers(len(pages), main_start)
     named_in = mentions(locate)
     margin = PRINTABLE_MARGIN_MM * PX_PER_MM

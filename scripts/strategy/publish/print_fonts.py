@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..cache import RenderCache, render_key, versions
 from ..problems import Problem, ProblemsFound, display_path, shown
-from .fetcher import is_readable_asset
+from ..files import is_readable_asset
 
 OUTPUT = "print fonts"  # its name in the render cache and in BuildResult.rendered / .reused
 STYLESHEET = "fonts.css"
