@@ -31,8 +31,8 @@ EDITED_INPUT = "inputs/partner-inputs/PI-007.yaml"
 EDIT = "Belgium, edited for the build reuse test"
 
 # Builds in a fresh process; says what BuildResult recorded, the steps in order, whether this process loaded
-# matplotlib or WeasyPrint (the render workers draw the charts and lay out the PDF), and, on failure, the
-# problems.
+# matplotlib or WeasyPrint (the render workers draw the charts and lay out the PDF), the pages whose Markdown
+# it rendered for print (each rendering makes a PrintMarkup), and, on failure, the problems.
 BUILD = """
 import json, sys
 from pathlib import Path
@@ -40,6 +40,13 @@ from strategy.audience import Audience
 from strategy.build import build
 from strategy.problems import ProblemsFound
 from strategy.project import Project
+from strategy.publish import print_html
+printed = []
+class CountedMarkup(print_html.PrintMarkup):
+    def __init__(self, chapter, *args, **kwargs):
+        printed.append(chapter.path)
+        super().__init__(chapter, *args, **kwargs)
+print_html.PrintMarkup = CountedMarkup
 steps = []
 try:
     result = build(Project(Path(sys.argv[1])), Audience.PARTNERS, step=steps.append)
@@ -47,7 +54,8 @@ except ProblemsFound as found:
     print(json.dumps({"problems": [[p.file, p.found] for p in found.problems], "steps": steps}))
     sys.exit(1)
 print(json.dumps({"rendered": list(result.rendered), "reused": list(result.reused), "steps": steps,
-                  "matplotlib": "matplotlib" in sys.modules, "weasyprint": "weasyprint" in sys.modules}))
+                  "matplotlib": "matplotlib" in sys.modules, "weasyprint": "weasyprint" in sys.modules,
+                  "printed": printed}))
 """
 
 
@@ -142,6 +150,18 @@ def test_an_input_edit_makes_again_only_what_shows_that_input(builds):
     # Of the reading edition's parts only the one that holds the input (the register) is rendered again.
     assert len(_part_renders(edited.rendered)) == 1
     assert edited.said["matplotlib"] is False
+
+
+def test_a_build_renders_for_print_only_the_pages_whose_markdown_changed(builds):
+    """The print HTML of each page is kept in the render cache under the hash of its Markdown (macros expanded
+    for the audience), the pages in print and the extensions: after an input edit, the register's Markdown is
+    rendered again, the author pages' is not; a build with the cache removed renders every page."""
+    cold, edited, again_cold = (builds[name].said["printed"] for name in ("cold", "input edit", "input edit, cold"))
+    assert len(set(cold)) > 10 and {"context.md", "generated/partner-inputs.md"} <= set(cold)
+    assert "generated/partner-inputs.md" in edited
+    assert all(path.startswith("generated/") for path in edited)  # no author page
+    assert len(set(edited)) < len(set(cold)) / 2
+    assert sorted(again_cold) == sorted(cold)
 
 
 def test_an_input_edit_gives_the_bytes_of_a_cold_build(builds):
