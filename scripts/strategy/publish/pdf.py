@@ -74,7 +74,9 @@ def import_renderer() -> None:
     import weasyprint.document  # noqa: F401  (the modules a render and its PDF writing load)
     import weasyprint.pdf  # noqa: F401
 
-    from . import fetcher  # noqa: F401
+    from . import fetcher, svg_paths  # noqa: F401
+
+    svg_paths.install()
 
 
 def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Path,
@@ -115,8 +117,13 @@ def prepared(document_html: str, font_css: Path) -> str:
 
 def print_stylesheets(font_css: Path, fetcher: AssetFetcher, fonts: FontConfiguration, draft: bool,
                       extra_css: str = "") -> list[CSS]:
-    """The fonts' stylesheet, print.css, draft.css for a draft and the edition's own rules, in that order."""
+    """The fonts' stylesheet, print.css, draft.css for a draft and the edition's own rules, in that order.
+    Every render loads them first: WeasyPrint's SVG paths are made to draw once per shape here (svg_paths)."""
     from weasyprint import CSS
+
+    from . import svg_paths
+
+    svg_paths.install()
 
     stylesheets = [CSS(filename=str(font_css), url_fetcher=fetcher, font_config=fonts),
                    CSS(filename=str(PRINT_CSS), url_fetcher=fetcher, font_config=fonts)]
