@@ -127,7 +127,8 @@ def _chapters_key(root: Path, inputs_folder: Path, inputs: "StrategyInputs", aud
 # `_possible_terms`), so when all of those are in the glossary or the author pages, no chapter adds one.
 # The records a chapter never prints: the glossary (the abbreviations list, not a text chapter, prints it) and
 # the reviewers' feedback (the comment-response matrix, which the check reads no acronyms from).
-_NOT_IN_TEXT_CHAPTERS = frozenset({"glossary", "feedback", "warnings", "fingerprint"})
+# The files' texts as read are no record at all (and hold what consent keeps out).
+_NOT_IN_TEXT_CHAPTERS = frozenset({"glossary", "feedback", "warnings", "fingerprint", "texts"})
 # The code whose literals are the chapters' fixed text: the chapters' modules but the author pages' macros (the
 # check reads author pages as written), the audience's view (its labels for the unnamed) and the records' labels.
 _CHAPTER_CODE = ("chapters", "consent.py", "dates.py", "typeset.py", "inputs/records.py")

@@ -19,7 +19,7 @@ import difflib
 import html
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .audience import Audience
@@ -242,8 +242,9 @@ class InputFiles:
     """The input files the facts checks read, listed and read once for both (each file was read twice), with
     each file's path as problems name it."""
 
-    def __init__(self, inputs_folder: Path, root: Path):
+    def __init__(self, inputs_folder: Path, root: Path, texts: Mapping[str, str] | None = None):
         self.folder, self.root = inputs_folder, root
+        self._read = texts or {}  # the files' texts as loading read them, by shown path (StrategyInputs.texts)
         self.paths = sorted((p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()),
                             key=path_order) if inputs_folder.is_dir() else []
         self._texts: dict[Path, str | None] = {}
@@ -255,6 +256,10 @@ class InputFiles:
     def text(self, path: Path) -> str | None:
         """The file's text; None when it cannot be read (the stages that need it report that)."""
         if path not in self._texts:
+            read = self._read.get(self.shown(path)) if self._read else None
+            if read is not None and "\r" not in read:  # else: a lone "\r" is a line end here, not there
+                self._texts[path] = read
+                return read
             try:  # path.read_text(encoding="utf-8-sig"), without a text wrapper and its decoder for each file
                 text = path.read_bytes().decode("utf-8-sig")
                 self._texts[path] = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
@@ -371,15 +376,17 @@ def _may_hold_placeholder(text: str) -> bool:
 # --- all of it, as problems ----------------------------------------------------------------------------------
 
 
-def fact_problems(root: Path, publication: Publication, headline: HeadlineFigures | None) -> list[Problem]:
-    """Warnings in a draft; problems that stop the build in a final edition."""
+def fact_problems(root: Path, publication: Publication, headline: HeadlineFigures | None,
+                  texts: Mapping[str, str] | None = None) -> list[Problem]:
+    """Warnings in a draft; problems that stop the build in a final edition. `texts`: the input files' texts as
+    loading read them (StrategyInputs.texts), which are then not read again."""
     final = publication.edition.final
     report = Problem if final else warning
     final_note = ": this is a final edition (edition.final: true)"
     data_why = final_note if final else " before a final edition, which refuses illustrative records"
     text_why = final_note if final else " before a final edition, which refuses placeholders"
     inputs_folder = root / publication.inputs_folder
-    files = InputFiles(inputs_folder, root)
+    files = InputFiles(inputs_folder, root, texts)
     problems = []
     for file, line, label, typed in hand_stated_figures(root, headline):
         figure_id = label.split(" ")[0]

@@ -109,7 +109,7 @@ def check(project: Project, audience: Audience = Audience.PARTNERS) -> StrategyI
     found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
     found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS, project.work)
     found += page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)
-    found += fact_problems(project.root, publication, inputs.headline)
+    found += fact_problems(project.root, publication, inputs.headline, inputs.texts)
     found += comments_address_problems(project.root, publication, audience)
     found += check_feedback(project, inputs, publication.edition.label)
     from .acronyms import acronym_problems, published_pages

@@ -101,6 +101,9 @@ class Reading(dict):
         self.digest = hashlib.sha256(b"inputs 1")
         self.parsed = parsed  # YAML files parsed by earlier loads, by their bytes' hash
         self.last: bytes = b""  # the hash of the bytes of the file read last
+        # Each file's text as read, by its path as problems name it: the checks that read the files again for
+        # other things (facts.InputFiles, glyphs) take it from here.
+        self.texts: dict[str, str] = {}
 
     def read(self, shown_as: str, raw: bytes) -> None:
         name = shown_as.encode("utf-8", "surrogateescape")
@@ -230,7 +233,10 @@ def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None,
         return None, [Problem(shown_as, None, None, "a text file", "binary content")]
     encoding = "utf-16" if utf16 else "utf-8-sig"
     try:
-        return raw.decode(encoding).replace("\r\n", "\n"), []
+        text = raw.decode(encoding).replace("\r\n", "\n")
+        if folders is not None and not utf16:
+            folders.texts[shown_as] = text
+        return text, []
     except UnicodeDecodeError as err:
         if legacy_encoding and not utf16:
             try:
