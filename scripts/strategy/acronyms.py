@@ -147,12 +147,28 @@ def _may_hold_new(inputs: "StrategyInputs", audience: Audience, known: set[str],
     """Whether a generated chapter for `audience` may hold an acronym that is neither known nor on the pages."""
     from .consent import audience_view
 
-    try:
-        view = audience_view(inputs, audience)
-    except ProblemsFound:  # making the chapters stops at the same place, and finds no acronym either
+    def unknown() -> set[str] | None:
+        try:
+            view = audience_view(inputs, audience)
+        except ProblemsFound:  # making the chapters stops at the same place, and finds no acronym either
+            return None
+        return {term for term in _possible_terms(view) if term not in known}
+
+    # Kept between checks under the records' hash, as the chapters' acronyms are (never for an internal build,
+    # whose view holds withheld inputs); only the terms the glossary lacks, most often none.
+    if inputs.fingerprint and audience is not Audience.INTERNAL:
+        from .check_cache import add, add_code, kept, new_key
+
+        digest = new_key("acronyms-of-values 1")
+        add(digest, "inputs", inputs.fingerprint.encode())
+        add(digest, "audience", audience.value.encode())
+        add_code(digest)
+        possible = kept(work, "acronyms-of-values", digest.hexdigest(), unknown, _terms_from_json, sorted)
+    else:
+        possible = unknown()
+    if possible is None:
         return False
-    possible = _possible_terms(view) | _fixed_terms(work)
-    return any(term not in known and term not in found for term in possible)
+    return any(term not in known and term not in found for term in possible | _fixed_terms(work))
 
 
 def _possible_terms(view: "StrategyInputs") -> set[str]:
