@@ -271,3 +271,21 @@ def test_a_scalars_tag_is_the_one_pyyamls_resolver_gives(implicit):
     finally:
         loader.dispose()
         reference.dispose()
+
+
+def test_the_facts_check_lists_the_files_rglob_lists(tmp_path):
+    """Regular files only, hidden ones too; no symbolic link, nor a folder reached through one, nor a FIFO."""
+    import os
+
+    from strategy.facts import _regular_files
+
+    root = copy_project(tmp_path / "project")
+    inputs = root / "inputs"
+    (inputs / ".hidden.yaml").write_text("a: 1\n", encoding="utf-8")
+    os.symlink(inputs / "partner-inputs", inputs / "linked-folder")
+    os.symlink(inputs / "glossary.yaml", inputs / "linked.yaml")
+    os.symlink(inputs / "nowhere.yaml", inputs / "broken.yaml")
+    os.mkfifo(inputs / "pipe.yaml")
+    expected = sorted(p for p in inputs.rglob("*") if p.is_file() and not p.is_symlink())
+    assert sorted(_regular_files(inputs)) == expected
+    assert inputs / ".hidden.yaml" in expected and len(expected) > 50

@@ -245,8 +245,7 @@ class InputFiles:
     def __init__(self, inputs_folder: Path, root: Path, texts: Mapping[str, str] | None = None):
         self.folder, self.root = inputs_folder, root
         self._read = texts or {}  # the files' texts as loading read them, by shown path (StrategyInputs.texts)
-        self.paths = sorted((p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()),
-                            key=path_order) if inputs_folder.is_dir() else []
+        self.paths = sorted(_regular_files(inputs_folder), key=path_order) if inputs_folder.is_dir() else []
         self._texts: dict[Path, str | None] = {}
         try:  # display_path of a file of the folder, worked out for the folder once (see shown)
             self._prefix = inputs_folder.absolute().relative_to(root.absolute()).as_posix() + "/"
@@ -273,6 +272,23 @@ class InputFiles:
         if self._prefix is None or not text.startswith(folder):
             return display_path(path, self.root)
         return self._prefix.removeprefix("./") + text[len(folder):].replace(os.sep, "/")
+
+
+def _regular_files(folder: Path) -> Iterator[Path]:
+    """The regular files (not symbolic links) in `folder` and its subfolders, as `folder.rglob("*")` filtered
+    by `is_file() and not is_symlink()` finds them (no linked folder is entered), from what listing a folder
+    says of each entry: no call to the system for each of ten thousand files."""
+    pending = [os.fspath(folder)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        yield Path(entry.path)
+        except OSError:  # a folder that cannot be listed: rglob passes over it too
+            continue
 
 
 def illustrative_records(inputs_folder: Path, root: Path,
