@@ -289,3 +289,61 @@ def test_the_facts_check_lists_the_files_rglob_lists(tmp_path):
     expected = sorted(p for p in inputs.rglob("*") if p.is_file() and not p.is_symlink())
     assert sorted(_regular_files(inputs)) == expected
     assert inputs / ".hidden.yaml" in expected and len(expected) > 50
+
+
+# --- an author page's quotes redacted one by one -------------------------------------------------------------
+
+QUOTES = ('\n\n{{ quote("PI-009") }}\n\n{{ quote("PI-008") }}\n\n{{ quote("PI-001") }}\n\n{{ quote("PI-9999") }}\n\n'
+          '{{ figure("institutional-changes") }}\n')
+
+
+def _expanded(root: Path, audience: Audience, *, whole_view_first: bool) -> list[str]:
+    """Every author page's macros expanded, or the problems they give: after the audience's view of every input
+    was made (as a build makes it for its chapters), or without it (as `strategy check` now expands them)."""
+    from mkdocs.utils.meta import get_data
+
+    from strategy.chapters.macros import expand_macros, first_body_line
+    from strategy.consent import audience_view
+    from strategy.problems import ProblemsFound
+
+    project = Project(root)
+    inputs = load_inputs(root / "inputs", root)
+    if whole_view_first:
+        try:
+            audience_view(inputs, audience)
+        except ProblemsFound:
+            pass
+    out = []
+    for path in project.author_pages():
+        source = path.read_text(encoding="utf-8")
+        body, _ = get_data(source)
+        try:
+            out.append(expand_macros(body, inputs, audience, file=path.name,
+                                     page_path=path.relative_to(root / "docs").as_posix(),
+                                     first_line=first_body_line(source, body)))
+        except ProblemsFound as found:
+            out.append("\n".join(map(str, found.problems)))
+    return out
+
+
+@pytest.mark.parametrize("audience", [Audience.PARTNERS, Audience.PUBLIC, Audience.INTERNAL], ids=lambda a: a.value)
+@pytest.mark.parametrize("named_in_a_team_field", [False, True], ids=["consent-kept", "name-kept-out-in-team-field"])
+def test_quotes_are_redacted_one_by_one_as_the_whole_view_redacts_them(tmp_path, audience, named_in_a_team_field):
+    root = copy_project(tmp_path / "project")
+    page = root / "docs" / "vision.md"
+    page.write_text(page.read_text(encoding="utf-8") + QUOTES, encoding="utf-8")  # anonymous, withheld, named
+    if named_in_a_team_field:  # a session title naming PI-009's anonymous partner: no view can be made
+        partner = yaml.safe_load((root / PI / "PI-009.yaml").read_text(encoding="utf-8"))["partner"]
+        name = next(p["name"] for p in yaml.safe_load((root / "inputs/partners.yaml").read_text(encoding="utf-8"))
+                    if p["id"] == partner)
+        meeting = root / "inputs/meeting.yaml"
+        text = meeting.read_text(encoding="utf-8")
+        meeting.write_text(text.replace('    title: "Phase II in review', f'    title: "{name} on Phase II in review', 1),
+                           encoding="utf-8")
+    one_by_one = _expanded(root, audience, whole_view_first=False)
+    assert one_by_one == _expanded(root, audience, whole_view_first=True)
+    vision = one_by_one[[p.name for p in Project(root).author_pages()].index("vision.md")]
+    if named_in_a_team_field and audience is not Audience.INTERNAL:
+        assert "expected" in vision and "PI-9999" not in vision  # the consent problem, before any quote's
+    else:
+        assert "'PI-9999'" in vision  # the unknown ID is named, after the quotes were made
