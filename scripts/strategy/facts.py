@@ -316,6 +316,8 @@ def illustrative_records(inputs_folder: Path, root: Path,
 # _ILLUSTRATIVE_YAML over a whole text: within a line (no "\n" in any space it matches), from a line's start.
 _ILLUSTRATIVE_YAML_TEXT = re.compile(r"^[^\S\n]*(?:-[^\S\n]+)?(?:illustrative:[^\S\n]*(?:true|yes|on)\b|illustrative_note:)",
                                      re.I | re.M)
+# The word every match of _ILLUSTRATIVE_YAML_TEXT holds, as it reads it (case-blind).
+_ILLUSTRATIVE_WORD = re.compile("illustrative", re.I)
 # What str.splitlines takes for a line's end besides "\n", which "^" with re.M does not: such a text is read
 # line by line.
 _OTHER_LINE_ENDS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -329,11 +331,18 @@ def _illustrative_yaml_lines(text: str, suffix: str) -> list[int]:
     an unusual line end is read line by line."""
     if _OTHER_LINE_ENDS.search(text) or "```" in text or "~~~" in text:
         return [n for n, line in _prose_lines_of(text, suffix) if _ILLUSTRATIVE_YAML.match(line)]
-    lines, line, counted = [], 1, 0
-    for match in _ILLUSTRATIVE_YAML_TEXT.finditer(text):
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
-        lines.append(line)
+    # Tried only at the start of a line that holds the word: trying the pattern at every character of ten
+    # thousand files was most of this check.
+    lines, line, counted, tried = [], 1, 0, -1
+    for word in _ILLUSTRATIVE_WORD.finditer(text):
+        start = text.rfind("\n", 0, word.start()) + 1
+        if start == tried:
+            continue
+        tried = start
+        if _ILLUSTRATIVE_YAML_TEXT.match(text, start):
+            line += text.count("\n", counted, start)
+            counted = start
+            lines.append(line)
     return lines
 
 
