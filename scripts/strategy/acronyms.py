@@ -6,6 +6,11 @@ spell out, with the file and line where it is written: for a generated chapter, 
 comes from, else the chapter itself. Not acronyms: roman numerals ("Phase III"), record IDs ("PI-004",
 "FB-001") and the country codes of inputs/countries.csv, which tables print beside the country's name.
 
+The generated chapters are made only when they may hold an acronym that neither the glossary nor the author
+pages hold: every acronym a chapter prints comes from a value of the records as the audience sees them or from
+the fixed text of the chapters' code (its string literals), so when none of those holds a new one, no chapter
+does either, and a large project's check does not make every chapter to learn that (`_may_hold_new`).
+
 A draft may go with one missing (a warning); a final edition may not.
 """
 
