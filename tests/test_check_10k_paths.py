@@ -347,3 +347,31 @@ def test_quotes_are_redacted_one_by_one_as_the_whole_view_redacts_them(tmp_path,
         assert "expected" in vision and "PI-9999" not in vision  # the consent problem, before any quote's
     else:
         assert "'PI-9999'" in vision  # the unknown ID is named, after the quotes were made
+
+
+def _png() -> bytes:
+    """A picture of one white pixel."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+            + chunk(b"IEND", b""))
+
+
+def test_where_the_project_is_on_disk_adds_no_possible_acronym(tmp_path, caplog):
+    """The pictures of an input are kept by their absolute path, which a chapter never prints: a project in a
+    folder named in capitals still makes no chapter to learn its acronyms. (The picture is not shown: a partner
+    text that shows one names it by its input's ID, "PI-001/figure.png", whose "PI" a plain fallback would
+    print as an acronym, and the chapters are made to tell.)"""
+    root = copy_project(tmp_path / "QXYZ PROJECTS" / "project")
+    (root / PI / "PI-001").mkdir()
+    (root / PI / "PI-001" / "figure.png").write_bytes(_png())
+    inputs = load_inputs(root / "inputs", root)
+    assert any("QXYZ" in str(path) for path in inputs.partner_images.values())
+    with caplog.at_level(logging.DEBUG, logger="strategy.chapters"):
+        assert _acronym_report(root) == []
+    assert CHAPTERS_MADE not in caplog.text

@@ -195,6 +195,8 @@ def _possible_terms(view: "StrategyInputs") -> set[str]:
                      other)
         elif field.name == "origins":  # a chapter may print where a record was read, never the key it is kept under
             _strings(list(view.origins.values()), other)
+        elif field.name == "partner_images":  # an image by its name ("PI-018/figure.png"), never where it is on disk
+            _strings(list(view.partner_images), other)
         else:
             _strings(getattr(view, field.name), other)
     # Each distinct value once: many inputs share words (a partner's name, a theme), some whole texts.
