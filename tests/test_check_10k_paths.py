@@ -375,3 +375,18 @@ def test_where_the_project_is_on_disk_adds_no_possible_acronym(tmp_path, caplog)
     with caplog.at_level(logging.DEBUG, logger="strategy.chapters"):
         assert _acronym_report(root) == []
     assert CHAPTERS_MADE not in caplog.text
+
+
+def test_the_records_travel_to_a_worker_without_the_files_texts(tmp_path):
+    """The build sends the records to its chart workers: not the files' texts (withheld inputs' among them)."""
+    import pickle
+
+    root = copy_project(tmp_path / "project")
+    inputs = load_inputs(root / "inputs", root)
+    withheld = (root / PI / "PI-008.yaml").read_text(encoding="utf-8")
+    assert withheld in inputs.texts.values()
+    sent = pickle.dumps(inputs)
+    comment = withheld.splitlines()[0]  # a YAML comment: in the text only, in no record
+    assert comment.startswith("#") and b"texts" in sent and comment.encode() not in sent
+    received = pickle.loads(sent)
+    assert received.texts == {} and received.partner_inputs == inputs.partner_inputs

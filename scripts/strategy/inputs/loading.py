@@ -97,6 +97,11 @@ class StrategyInputs:
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
 
+    def __getstate__(self) -> dict:
+        # Sent to a worker process (the charts) without the files' texts, which it has no use for: they would
+        # double what is sent, and withheld inputs' text has no business travelling.
+        return {**self.__dict__, "texts": {}}
+
     def file_of(self, feedback: r.Feedback) -> str:
         """The file a reviewer's feedback was read from (as problems name it)."""
         return self.origins[f"FeedbackComment:{feedback.comments[0].id}"].file
