@@ -153,9 +153,13 @@ def _markers() -> "itertools.count[str]":
 
 
 def _marked(value, markers):
-    """The value with a marker acronym after every text of its own (a str with a space: not an ID or a slug)."""
+    """The value with a marker acronym after every text of its own (a str with a space: not an ID or a slug), and
+    the marker in lower case, which a chapter that wrote a value in capitals would print as an acronym."""
     if type(value) is str:
-        return f"{value} {next(markers)}" if " " in value else value
+        if " " not in value:
+            return value
+        marker = next(markers)
+        return f"{value} {marker} {marker.lower()}"
     if isinstance(value, BaseModel):
         return value.model_copy(update={k: _marked(v, markers) for k, v in value.__dict__.items()})
     if isinstance(value, list):
