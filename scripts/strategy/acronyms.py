@@ -282,17 +282,18 @@ def _literal_terms(files: list[Path]) -> set[str]:
 
     texts: list[str] = []
     for path in files:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        skipped = set()
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body \
-                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                skipped.add(id(body[0].value))  # a docstring
+        literals, skipped = [], set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str):
+                    literals.append(node)
+            elif isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                if node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+                    skipped.add(id(node.body[0].value))  # a docstring
             elif isinstance(node, ast.Call):
                 skipped.update(id(value) for value in _not_printed(node))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped:
+        for node in literals:
+            if id(node) not in skipped:
                 texts.append(node.value)
                 texts.append(node.value[:1].upper() + node.value[1:64])  # capitalise()
     return _terms_of_runs(_RUN.findall(_RECORD_ID.sub(" ", "\n".join(texts))))
