@@ -335,7 +335,10 @@ def test_the_facts_check_finds_illustrative_records_where_each_line_would():
              "x: |\n  ```\n  illustrative: true\n  ```\nillustrative: true\n", "a\x0cillustrative: true\nb: 1\n",
              "a: 1\r\nillustrative: TRUE\n", "illustrative_note: x\n  - illustrative: true # c\n",
              "\n\n\nillustrative: true", "ıllustrative: true\nILLUSTRATIVE: ON\n", "a\u2028illustrative: true\n",
-             "illustrative: truely\n- \tillustrative: true\n"]
+             "illustrative: truely\n- \tillustrative: true\n",
+             # Case-blind as the pattern is, several words on a line, the word away from the line's start.
+             "\u0130llustrative: true\nilluſtrative: yes\n", "x: illustrative\nillustrative: on # illustrative\n",
+             "a: illustrative illustrative\n  illustrative: true\nb: 1 illustrative: true\n"]
     chance = random.Random(5)
     parts = ["illustrative: true", "illustrative_note: n", "- ", "  ", "\t", "\n", "\n\n", "#", "```", "x: y", "on",
              "\r", "\x0c"]

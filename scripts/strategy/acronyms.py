@@ -6,6 +6,11 @@ spell out, with the file and line where it is written: for a generated chapter, 
 comes from, else the chapter itself. Not acronyms: roman numerals ("Phase III"), record IDs ("PI-004",
 "FB-001") and the country codes of inputs/countries.csv, which tables print beside the country's name.
 
+The generated chapters are made only when they may hold an acronym that neither the glossary nor the author
+pages hold: every acronym a chapter prints comes from a value of the records as the audience sees them or from
+the fixed text of the chapters' code (its string literals), so when none of those holds a new one, no chapter
+does either, and a large project's check does not make every chapter to learn that (`_may_hold_new`).
+
 A draft may go with one missing (a warning); a final edition may not.
 """
 
@@ -59,6 +64,8 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
             if term not in known:
                 found.setdefault(term, (display_path(page, root), line))
     sources = _InputLines(root, inputs_folder)
+    if not _may_hold_new(inputs, audience, known, found, root / ".build"):
+        return _reported(found, publication)  # no chapter can hold an acronym the glossary and the pages lack
 
     def located() -> dict[str, tuple[str, int]]:
         in_chapters = _located_by_source(inputs, audience, known, found, sources)
@@ -76,6 +83,11 @@ def acronym_problems(root: Path, inputs_folder: Path, inputs: "StrategyInputs", 
                           lambda answer: sorted([term, file, line] for term, (file, line) in answer.items())))
     else:
         found.update(located())
+    return _reported(found, publication)
+
+
+def _reported(found: dict[str, tuple[str, int]], publication: "Publication") -> list[Problem]:
+    """Each acronym found with its place: a warning for a draft, a problem for a final edition."""
     final = publication.edition.final
     problems = []
     for term, (file, line) in sorted(found.items(), key=lambda item: (item[1], item[0])):
@@ -112,6 +124,201 @@ def _chapters_key(root: Path, inputs_folder: Path, inputs: "StrategyInputs", aud
                     add(digest, os.path.relpath(path, root), b"unreadable")
     add_code(digest)
     return digest.hexdigest()
+
+
+# Where an acronym of a generated chapter can come from, without making the chapters (making them was most of a
+# large project's first check): a record's value, as the audience's view holds it, or the chapters' fixed text,
+# the string literals of the code that makes them. Either holds every acronym a chapter prints, and more (see
+# `_possible_terms`), so when all of those are in the glossary or the author pages, no chapter adds one.
+# The records a chapter never prints: the glossary (the abbreviations list, not a text chapter, prints it) and
+# the reviewers' feedback (the comment-response matrix, which the check reads no acronyms from).
+# The files' texts as read are no record at all (and hold what consent keeps out).
+_NOT_IN_TEXT_CHAPTERS = frozenset({"glossary", "feedback", "warnings", "fingerprint", "texts"})
+# The code whose literals are the chapters' fixed text: the chapters' modules but the author pages' macros (the
+# check reads author pages as written), the audience's view (its labels for the unnamed) and the records' labels.
+_CHAPTER_CODE = ("chapters", "consent.py", "dates.py", "typeset.py", "inputs/records.py")
+_NOT_CHAPTER_CODE = ("chapters/macros.py",)
+# Fields of a partner input whose IDs print as they are (a record ID is never an acronym): in a partner's own text
+# an ID may be printed as its plain fallback, where "-" is a character reference and "PI" reads as an acronym.
+_ID_FIELDS = frozenset({"id", "session"})
+# A run of capitals, digits and "&" that starts where an acronym may (no letter or digit before it): every acronym a
+# chapter prints is such a run or a part of one between "&"s (escaping turns "&" into a reference, which reads as
+# a space). A "/" before it does not count: a partner text's plain fallback makes "/" a reference too. No letter
+# or digit after it but a plural "s" ("IDPoor" holds no acronym).
+_RUN = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z0-9&]*(?=s?(?!\w))")
+
+
+def _may_hold_new(inputs: "StrategyInputs", audience: Audience, known: set[str], found: dict, work: Path) -> bool:
+    """Whether a generated chapter for `audience` may hold an acronym that is neither known nor on the pages."""
+    from .consent import audience_view
+
+    def unknown() -> set[str] | None:
+        try:
+            view = audience_view(inputs, audience)
+        except ProblemsFound:  # making the chapters stops at the same place, and finds no acronym either
+            return None
+        return {term for term in _possible_terms(view) if term not in known}
+
+    # Kept between checks under the records' hash, as the chapters' acronyms are (never for an internal build,
+    # whose view holds withheld inputs); only the terms the glossary lacks, most often none.
+    if inputs.fingerprint and audience is not Audience.INTERNAL:
+        from .check_cache import add, add_code, kept, new_key
+
+        digest = new_key("acronyms-of-values 1")
+        add(digest, "inputs", inputs.fingerprint.encode())
+        add(digest, "audience", audience.value.encode())
+        add_code(digest)
+        possible = kept(work, "acronyms-of-values", digest.hexdigest(), unknown, _terms_from_json, sorted)
+    else:
+        possible = unknown()
+    if possible is None:
+        return False
+    return any(term not in known and term not in found for term in possible | _fixed_terms(work))
+
+
+def _possible_terms(view: "StrategyInputs") -> set[str]:
+    """Every acronym a chapter made from the audience's view of the records could take from their values: each
+    run of capitals in a value and each part of one between "&"s, whatever a chapter does with the text
+    (escaped, its Markdown rendered, its plain fallback) and whether or not it prints the field."""
+    import dataclasses
+
+    partner_text: list[str] = []  # values a chapter may print as a plain fallback: record IDs are not IDs there
+    other: list[str] = []
+    for field in dataclasses.fields(view):
+        if field.name in _NOT_IN_TEXT_CHAPTERS:
+            continue
+        if field.name == "partner_inputs":
+            items = list(view.partner_inputs.values())
+            _strings([value for item in items for name, value in item.__dict__.items() if name not in _ID_FIELDS],
+                     partner_text)
+            _strings([value for item in items for name, value in item.__dict__.items() if name in _ID_FIELDS],
+                     other)
+        elif field.name == "origins":  # a chapter may print where a record was read, never the key it is kept under
+            _strings(list(view.origins.values()), other)
+        elif field.name == "partner_images":  # an image by its name ("PI-018/figure.png"), never where it is on disk
+            _strings(list(view.partner_images), other)
+        else:
+            _strings(getattr(view, field.name), other)
+    # Each distinct value once: many inputs share words (a partner's name, a theme), some whole texts.
+    runs = _RUN.findall("\n".join(set(partner_text))) + _RUN.findall(_RECORD_ID.sub(" ", "\n".join(set(other))))
+    return _terms_of_runs(runs)
+
+
+def _strings(value: object, out: list[str]) -> None:
+    """Every string a record holds, at any depth: of records, mappings (keys too), sequences and dataclasses."""
+    import dataclasses
+    import datetime
+
+    from pydantic import BaseModel
+
+    pending = [value]
+    pop, push, add = pending.pop, pending.extend, out.append
+    while pending:
+        value = pop()
+        if isinstance(value, str):
+            add(value)
+            if value[:1].islower():  # a chapter may capitalise a value's first letter ("iOS" as "IOS")
+                add(value[:1].upper() + value[1:64])
+        elif value is None or isinstance(value, (bool, int, float, datetime.date)):
+            continue
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            push(value)
+        elif isinstance(value, BaseModel):
+            push(value.__dict__.values())
+        elif isinstance(value, dict):
+            push(value.keys())
+            push(value.values())
+        elif isinstance(value, Path):
+            add(str(value))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            push(getattr(value, field.name) for field in dataclasses.fields(value))
+
+
+def _terms_of_runs(runs: Iterable[str]) -> set[str]:
+    """The acronyms a run of capitals, digits and "&" may read as: the whole, or any of its parts between "&"s
+    that starts with a capital."""
+    terms: set[str] = set()
+    for run in set(runs):
+        parts = run.split("&")
+        for first in range(len(parts)):
+            if not parts[first][:1].isupper():
+                continue
+            for last in range(first, len(parts)):
+                if not parts[last]:
+                    break
+                term = "&".join(parts[first:last + 1])
+                if _is_acronym(term):
+                    terms.add(term)
+    return terms
+
+
+def _fixed_terms(work: Path) -> set[str]:
+    """The acronyms the chapters' code may print whatever the records: every run of capitals in its string
+    literals (docstrings and regular expressions are not printed), and in each with its first letter
+    capitalised. Kept in .build/cache under the hash of that code."""
+    import hashlib
+
+    from .check_cache import add, kept, new_key
+
+    files = _chapter_code_files()
+    digest = new_key("chapter-code-acronyms 1")
+    for path in files:
+        add(digest, path.name, hashlib.sha256(path.read_bytes()).hexdigest().encode())
+    return kept(work, "acronyms-of-chapter-code", digest.hexdigest(), lambda: _literal_terms(files), _terms_from_json,
+                sorted)
+
+
+def _chapter_code_files() -> list[Path]:
+    package = Path(__file__).parent
+    files: list[Path] = []
+    for part in _CHAPTER_CODE:
+        path = package / part
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    return [f for f in files if f.relative_to(package).as_posix() not in _NOT_CHAPTER_CODE]
+
+
+def _literal_terms(files: list[Path]) -> set[str]:
+    import ast
+
+    texts: list[str] = []
+    for path in files:
+        literals, skipped = [], set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str):
+                    literals.append(node)
+            elif isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                if node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+                    skipped.add(id(node.body[0].value))  # a docstring
+            elif isinstance(node, ast.Call):
+                skipped.update(id(value) for value in _not_printed(node))
+        for node in literals:
+            if id(node) not in skipped:
+                texts.append(node.value)
+                texts.append(node.value[:1].upper() + node.value[1:64])  # capitalise()
+    return _terms_of_runs(_RUN.findall(_RECORD_ID.sub(" ", "\n".join(texts))))
+
+
+def _not_printed(call: "ast.Call") -> list["ast.expr"]:
+    """The arguments of a call that are never text of a chapter: a regular expression (`re.sub(pattern, …)`,
+    `StringConstraints(pattern=…)`) and a validation error's message (`PydanticCustomError(kind, message)`)."""
+    import ast
+
+    function = call.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    module = function.value.id if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) else ""
+    skipped = [keyword.value for keyword in call.keywords if keyword.arg == "pattern"]
+    if module == "re" and call.args:
+        skipped.append(call.args[0])
+    if name.endswith("Error"):
+        skipped += call.args
+    return skipped
+
+
+def _terms_from_json(value: object) -> set[str]:
+    if not isinstance(value, list) or not all(isinstance(term, str) for term in value):
+        raise TypeError("not acronyms")
+    return set(value)
 
 
 def _located_from_json(value: list) -> dict[str, tuple[str, int]]:

@@ -2,8 +2,9 @@
 out, each in a file of its own under the hash of everything it follows from.
 
 A check is run again and again while nothing, or little, changes. Rendering the chapters that comments cite
-(to learn their paragraph numbers) and making every generated chapter (to read its acronyms) are most of the
-check of a large project; each answer is kept with its key and reused only when the key is the same. A record
+(to learn their paragraph numbers), reading the acronyms the records' values and the chapters' code may give,
+and, when one of those is new, making every generated chapter (to read its acronyms) are most of the check of
+a large project; each answer is kept with its key and reused only when the key is the same. A record
 that is damaged or for other sources is worked out again, and a check never fails for a cache it cannot write.
 Only what the check reports anyway is kept (numbers, acronyms and the file and line of each): no partner text.
 """

@@ -99,6 +99,7 @@ class _Decided:
     finder: NameFinder
     unnamed: frozenset[str]
     view: "StrategyInputs | None" = None
+    refused: "tuple[Problem, ...] | None" = None  # what stops the view being made (view_problems), once known
 
 
 # Records (and views made of them) -> what consent decided for them. Each entry keeps its records alive, so
@@ -133,8 +134,7 @@ def audience_view(inputs: "StrategyInputs", audience: Audience) -> "StrategyInpu
     decided = _consent(inputs, audience)
     if decided.view is not None:
         return decided.view
-    errors = [p for p in consent_problems(inputs, audience) if p.severity == "error"]
-    if errors:
+    if errors := view_problems(inputs, audience):
         raise ProblemsFound(errors)
     finder, unnamed = decided.finder, decided.unnamed
     partners = {pid: _anonymised(p) if pid in unnamed else p for pid, p in inputs.partners.items()}
@@ -153,6 +153,39 @@ def audience_view(inputs: "StrategyInputs", audience: Audience) -> "StrategyInpu
     _decided[(id(inputs), audience)] = (inputs, dataclasses.replace(decided, view=view))
     _decided[(id(view), audience)] = (view, dataclasses.replace(decided, view=view))
     return view
+
+
+def view_problems(inputs: "StrategyInputs", audience: Audience) -> list[Problem]:
+    """What stops audience_view(inputs, audience) being made (a name consent keeps out in a field the team
+    wrote): worked out once per records and audience."""
+    if audience is Audience.INTERNAL:
+        return []
+    decided = _consent(inputs, audience)
+    if decided.view is not None:
+        return []
+    if decided.refused is None:
+        refused = tuple(p for p in consent_problems(inputs, audience) if p.severity == "error")
+        decided = dataclasses.replace(decided, refused=refused)
+        _decided[(id(inputs), audience)] = (inputs, decided)
+    return list(decided.refused)
+
+
+def shown_input(inputs: "StrategyInputs", audience: Audience, input_id: str) -> tuple[PartnerInput, Partner] | None:
+    """One input and its partner as audience_view(inputs, audience) holds them (None for an unknown ID), without
+    making the view of every other input: an author page quoting two inputs of ten thousand redacts two.
+    Asked for only where audience_view can be made (view_problems is empty)."""
+    item = inputs.partner_inputs.get(input_id)
+    if item is None:
+        return None
+    if audience is Audience.INTERNAL:
+        return item, inputs.partner_of(item)
+    decided = _consent(inputs, audience)
+    if decided.view is not None:
+        shown = decided.view.partner_inputs[input_id]
+        return shown, decided.view.partner_of(shown)
+    partner = inputs.partners[item.partner]
+    return (_redacted(item, audience, decided.finder, inputs),
+            _anonymised(partner) if item.partner in decided.unnamed else partner)
 
 
 def _anonymised(partner: Partner) -> Partner:

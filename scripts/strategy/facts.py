@@ -19,7 +19,7 @@ import difflib
 import html
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .audience import Audience
@@ -242,10 +242,10 @@ class InputFiles:
     """The input files the facts checks read, listed and read once for both (each file was read twice), with
     each file's path as problems name it."""
 
-    def __init__(self, inputs_folder: Path, root: Path):
+    def __init__(self, inputs_folder: Path, root: Path, texts: Mapping[str, str] | None = None):
         self.folder, self.root = inputs_folder, root
-        self.paths = sorted((p for p in inputs_folder.rglob("*") if p.is_file() and not p.is_symlink()),
-                            key=path_order) if inputs_folder.is_dir() else []
+        self._read = texts or {}  # the files' texts as loading read them, by shown path (StrategyInputs.texts)
+        self.paths = sorted(_regular_files(inputs_folder), key=path_order) if inputs_folder.is_dir() else []
         self._texts: dict[Path, str | None] = {}
         try:  # display_path of a file of the folder, worked out for the folder once (see shown)
             self._prefix = inputs_folder.absolute().relative_to(root.absolute()).as_posix() + "/"
@@ -255,6 +255,10 @@ class InputFiles:
     def text(self, path: Path) -> str | None:
         """The file's text; None when it cannot be read (the stages that need it report that)."""
         if path not in self._texts:
+            read = self._read.get(self.shown(path)) if self._read else None
+            if read is not None and "\r" not in read:  # else: a lone "\r" is a line end here, not there
+                self._texts[path] = read
+                return read
             try:  # path.read_text(encoding="utf-8-sig"), without a text wrapper and its decoder for each file
                 text = path.read_bytes().decode("utf-8-sig")
                 self._texts[path] = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
@@ -268,6 +272,23 @@ class InputFiles:
         if self._prefix is None or not text.startswith(folder):
             return display_path(path, self.root)
         return self._prefix.removeprefix("./") + text[len(folder):].replace(os.sep, "/")
+
+
+def _regular_files(folder: Path) -> Iterator[Path]:
+    """The regular files (not symbolic links) in `folder` and its subfolders, as `folder.rglob("*")` filtered
+    by `is_file() and not is_symlink()` finds them (no linked folder is entered), from what listing a folder
+    says of each entry: no call to the system for each of ten thousand files."""
+    pending = [os.fspath(folder)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        yield Path(entry.path)
+        except OSError:  # a folder that cannot be listed: rglob passes over it too
+            continue
 
 
 def illustrative_records(inputs_folder: Path, root: Path,
@@ -295,6 +316,8 @@ def illustrative_records(inputs_folder: Path, root: Path,
 # _ILLUSTRATIVE_YAML over a whole text: within a line (no "\n" in any space it matches), from a line's start.
 _ILLUSTRATIVE_YAML_TEXT = re.compile(r"^[^\S\n]*(?:-[^\S\n]+)?(?:illustrative:[^\S\n]*(?:true|yes|on)\b|illustrative_note:)",
                                      re.I | re.M)
+# The word every match of _ILLUSTRATIVE_YAML_TEXT holds, as it reads it (case-blind).
+_ILLUSTRATIVE_WORD = re.compile("illustrative", re.I)
 # What str.splitlines takes for a line's end besides "\n", which "^" with re.M does not: such a text is read
 # line by line.
 _OTHER_LINE_ENDS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -308,12 +331,33 @@ def _illustrative_yaml_lines(text: str, suffix: str) -> list[int]:
     an unusual line end is read line by line."""
     if _OTHER_LINE_ENDS.search(text) or "```" in text or "~~~" in text:
         return [n for n, line in _prose_lines_of(text, suffix) if _ILLUSTRATIVE_YAML.match(line)]
-    lines, line, counted = [], 1, 0
-    for match in _ILLUSTRATIVE_YAML_TEXT.finditer(text):
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
-        lines.append(line)
+    # Tried only at the start of a line that holds the word: trying the pattern at every character of ten
+    # thousand files was most of this check.
+    lines, line, counted, tried = [], 1, 0, -1
+    for at in _illustrative_words(text):
+        start = text.rfind("\n", 0, at) + 1
+        if start == tried:
+            continue
+        tried = start
+        if _ILLUSTRATIVE_YAML_TEXT.match(text, start):
+            line += text.count("\n", counted, start)
+            counted = start
+            lines.append(line)
     return lines
+
+
+def _illustrative_words(text: str) -> Iterator[int]:
+    """Where the word "illustrative" is, case-blind as _ILLUSTRATIVE_WORD finds it. In ASCII text that is where
+    the text in lower case holds it (same length, same places), which str.find finds without trying the
+    pattern at every character."""
+    if not text.isascii():  # re.I also takes "İ" for "i" and "ſ" for "s"
+        yield from (word.start() for word in _ILLUSTRATIVE_WORD.finditer(text))
+        return
+    lower = text.lower()
+    at = lower.find("illustrative")
+    while at != -1:
+        yield at
+        at = lower.find("illustrative", at + 1)
 
 
 def _illustrative_csv(path: Path) -> list[int]:
@@ -371,15 +415,17 @@ def _may_hold_placeholder(text: str) -> bool:
 # --- all of it, as problems ----------------------------------------------------------------------------------
 
 
-def fact_problems(root: Path, publication: Publication, headline: HeadlineFigures | None) -> list[Problem]:
-    """Warnings in a draft; problems that stop the build in a final edition."""
+def fact_problems(root: Path, publication: Publication, headline: HeadlineFigures | None,
+                  texts: Mapping[str, str] | None = None) -> list[Problem]:
+    """Warnings in a draft; problems that stop the build in a final edition. `texts`: the input files' texts as
+    loading read them (StrategyInputs.texts), which are then not read again."""
     final = publication.edition.final
     report = Problem if final else warning
     final_note = ": this is a final edition (edition.final: true)"
     data_why = final_note if final else " before a final edition, which refuses illustrative records"
     text_why = final_note if final else " before a final edition, which refuses placeholders"
     inputs_folder = root / publication.inputs_folder
-    files = InputFiles(inputs_folder, root)
+    files = InputFiles(inputs_folder, root, texts)
     problems = []
     for file, line, label, typed in hand_stated_figures(root, headline):
         figure_id = label.split(" ")[0]

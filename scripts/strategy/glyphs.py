@@ -173,7 +173,12 @@ def uncovered_characters(inputs, root: Path | None = None, font_css: Path = DEFA
     `work`, the project's work folder, keeps what the fonts cover (see `covered`)."""
     pattern = _unprintable(font_css, work)
     found: list[Problem] = []
+    printable: dict[str, bool] = {}
     for key, origin in inputs.origins.items():
+        if origin.file not in printable:
+            printable[origin.file] = _all_printable(getattr(inputs, "texts", {}).get(origin.file), pattern)
+        if printable[origin.file]:
+            continue
         record = _record(inputs, key)
         if record is None:
             continue
@@ -184,6 +189,15 @@ def uncovered_characters(inputs, root: Path | None = None, font_css: Path = DEFA
                                      else "no invisible formatting character",
                                      _what(character)))
     return found
+
+
+def _all_printable(text: str | None, pattern: re.Pattern[str]) -> bool:
+    """Whether every value read from a YAML or CSV file with this text (as UTF-8) is printable, known from the
+    text alone: a value is the text's own characters, and the spaces and line breaks YAML folds lines into,
+    unless an escape
+    ("\\U0001F600") writes a character the text does not hold. Other files, and records' defaults (plain ASCII
+    words of the code), are read value by value."""
+    return text is not None and "\\" not in text and not pattern.search(text)
 
 
 def _what(character: str) -> str:

@@ -20,8 +20,8 @@ from ..facts import FIGURE_CALL, render_figure
 from ..inputs import StrategyInputs
 from ..problems import Problem, ProblemsFound, display_path
 from . import GENERATED_FOLDER
-from ..consent import author_page_problems
-from .consent import Audience, attribution, audience_view, may_show
+from ..consent import author_page_problems, shown_input, view_problems
+from .consent import Audience, attribution, may_show
 from .markdown import REGISTER, anchor, md_escape, partner_text, quote_block, reading_words
 from .partner_markdown import first_paragraph
 
@@ -42,7 +42,8 @@ def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, 
     register are relative to where the page is.
     """
     problems: list[Problem] = author_page_problems(markdown, inputs, audience, file=file, first_line=first_line)
-    inputs = audience_view(inputs, audience)  # quotes as the audience may see them
+    if refused := view_problems(inputs, audience):  # no quote can be shown as the audience may see it
+        raise ProblemsFound(refused)
     register = posixpath.relpath(f"{GENERATED_FOLDER}/{REGISTER}", posixpath.dirname(page_path) or ".")
 
     def replace(match: re.Match) -> str:
@@ -60,19 +61,20 @@ def expand_macros(markdown: str, inputs: StrategyInputs, audience: Audience, *, 
                                     f"'{match.group(0)}'"))
             return match.group(0)
         record_id = quote.group("id")
-        item = inputs.partner_inputs.get(record_id)
-        if item is None:
+        shown = shown_input(inputs, audience, record_id)  # the quote as the audience may see it
+        if shown is None:
             guess = difflib.get_close_matches(record_id, list(inputs.partner_inputs), n=1)
             hint = f" (did you mean {guess[0]}?)" if guess else ""
             problems.append(Problem(file, line, None, f"the ID of a partner input in inputs/partner-inputs{hint}",
                                     f"'{record_id}'"))
             return match.group(0)
+        item, partner = shown
         if not may_show(item, audience):
             problems.append(Problem(file, line, None, f"an input that a {audience.value} build may show",
                                     f"{record_id}, whose partner withheld it"))
             return match.group(0)
         words = item.key_quote or first_paragraph(item.vision or item.country_experience or "")
-        who = md_escape(attribution(item, inputs.partner_of(item), audience))
+        who = md_escape(attribution(item, partner, audience))
         link = f"[{record_id}]({register}#{anchor(record_id)}){{: .record-id }}"
         return "\n\n" + quote_block(partner_text(words), f"{who} ({link})", illustrative=item.illustrative) + "\n\n"
 

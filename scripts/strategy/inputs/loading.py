@@ -90,9 +90,17 @@ class StrategyInputs:
     # The hash of every input file's bytes as read, and of the pictures' names and sizes: equal fingerprints,
     # equal records (what is worked out from them may be kept under it). Empty for records made otherwise.
     fingerprint: str = ""
+    # Each input file's text as read (decoded as UTF-8, "\r\n" read as "\n"), by its path as problems name it,
+    # for the checks that read the files again. Never written anywhere: it holds withheld inputs' text.
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def partner_of(self, partner_input: r.PartnerInput) -> r.Partner:
         return self.partners[partner_input.partner]
+
+    def __getstate__(self) -> dict:
+        # Sent to a worker process (the charts) without the files' texts, which it has no use for: they would
+        # double what is sent, and withheld inputs' text has no business travelling.
+        return {**self.__dict__, "texts": {}}
 
     def file_of(self, feedback: r.Feedback) -> str:
         """The file a reviewer's feedback was read from (as problems name it)."""
@@ -252,7 +260,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
         headline=headline,
         partner_images=reader.partner_images,
         feedback=feedback,
-        fingerprint=_fingerprint(reader),
+        fingerprint=_fingerprint(reader), texts=reader.folders.texts,
     )
     problems = check_consistency(inputs, reader.where)
     inputs.warnings.extend(wording_warnings(inputs, reader.where))

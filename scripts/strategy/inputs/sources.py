@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import functools
 import hashlib
 import io
 import os
@@ -31,7 +32,28 @@ MAX_INTEGER_DIGITS = 30
 # libyaml's parser when PyYAML was built with it (the pinned wheel is): twenty times faster than PyYAML's own.
 # Only its events are used; the tree is composed here (see _compose).
 _WITH_LIBYAML = getattr(yaml, "__with_libyaml__", False)
-_Loader = yaml.CSafeLoader if _WITH_LIBYAML else yaml.SafeLoader
+
+
+class _Loader(yaml.CSafeLoader if _WITH_LIBYAML else yaml.SafeLoader):  # type: ignore[misc]
+    """The safe loader, with a scalar's tag resolved as PyYAML's resolver resolves it but without its lists
+    rebuilt for every value: libyaml's composer asks for each of the hundreds of thousands of values in ten
+    thousand inputs."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+            if implicit[0]:
+                for tag, regexp in _implicit_resolvers(type(self), value[:1]):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+
+@functools.lru_cache(maxsize=None)
+def _implicit_resolvers(loader: type, first: str) -> tuple:
+    """The implicit resolvers PyYAML tries for a plain scalar opening with `first`, in its order."""
+    return tuple(loader.yaml_implicit_resolvers.get(first, []) + loader.yaml_implicit_resolvers.get(None, []))
+
 # The deepest nesting libyaml's composer may be given (_shallow): about half a kilobyte of C stack a level, so
 # well within a thread's stack.
 MAX_C_NESTING = 400
@@ -101,6 +123,9 @@ class Reading(dict):
         self.digest = hashlib.sha256(b"inputs 1")
         self.parsed = parsed  # YAML files parsed by earlier loads, by their bytes' hash
         self.last: bytes = b""  # the hash of the bytes of the file read last
+        # Each file's text as read, by its path as problems name it: the checks that read the files again for
+        # other things (facts.InputFiles, glyphs) take it from here.
+        self.texts: dict[str, str] = {}
 
     def read(self, shown_as: str, raw: bytes) -> None:
         name = shown_as.encode("utf-8", "surrogateescape")
@@ -230,7 +255,10 @@ def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None,
         return None, [Problem(shown_as, None, None, "a text file", "binary content")]
     encoding = "utf-16" if utf16 else "utf-8-sig"
     try:
-        return raw.decode(encoding).replace("\r\n", "\n"), []
+        text = raw.decode(encoding).replace("\r\n", "\n")
+        if folders is not None and not utf16:
+            folders.texts[shown_as] = text
+        return text, []
     except UnicodeDecodeError as err:
         if legacy_encoding and not utf16:
             try:
