@@ -222,23 +222,19 @@ def register_parts(section: str) -> list[Part]:
     introduction, the others each in a section of the same classes without its id, printing the annex's title
     at the head of their pages as the whole document does there."""
     opening, inside = section.split(">", 1)
-    inside, closing = inside[:inside.rindex("</section>")], inside[inside.rindex("</section>"):]
-    pieces = _ENTRY.split(inside)
-    introduction, entries = pieces[0], pieces[1:]
-    groups = entry_groups([_ID.search(entry).group(1) for entry in entries])
-    continued = re.sub(r'\s+id="[^"]*"', "", opening)
-    title = _running_head(introduction)
-    found, first = [], 0
-    for number, size in enumerate(groups or [0]):
-        body = "".join(entries[first:first + size])
+    end = inside.rindex("</section>")
+    introduction, *entries = _ENTRY.split(inside[:end])
+    sizes = entry_groups([_ID.search(entry).group(1) for entry in entries])
+    groups = [entries[sum(sizes[:n]):sum(sizes[:n + 1])] for n in range(len(sizes))] or [[]]
+    continued, title = re.sub(r'\s+id="[^"]*"', "", opening), _running_head(introduction)
+    found = []
+    for number, group in enumerate(groups):
+        inner = "".join(group) + (inside[end:] if number == len(groups) - 1 else "</section>")
         if number == 0:
-            found.append(_part(REGISTER, f'<div class="main-matter">{opening}>{introduction}{body}'
-                                         f'{closing if len(groups) <= 1 else "</section>"}</div>'))
+            found.append(_part(REGISTER, f'<div class="main-matter">{opening}>{introduction}{inner}</div>'))
         else:
-            end = closing if number == len(groups) - 1 else "</section>"
-            found.append(_part(_ID.search(body).group(1), f'<div class="main-matter">{continued}>{body}{end}</div>',
+            found.append(_part(_ID.search(group[0]).group(1), f'<div class="main-matter">{continued}>{inner}</div>',
                                title))
-        first += size
     return found
 
 
@@ -249,9 +245,9 @@ def entry_groups(ids: list[str]) -> list[int]:
 
 def _running_head(introduction: str) -> str:
     """The chapter's title as print.css sets it for the page heads (`string-set: chapter content(text)` on the
-    h1): its text, tags left out, spaces run together."""
+    h1): the text of its text boxes run together, as WeasyPrint joins them, its spaces collapsed."""
     heading = re.search(r"<h1\b[^>]*>(.*?)</h1>", introduction, re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", heading.group(1))).split()) if heading else ""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", heading.group(1))).split()) if heading else ""
 
 
 def _part(name: str, body: str, running_head: str = "") -> Part:
