@@ -168,7 +168,7 @@ def test_an_input_edit_renders_one_register_part_again_with_a_cold_builds_bytes(
     changed = [part.name for part in edited["after"].parts if old.get(part.name) != part.body]
     holding = next(part.name for part in _register(edited["after"]) if "pi-022" in _entries(part))
     assert changed == [holding] and holding != parts.REGISTER
-    rendered = [name for name in edited["warm"].rendered if name.startswith("reading PDF ")]
+    rendered = [name for name in edited["warm"].rendered if name.startswith("reading PDF")]
     assert sorted(rendered) == ["reading PDF", f"reading PDF layout {holding}", f"reading PDF part {holding}"]
     warm, cold = (edited[name].site / edited["pdf"] for name in ("warm", "cold"))
     assert warm.read_bytes() == cold.read_bytes()
