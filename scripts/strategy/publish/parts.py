@@ -66,8 +66,8 @@ smaller documents lay out faster, so parts of four cost a cold render nothing an
 0.17 s of PDF, on either worker; what grows is the file, each part carrying its own subsets of the fonts.
 Counting by position, not at entries whose ID hashes to a boundary: an edit of an input's text moves no
 entry between parts either way, and fixed counts keep every part at most four entries (on the example's 40
-entries, a boundary where the sha256 of the entry's id is 0 mod 4 made parts of 1 to 10 entries, of 8 to 11
-with other salts). Where a hash would keep the groups, an input added or withdrawn in the middle of the
+entries, a boundary after each entry whose id's sha256 is 0 mod 4 made parts of 1 to 10 entries; with two
+other salts the longest held 8 and 11). Where a hash would keep the groups, an input added or withdrawn in the middle of the
 register, the parts after it are laid out again anyway: the ids of their "Proposals" headings are numbered
 by position ("proposals_12"). An input added last, the usual case, changes the last part only.
 
