@@ -89,6 +89,18 @@ def test_an_input_added_last_changes_the_last_part_only(built):
     assert changed == [after[-1].name] and _entries(after[-1])[-1] == "pi-099"
 
 
+def test_a_register_without_entries_is_one_part_as_it_was(built):
+    """Every input withheld: the annex is its heading and introduction, one part, its section unchanged."""
+    html = _print_html(built.root)
+    start = html.index(f'<h2 id="{parts.REGISTER}--')
+    end = html.index("</section>", start)
+    without = html[:start] + html[end:]
+    register = _register(parts.split_document(without))
+    section = without[without.index(f'<section class="chapter annex" id="{parts.REGISTER}"'):]
+    assert len(register) == 1 and register[0].running_head == ""
+    assert register[0].body == f'<div class="main-matter">{section[:section.index("</section>") + 10]}</div>'
+
+
 # ---------- The merged PDF reads as one document ----------
 
 def _page_of_entry(pdf: pdfplumber.PDF) -> dict[str, int]:

@@ -191,7 +191,7 @@ _FOOTNOTE = re.compile(r'<span class="footnote"')
 # the chapters package is not for the build's process) and its entries, the h2s with ids of its own.
 REGISTER = "ch-partner-inputs"
 _ENTRY = re.compile(rf'(?=<h2 id="{REGISTER}--)')
-ENTRIES_PER_PART = 4
+ENTRIES_PER_PART = 4  # measured (module docstring): an input edit renders 0.17 s of PDF; a cold render no more
 
 
 def can_split(edition: PdfEdition) -> bool:
