@@ -146,11 +146,16 @@ def tags(pdf: pikepdf.Pdf) -> list[tuple]:
 # ---------- The example, whole and in parts ----------
 
 def test_the_parts_are_the_front_matter_and_each_chapter(example):
+    """One part a chapter or annex, but the register of partner inputs: a few entries a part, each part after
+    its first in a section of its own (tests/test_register_parts.py)."""
     split = parts.split_document(example.html)
     names = [part.name for part in split.parts]
+    register = [name for name in names if name == parts.REGISTER or name.startswith(f"{parts.REGISTER}--")]
+    assert len(register) > 1
     assert names[0] == "front" and len(names) == 1 + example.html.count('<section class="chapter numbered"') \
-        + example.html.count('<section class="chapter annex"')
-    assert "".join(part.body for part in split.parts).count("<section") == example.html.count("<section")
+        + example.html.count('<section class="chapter annex"') + len(register) - 1
+    assert "".join(part.body for part in split.parts).count("<section") == \
+        example.html.count("<section") + len(register) - 1
 
 
 def test_same_pages_and_text_on_each(renders):

@@ -43,10 +43,36 @@ against the page counts and anchors of every rendered part; a part whose numbers
 a later part, or a number whose width moved a page break) is rendered again, to a fixed point (reached in
 one round on the example).
 
-A chapter is the smallest part. The register annex (a third of the example's pages) is not split by input:
-its entries follow one another on the page, so a part that began at an entry would open a new page where a
-whole render does not. `_renumbered` relies on WeasyPrint's layout context and margin boxes (not public API;
-WeasyPrint is pinned, and the tests compare the bytes with a layout from the right start).
+A part is a chapter, or a few entries of the register of partner inputs (`register_parts`): the register is
+a third of the example's pages and every input edit lands in it, so as one part it made an input edit cost
+half a cold build. print.css opens each register entry on a new page (but the first, after the annex's
+introduction), so a part can begin at any entry and break its pages where the whole document breaks them.
+Its first part keeps the annex's heading and introduction; each other part is a section of the same classes
+without the annex's id, and prints the annex's title at the head of its pages (`running_head`: the whole
+document prints the string the annex's h1 set, which the part does not hold). The merge puts those parts'
+bookmarks under the annex's, as a whole render nests them; the structure tree needs nothing: WeasyPrint
+tags each page's boxes apart, a section on each page it spans. Parts hold `ENTRIES_PER_PART` entries each,
+counted from the register's first entry (`entry_groups`), chosen by measurement on the example (40 entries
+of a page each; rendering the register's parts in one worker, and merging the whole PDF):
+
+    entries a part   parts   register CPU   per part   merge    PDF
+    40 (one part)    1       1.85 s         1.85 s     0.21 s   1.08 MB
+    8                5       1.64 s         0.33 s     0.18 s   1.16 MB
+    4                10      1.66 s         0.17 s     0.23 s   1.24 MB
+    1                40      2.13 s         0.05 s     0.22 s   1.65 MB
+
+A part's own cost (its HTML parsed, the styles cascaded, a round trip to the build) is about 0.01 s, and
+smaller documents lay out faster, so parts of four cost a cold render nothing and an input edit renders
+0.17 s of PDF, on either worker; what grows is the file, each part carrying its own subsets of the fonts.
+Counting by position, not at entries whose ID hashes to a boundary: an edit of an input's text moves no
+entry between parts either way, and fixed counts keep every part at most four entries (on the example's 40
+entries, a boundary after each entry whose id's sha256 is 0 mod 4 made parts of 1 to 10 entries; with two
+other salts the longest held 8 and 11). Where a hash would keep the groups, an input added or withdrawn in the middle of the
+register, the parts after it are laid out again anyway: the ids of their "Proposals" headings are numbered
+by position ("proposals_12"). An input added last, the usual case, changes the last part only.
+
+`_renumbered` relies on WeasyPrint's layout context and margin boxes (not public API; WeasyPrint is pinned,
+and the tests compare the bytes with a layout from the right start).
 
 `merge` joins the parts' PDFs with pikepdf: pages, the structure tree (one Document element; the parent
 tree renumbered as WeasyPrint numbers it, pages first, then annotations), the named destinations, the
@@ -68,7 +94,7 @@ import queue
 import re
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from multiprocessing import AuthenticationError
@@ -104,6 +130,9 @@ class Part:
     ids: frozenset[str]  # the anchors it holds
     footnotes: int  # how many footnotes it has
     prints_own_pages: bool  # prints the page number of an anchor of its own (target-counter, its start's digits)
+    # A part that continues a chapter (the register's second part on): the chapter's title, which it prints at
+    # the head of its pages where the whole document prints the title its h1 set; "" for any other part.
+    running_head: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +166,7 @@ class PartTask:
     footnotes_before: int
     main: bool
     locate: dict[str, str]
+    running_head: str = ""  # Part.running_head
 
 
 @dataclass(frozen=True)
@@ -157,6 +187,11 @@ _END = "</div></body></html>"
 _SECTION = re.compile(r'(?=<section class="chapter (?:numbered|annex)")')
 _ID = re.compile(r'\bid="([^"]+)"')
 _FOOTNOTE = re.compile(r'<span class="footnote"')
+# The register of partner inputs' section (outline.PrintChapter.slug of chapters/markdown.REGISTER; not imported:
+# the chapters package is not for the build's process) and its entries, the h2s with ids of its own.
+REGISTER = "ch-partner-inputs"
+_ENTRY = re.compile(rf'(?=<h2 id="{REGISTER}--)')
+ENTRIES_PER_PART = 4  # measured (module docstring): an input edit renders 0.17 s of PDF; a cold render no more
 
 
 def can_split(edition: PdfEdition) -> bool:
@@ -165,22 +200,62 @@ def can_split(edition: PdfEdition) -> bool:
 
 
 def split_document(document_html: str) -> Split:
-    """The print HTML (print_html.print_document) as its front matter and each section of its main matter."""
+    """The print HTML (print_html.print_document) as its front matter and each section of its main matter,
+    the register annex in parts of a few entries each (register_parts)."""
     head, rest = document_html.split(_FRONT, 1)
     front, main = rest.split(_MAIN, 1)
     main = main[:main.rindex(_END)]
-    bodies = [f"{_FRONT}{front}</div>"] + [f'<div class="main-matter">{section}</div>'
-                                            for section in _SECTION.split(main) if section]
-    names = ["front"] + [_ID.search(body).group(1) for body in bodies[1:]]
-    return Split(head, [_part(name, body) for name, body in zip(names, bodies)])
+    found = [_part("front", f"{_FRONT}{front}</div>")]
+    for section in _SECTION.split(main):
+        if not section:
+            continue
+        name = _ID.search(section).group(1)
+        if name == REGISTER:
+            found += register_parts(section)
+        else:
+            found.append(_part(name, f'<div class="main-matter">{section}</div>'))
+    return Split(head, found)
 
 
-def _part(name: str, body: str) -> Part:
+def register_parts(section: str) -> list[Part]:
+    """The register annex's section as parts of entries (entry_groups): the first with the annex's heading and
+    introduction, the others each in a section of the same classes without its id, printing the annex's title
+    at the head of their pages as the whole document does there."""
+    opening, inside = section.split(">", 1)
+    end = inside.rindex("</section>")
+    introduction, *entries = _ENTRY.split(inside[:end])
+    sizes = entry_groups([_ID.search(entry).group(1) for entry in entries])
+    groups = [entries[sum(sizes[:n]):sum(sizes[:n + 1])] for n in range(len(sizes))] or [[]]
+    continued, title = re.sub(r'\s+id="[^"]*"', "", opening), _running_head(introduction)
+    found = []
+    for number, group in enumerate(groups):
+        inner = "".join(group) + (inside[end:] if number == len(groups) - 1 else "</section>")
+        if number == 0:
+            found.append(_part(REGISTER, f'<div class="main-matter">{opening}>{introduction}{inner}</div>'))
+        else:
+            found.append(_part(_ID.search(group[0]).group(1), f'<div class="main-matter">{continued}>{inner}</div>',
+                               title))
+    return found
+
+
+def entry_groups(ids: list[str]) -> list[int]:
+    """How many of the register's entries (by their anchors, in order) go in each part."""
+    return [len(ids[i:i + ENTRIES_PER_PART]) for i in range(0, len(ids), ENTRIES_PER_PART)]
+
+
+def _running_head(introduction: str) -> str:
+    """The chapter's title as print.css sets it for the page heads (`string-set: chapter content(text)` on the
+    h1): the text of its text boxes run together, as WeasyPrint joins them, its spaces collapsed."""
+    heading = re.search(r"<h1\b[^>]*>(.*?)</h1>", introduction, re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", heading.group(1))).split()) if heading else ""
+
+
+def _part(name: str, body: str, running_head: str = "") -> Part:
     ids = frozenset(_ID.findall(body))
     numbered = "".join(_NUMBERED.findall(body))
     own = any(match.group(2) in ids for match in _LINK.finditer(numbered)) or any(
         match.group(2) in ids and 'class="xref"' in match.group(1) + match.group(3) for match in _LINK.finditer(body))
-    return Part(name, body, ids, len(_FOOTNOTE.findall(body)), own)
+    return Part(name, body, ids, len(_FOOTNOTE.findall(body)), own, running_head)
 
 
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="#([^"]+)"([^>]*)>')
@@ -296,10 +371,19 @@ def _laid_out(renderer: Renderer, task: PartTask):
                              + [CSS(string=NUMBERS_CSS, url_fetcher=fetcher, font_config=fonts)])
     fetcher, fonts, stylesheets = _LOADED[renderer]
     starts = (f"@page :nth(1 of main) {{ counter-set: page {task.start}; }}"
-              f" html {{ counter-reset: footnote {task.footnotes_before}; }}")
+              f" html {{ counter-reset: footnote {task.footnotes_before}; }}{_running_head_css(task.running_head)}")
     _CONTEXT.clear()
     return HTML(string=task.html, base_url=f"{renderer.base_folder.resolve().as_uri()}/", url_fetcher=fetcher).render(
         stylesheets=[*stylesheets, CSS(string=starts, url_fetcher=fetcher, font_config=fonts)], font_config=fonts)
+
+
+def _running_head_css(title: str) -> str:
+    """What a part that continues a chapter prints at the head of its pages: the title, where print.css prints
+    the string its h1 set (`string(chapter, first-except)`), which the part does not hold."""
+    if not title:
+        return ""
+    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
+    return f' @page {{ @top-left {{ content: "{quoted}"; }} }}'
 
 
 def _layout(document) -> Layout:
@@ -382,7 +466,8 @@ def _render_in_parts(document_html: str, renderer: Renderer, output: Path, rende
         tasks |= {name: task for name, task, _ in again}
     else:
         raise AssertionError("page numbers of the parts did not settle")  # not seen; a bug if ever
-    merged = merge([rendered[p.name][1] for p in split.parts], counts[0])
+    merged = merge([rendered[p.name][1] for p in split.parts], counts[0],
+                   [number for number, part in enumerate(split.parts) if part.running_head])
     output.write_bytes(merged)
     return RenderedPdf(sum(counts), _places(split, [rendered[p.name][0] for p in split.parts]))
 
@@ -460,7 +545,7 @@ class _FirstRound:
         footnotes = sum(other.footnotes for other in self.split.parts[:index])
         main = part.name != "front"
         return PartTask(part_html(self.split, part, self._known_pages()), (start or 1) if main else 1, footnotes,
-                        main, self.locate)
+                        main, self.locate, part.running_head)
 
     def _known_pages(self) -> dict[str, str]:
         """The printed page of every anchor whose page is known now: in the front matter once it is laid
@@ -598,7 +683,7 @@ def _render_tasks(split: Split, counts: list[int], anchors: list[dict[str, int]]
     for part, count in zip(split.parts, counts):
         main = part.name != "front"
         tasks.append((part.name, PartTask(part_html(split, part, pages_of), start if main else 1, footnotes, main,
-                                          locate), index))
+                                          locate, part.running_head), index))
         start += count if main else 0
         index += count
         footnotes += part.footnotes
@@ -674,9 +759,11 @@ def renderer_key(font_css: Path, allowed_folders: list[Path], source_date_epoch:
 
 # ---------- The merge ----------
 
-def merge(parts: list[bytes], main_start: int) -> bytes:
+def merge(parts: list[bytes], main_start: int, continued: Collection[int] = ()) -> bytes:
     """One PDF of the parts' PDFs, in order: the front part's catalog and metadata, every part's pages,
-    tags, destinations and bookmarks; page labels i, ii, … then 1, 2, … from page `main_start`."""
+    tags, destinations and bookmarks; page labels i, ii, … then 1, 2, … from page `main_start`. The parts
+    numbered in `continued` continue the chapter of the part before (the register's): their bookmarks go
+    under that chapter's, as the whole document nests them."""
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
     out = sources[0]
     total = sum(len(source.pages) for source in sources)
@@ -724,13 +811,13 @@ def merge(parts: list[bytes], main_start: int) -> bytes:
             for i in range(0, len(names), 2):
                 destinations.setdefault(str(names[i]), copy(names[i + 1]))
         if Name.Outlines in source.Root and Name.First in source.Root.Outlines:
-            item = source.Root.Outlines.First
-            while True:
-                outline_items.append(copy(item))
-                if Name.Next not in item:
-                    break
-                item = item.Next
-            outline_count += int(source.Root.Outlines.get(Name.Count, 0))
+            items = [copy(item) for item in _top_bookmarks(source.Root.Outlines)]
+            count = int(source.Root.Outlines.get(Name.Count, 0))
+            if number in continued and outline_items:
+                outline_count += _nested(outline_items[-1], items, count)
+            else:
+                outline_items += items
+                outline_count += count
         first_page += len(source.pages)
     document.K = kids
     root = out.Root
@@ -773,6 +860,36 @@ def _link_across_parts(annotation: Dictionary) -> None:
     del annotation[Name.A]
     annotation.Dest = String(target)
     annotation.Contents = String(target)
+
+
+def _top_bookmarks(outlines: Dictionary) -> list[Dictionary]:
+    items, item = [], outlines.First
+    while True:
+        items.append(item)
+        if Name.Next not in item:
+            return items
+        item = item.Next
+
+
+def _nested(parent: Dictionary, items: list[Dictionary], count: int) -> int:
+    """A continuing part's top bookmarks (`count` of them with their open descendants) as the last children
+    of `parent`; how many more the outline counts (none under a closed parent), as WeasyPrint counts them."""
+    last = parent.get(Name.Last)
+    for item in items:
+        item.Parent = parent
+        for key in (Name.Prev, Name.Next):
+            if key in item:
+                del item[key]
+        if last is None:
+            parent.First = item
+        else:
+            item.Prev = last
+            last.Next = item
+        last = item
+    parent.Last = last
+    opened = int(parent.get(Name.Count, 0)) >= 0
+    parent.Count = int(parent.get(Name.Count, 0)) + (count if opened else -count)
+    return count if opened else 0
 
 
 def _link_outline(out: pikepdf.Pdf, items: list[Dictionary], count: int) -> None:
