@@ -66,9 +66,9 @@ from ..paragraphs import CommentContext, comment_href, number_paragraphs, paragr
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
-from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, SLIDES_PAGE
+from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, REGISTER_FILE, SLIDES_PAGE
 from ..typeset import number_captions
-from .rebuilds import PageOutputs, PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
+from .rebuilds import PageOutputs, PageRenders, Pieces, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
 from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
                            files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
 
@@ -366,7 +366,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         if self.serving:
-            self.page_renders.remember(page, self.files_key, config)
+            # The register renders entry by entry: an edit to an input renders its entry only.
+            pieces = Pieces(REGISTER_ENTRY, self.abbreviations) if page.file.src_uri == REGISTER_PAGE else None
+            self.page_renders.remember(page, self.files_key, config, pieces)
         return page
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -387,6 +389,11 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if self.page_steps is not None:  # tests count these
             made = self.page_steps.made
             log.debug("Page steps: %d made, %d taken from the builds before", made, len(self.page_steps.used) - made)
+        if self.serving:  # and these
+            renders, entries = self.page_renders, self.search_entries
+            log.debug("Pages: %d rendered (pieces: %d rendered, %d reused), %d reused; search entries: %d pieces "
+                      "made, %d reused", renders.rendered, renders.pieces_rendered, renders.pieces_reused,
+                      renders.reused, entries.made, entries.reused)
         if not self.preset:
             self.unkept |= self.made_now
             self.steps_unkept |= bool(self.page_steps and self.page_steps.made)
@@ -528,6 +535,9 @@ _PARAGRAPH_NUMBER = re.compile(r'<p\b[^>]*? data-paragraph="([^"]+)"')
 # The page status that marks a page changed since the previous edition (site.css draws its mark).
 CHANGED_STATUS = "changed"
 CHANGES_PAGE = f"{GENERATED_FOLDER}/{CHANGES_FILE}"
+REGISTER_PAGE = f"{GENERATED_FOLDER}/{REGISTER_FILE}"
+# An entry of the register starts at its heading, which carries the input's id (chapters/register.py).
+REGISTER_ENTRY = re.compile(r"^## [^\n]*\{#[^}\s]+\}[ \t]*$", re.M)
 # Material's nav mark, as its partials/nav-item.html writes it; the title is escaped (on_config).
 _NAV_MARK = re.compile(rf'<span class="md-status md-status--{CHANGED_STATUS}" title="([^"<>]*)">')
 _HEADING = re.compile(r'<(h[1-3])\b[^>]*?\bid="([^"]+)"[^>]*>.*?</\1>', re.S)

@@ -31,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sysconfig
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2.bccache import Bucket, BytecodeCache
+from markdown.extensions.toc import nest_toc_tokens
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 
 def files_fingerprint(files: Files) -> str:
@@ -90,35 +93,149 @@ class _KeptFromLastBuild:
             setattr(self, count, 0)
 
 
-class PageRenders(_KeptFromLastBuild):
-    """The pages rendered by the last build, reused by the next while nothing they depend on changed."""
+@dataclass(frozen=True)
+class Pieces:
+    """Where a page's Markdown may be cut into pieces that render on their own (the register's entries): each
+    piece but the first starts at a line `start` matches, after a blank line; the page ends with `suffix` (the
+    abbreviations' definitions, which apply to every piece), rendered with each piece."""
 
-    def remember(self, page: Page, files_key: str, config: MkDocsConfig) -> None:
+    start: re.Pattern[str]
+    suffix: str
+
+
+class PageRenders(_KeptFromLastBuild):
+    """The pages rendered by the last build, reused by the next while nothing they depend on changed; and the
+    pieces of a page that renders in pieces (`Pieces`), each reused while its own Markdown is the same."""
+
+    COUNTS = ("rendered", "reused", "pieces_rendered", "pieces_reused")
+
+    def remember(self, page: Page, files_key: str, config: MkDocsConfig, pieces: Pieces | None = None) -> None:
         """Make `page.render` take its rendering from here when its Markdown, its place and the site's files
-        are what they were (MkDocs calls it right after the `page_markdown` event)."""
+        are what they were (MkDocs calls it right after the `page_markdown` event). A page cut into `pieces`
+        renders only the pieces that changed, when its Markdown has nothing that reaches across pieces."""
         render = page.render
 
         def remembered(config: MkDocsConfig, files: Files) -> None:
-            key = (page.file.src_uri, page.file.dest_uri, files_key, page.markdown,
-                   repr((config.markdown_extensions, config.mdx_configs)))
+            place = (page.file.src_uri, page.file.dest_uri, files_key,
+                     repr((config.markdown_extensions, config.mdx_configs)))
+            key = (*place, page.markdown)
             if (found := self.kept.get(key) or self.used.get(key)) is not None:
                 _restore(page, found, files)
                 self.used[key] = found
                 self.reused += 1
                 return
-            warnings = _Warnings()
-            logger = logging.getLogger("mkdocs")
-            logger.addHandler(warnings)
-            try:
-                render(config, files)
-            finally:
-                logger.removeHandler(warnings)
             self.rendered += 1
-            if not warnings.count:
-                self.used[key] = _Render(page.content or "", copy.deepcopy(page.toc), page._title_from_render,
-                                         set(page.present_anchor_ids or ()), _by_source(page.links_to_anchors))
+            texts = None if pieces is None else _cut(page.markdown or "", pieces)
+            if texts is not None and (merged := self._in_pieces(page, render, texts, place, config, files)):
+                rendering, warned = merged
+                _restore(page, rendering, files)
+                if not warned:
+                    self.used[key] = rendering
+                return
+            if (rendering := _rendered(page, render, config, files)) is not None:
+                self.used[key] = rendering
 
         page.render = remembered  # type: ignore[method-assign]
+
+    def _in_pieces(self, page: Page, render: Callable, texts: list[str], place: tuple, config: MkDocsConfig,
+                   files: Files) -> tuple[_Render, bool] | None:
+        """The page's rendering from its pieces' (each rendered on its own, or reused) and whether MkDocs warned
+        while rendering one; or None when the pieces do not add up to the whole page (an id in two pieces: the
+        whole page would have made one of them unique; a first piece with nothing in it: the page's title comes
+        from its first element)."""
+        whole, renderings, warned = page.markdown, [], False
+        try:
+            for text in texts:
+                key = ("piece", *place, text)
+                if (found := self.kept.get(key) or self.used.get(key)) is None:
+                    page.markdown = text
+                    found = _rendered(page, render, config, files)
+                    self.pieces_rendered += 1
+                    if found is None:  # a warning: said again on every build, so not kept
+                        warned = True
+                        found = _Render(page.content or "", copy.deepcopy(page.toc), page._title_from_render,
+                                        set(page.present_anchor_ids or ()), _by_source(page.links_to_anchors))
+                    else:
+                        self.used[key] = found
+                else:
+                    self.used[key] = found
+                    self.pieces_reused += 1
+                renderings.append(found)
+        finally:
+            page.markdown = whole
+        merged = _merged(renderings)
+        return None if merged is None else (merged, warned)
+
+
+def _rendered(page: Page, render: Callable, config: MkDocsConfig, files: Files) -> _Render | None:
+    """Render the page (MkDocs' own Page.render) and return what it left on it; None when MkDocs warned while
+    rendering (a warning must be said again on every build: `strict` turns it into a failed build)."""
+    warnings = _Warnings()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(warnings)
+    try:
+        render(config, files)
+    finally:
+        logger.removeHandler(warnings)
+    if warnings.count:
+        return None
+    return _Render(page.content or "", copy.deepcopy(page.toc), page._title_from_render,
+                   set(page.present_anchor_ids or ()), _by_source(page.links_to_anchors))
+
+
+# What makes Python-Markdown's rendering of one part of a page depend on another: a footnote (numbered through
+# the page, listed at its end), a definition (a reference link's, an abbreviation's: they apply to the whole
+# page) and a table of contents marker.
+_ACROSS_PIECES = ("[^", "]:", "[TOC]")
+
+
+def _cut(markdown: str, pieces: Pieces) -> list[str] | None:
+    """The page's Markdown in pieces, each ending with `pieces.suffix`; None when it does not end with it, holds
+    what reaches across pieces, or makes one piece only."""
+    if not pieces.suffix or not markdown.endswith(pieces.suffix):
+        return None
+    body = markdown[:-len(pieces.suffix)]
+    if any(mark in body for mark in _ACROSS_PIECES):
+        return None
+    starts = [m.start() for m in pieces.start.finditer(body) if body[max(m.start() - 2, 0):m.start()] == "\n\n"]
+    if not starts:
+        return None
+    bounds = [0, *starts, len(body)]
+    return [body[a:b] + pieces.suffix for a, b in zip(bounds, bounds[1:])]
+
+
+_ID = re.compile(r'\sid="([^"]*)"')
+
+
+def _merged(renderings: list[_Render]) -> _Render | None:
+    """One page's rendering from its pieces', in order: the HTML joined as Python-Markdown joins top-level
+    blocks, the table of contents nested again from all headings, the title from the first piece."""
+    if not renderings[0].content.strip():
+        return None
+    seen: set[str] = set()
+    for rendering in renderings:
+        ids = set(_ID.findall(rendering.content))
+        if ids & seen:
+            return None
+        seen |= ids
+    links: dict[str, dict[str, str]] | None = None
+    for rendering in renderings:
+        if rendering.links_to_anchors is not None:
+            links = links or {}
+            for source, anchors in rendering.links_to_anchors.items():
+                links.setdefault(source, {}).update(anchors)
+    headings = [heading for rendering in renderings for heading in _flat_toc(rendering.toc)]
+    return _Render("\n".join(r.content for r in renderings), get_toc(nest_toc_tokens(headings)),
+                   renderings[0].title, set().union(*(r.present_anchor_ids or () for r in renderings)), links)
+
+
+def _flat_toc(toc: Any) -> list[dict]:
+    """A table of contents as the flat list of headings it was nested from (toc.nest_toc_tokens), in order."""
+    found = []
+    for item in toc or ():
+        found.append({"name": item.title, "id": item.id, "level": item.level})
+        found += _flat_toc(item.children)
+    return found
 
 
 def _by_source(links: dict | None) -> dict[str, dict[str, str]] | None:
