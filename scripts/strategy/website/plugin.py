@@ -201,7 +201,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         self.page_outputs.start_build()
         self.search_entries.start_build()
         if self.serving:
-            self.search_entries.remember(config)
+            self.search_entries.remember(config, in_pieces=(REGISTER_PAGE,))
         # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
         if self.command in ("build", "gh-deploy"):
             _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
@@ -391,9 +391,10 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             log.debug("Page steps: %d made, %d taken from the builds before", made, len(self.page_steps.used) - made)
         if self.serving:  # and these
             renders, entries = self.page_renders, self.search_entries
-            log.debug("Pages: %d rendered (pieces: %d rendered, %d reused), %d reused; search entries: %d pieces "
-                      "made, %d reused", renders.rendered, renders.pieces_rendered, renders.pieces_reused,
-                      renders.reused, entries.made, entries.reused)
+            log.debug("Pages: %d rendered (pieces: %d rendered, %d reused), %d reused; search entries: %d pages "
+                      "made (pieces: %d made, %d reused), %d reused", renders.rendered, renders.pieces_rendered,
+                      renders.pieces_reused, renders.reused, entries.made, entries.pieces_made, entries.pieces_reused,
+                      entries.reused)
         if not self.preset:
             self.unkept |= self.made_now
             self.steps_unkept |= bool(self.page_steps and self.page_steps.made)

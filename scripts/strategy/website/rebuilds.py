@@ -32,8 +32,9 @@ import json
 import logging
 import os
 import re
+import sys
 import sysconfig
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,32 +271,111 @@ class TemplateCache(BytecodeCache):
 class SearchEntries(_KeptFromLastBuild):
     """Each page's entries in the search index, as the last build made them, by everything they are made from
     (Material's SearchIndex.add_entry_from_context reads the page's HTML, URL, title, table of contents and
-    front matter)."""
+    front matter); and, for a page of many sections (the register), each of its top-level h2 sections'
+    entries, so that an edit to one input parses that input's section only."""
 
-    COUNTS = ("made", "reused")
+    COUNTS = ("made", "reused", "pieces_made", "pieces_reused")
 
-    def remember(self, config: MkDocsConfig) -> None:
+    def remember(self, config: MkDocsConfig, in_pieces: Collection[str] = ()) -> None:
         """Make the search plugin's index of this build (made by its on_config) take each unchanged page's
-        entries from here. A search plugin of another shape is left as it is."""
+        entries from here, and those of each unchanged top-level section of the pages `in_pieces` (by their
+        paths in docs/). A search plugin of another shape is left as it is."""
         index = next((p.search_index for p in config.plugins.values()
                       if hasattr(getattr(p, "search_index", None), "add_entry_from_context")), None)
         if index is None or not isinstance(getattr(index, "entries", None), list):
             return
         add = index.add_entry_from_context
+        # Material's parser of a page's HTML into sections, and its entry of a section: for the pieces.
+        parser = getattr(sys.modules.get(type(index).__module__), "Parser", None)
 
         def remembered(page: Page) -> None:
             key = (page.url, page.content, page.title, _toc_key(page.toc), repr(page.meta))
-            if (found := self.kept.get(key) or self.used.get(key)) is not None:
+            if (found := self.kept.get(key) or self.used.get(key)) is None:
+                before = len(index.entries)
+                chunks = None if parser is None or not hasattr(index, "create_entry_for_section") \
+                    or page.file.src_uri not in in_pieces \
+                    or (page.meta.get("search") or {}).get("exclude") else _html_pieces(page.content or "")
+                if chunks is None:
+                    add(page)
+                else:
+                    for number, chunk in enumerate(chunks):
+                        index.entries.extend(copy.deepcopy(self._piece(page, number, chunk, parser, index)))
+                found = copy.deepcopy(index.entries[before:])
+                self.made += 1
+            else:
                 index.entries.extend(copy.deepcopy(found))
-                self.used[key] = found
                 self.reused += 1
-                return
-            before = len(index.entries)
-            add(page)
-            self.used[key] = copy.deepcopy(index.entries[before:])
-            self.made += 1
+            self.used[key] = found
 
         index.add_entry_from_context = remembered
+
+    def _piece(self, page: Page, number: int, chunk: str, parser: Any, index: Any) -> list[dict]:
+        """The entries of one top-level part of a page's HTML (the first part, or one that opens with an h2
+        heading with an id), as Material makes them when it parses the whole page: a part after the first is
+        parsed after a section that stands for the parts before it, which is then left out."""
+        key = ("piece", page.url, number == 0, chunk, page.title, _toc_key(page.toc), repr(page.meta))
+        if (found := self.kept.get(key) or self.used.get(key)) is not None:
+            self.pieces_reused += 1
+        else:
+            sections = parser()
+            if number:
+                sections.section = placeholder = _SectionBefore()
+                sections.data.append(placeholder)
+            sections.feed(chunk)
+            sections.close()
+            entries, index.entries = index.entries, []  # where create_entry_for_section appends
+            try:
+                for section in sections.data[1 if number else 0:]:
+                    if not section.is_excluded():
+                        index.create_entry_for_section(section, page.toc, page.url, page)
+                found = index.entries
+            finally:
+                index.entries = entries
+            self.pieces_made += 1
+        self.used[key] = found
+        return found
+
+
+class _SectionBefore:
+    """Stands for the sections of the parts of a page before the one parsed (Material's parser asks only
+    whether there is one, and its depth when a heading nested in an element ends)."""
+
+    def __init__(self) -> None:
+        self.depth, self.el, self.text, self.title = 0, None, [], []
+
+
+# A top-level heading with an id: where the register's entries start in the page's HTML (Python-Markdown writes
+# every top-level block on a line of its own).
+_TOP_HEADING = re.compile(r'\n(?=<h2 id=")')
+# Every tag, to check that a part of a page's HTML opens and closes its own elements.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def _html_pieces(content: str) -> list[str] | None:
+    """A page's HTML cut before each h2 heading with an id that starts a line, when every part closes every
+    element it opens (so each heading is at the top level); None if not, or if there is one part only, or
+    comments or raw-text elements, which a tag count cannot follow."""
+    if "<!--" in content or "<script" in content or "<style" in content:
+        return None
+    parts = _TOP_HEADING.split(content)
+    if len(parts) < 2:
+        return None
+    parts = [part + "\n" for part in parts[:-1]] + parts[-1:]
+    return parts if all(_closes_all(part) for part in parts) else None
+
+
+def _closes_all(html: str) -> bool:
+    open_tags: list[str] = []
+    for closing, tag, self_closing in _TAG.findall(html):
+        tag = tag.lower()
+        if tag in _VOID or self_closing:
+            continue
+        if not closing:
+            open_tags.append(tag)
+        elif not open_tags or open_tags.pop() != tag:
+            return False
+    return not open_tags
 
 
 def _toc_key(toc: Any) -> tuple:
