@@ -150,7 +150,8 @@ def test_what_reaches_across_entries_renders_the_page_whole(site, case):
 
 # A real server, after real edits, against a cold `mkdocs build` of the same sources.
 
-PIECES = re.compile(r"Pages: (\d+) rendered \(pieces: (\d+) rendered, (\d+) reused\), (\d+) reused")
+PIECES = re.compile(r"Pages: (\d+) rendered \(pieces: (\d+) rendered, (\d+) reused\), (\d+) reused; search "
+                    r"entries: \d+ pages made \(pieces: (\d+) made, (\d+) reused\)")
 WITHOUT_FOOTNOTES = re.sub(r"\[\^\d\]:?[^\n]*", "", SUBMISSION)
 SENTENCE = "Words added to an input while the server runs."
 FOOTNOTE = "A footnote added while the server runs"
@@ -217,9 +218,12 @@ def test_serve_renders_the_edited_entry_only_and_serves_what_a_cold_build_makes(
     assert entries > 30
     # The sentence: its entry only (the register's one page not reused whole); withheld: the register's opening
     # (its count of inputs) only, the entry left out; a footnote: the page rendered whole.
-    assert counts[0] == ("1", "1", str(entries), counts[0][3]), counts
+    # Its search entries likewise: the edited entry's section only.
+    assert counts[0] == ("1", "1", str(entries), counts[0][3], "1", str(entries)), counts
     assert counts[1][1:3] == ("1", str(entries - 1)), counts  # other pages count the inputs too
+    assert counts[1][4:] == ("1", str(entries - 1)), counts
     assert counts[2][:3] == ("1", "0", "0"), counts
+    assert counts[2][4:] == ("1", str(entries - 1)), counts  # the edited entry's section, with the footnotes
     for words in (SENTENCE, TEXT_CANARY):
         assert words not in served[1]["generated/partner-inputs.html"]
         assert words not in served[1]["search/search_index.json"]
@@ -237,3 +241,39 @@ def test_serve_renders_the_edited_entry_only_and_serves_what_a_cold_build_makes(
                 assert json.loads(body) == json.loads(built)
             else:
                 assert _without_server(body) == _without_server(built), (n, page)
+
+
+NESTED = "\n<div class=\"note\" markdown=\"1\">\n\n#### A heading in a box {#box-{n}}\n\nBoxed words {n}.\n\n</div>\n" \
+    "\nAfter the box {n}.\n"
+EXCLUDED = "\n<div data-search-exclude markdown=\"1\">\n\nNot for search {n}.\n\n</div>\n"
+
+
+@pytest.mark.parametrize("extra", ["", NESTED, EXCLUDED])
+def test_the_search_entries_of_the_register_by_section_are_those_of_the_whole_page(site, extra):
+    """Material's entries of the whole register, and the same made section by section (and then reused), with
+    a heading nested in an element (whose section ends with it) and a part excluded from search."""
+    from material.plugins.search.plugin import SearchIndex
+
+    from strategy.website.plugin import REGISTER_PAGE
+    from strategy.website.rebuilds import SearchEntries
+
+    config, files = site
+    entries = [e + extra.replace("{n}", str(n)) for n, e in enumerate(_entries(3))]
+    page = _page(site, _register(*entries))
+    page.render(config, files)
+    whole = SearchIndex(**config.plugins["material/search"].config)
+    whole.add_entry_from_context(page)
+    assert len(whole.entries) >= 9
+    search, kept = config.plugins["material/search"], SearchEntries()
+    for _ in range(2):
+        search.on_config(config)  # a new index, as each build makes
+        kept.start_build()
+        kept.remember(config, in_pieces=(REGISTER_PAGE,))
+        search.search_index.add_entry_from_context(page)
+        assert search.search_index.entries == whole.entries
+        # The next build: a page whose sections' HTML is the same (but one edited) takes its entries from here.
+        page.content = page.content.replace("text 2", "text 2, edited")
+        whole = SearchIndex(**search.config)
+        whole.add_entry_from_context(page)
+    assert (kept.pieces_made, kept.pieces_reused) == (1, 3)
+    assert any("text 2, edited" in entry["text"] for entry in search.search_index.entries)

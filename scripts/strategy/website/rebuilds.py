@@ -313,7 +313,10 @@ class SearchEntries(_KeptFromLastBuild):
         """The entries of one top-level part of a page's HTML (the first part, or one that opens with an h2
         heading with an id), as Material makes them when it parses the whole page: a part after the first is
         parsed after a section that stands for the parts before it, which is then left out."""
-        key = ("piece", page.url, number == 0, chunk, page.title, _toc_key(page.toc), repr(page.meta))
+        # Not by the page's table of contents: Material looks a section's heading up there only for its URL,
+        # which is "#" + its id whether found there or not (MkDocs' AnchorLink.url); the section's id is in
+        # the part's HTML. So an entry added to or left out of the register leaves the others' entries alone.
+        key = ("piece", page.url, number == 0, chunk, page.title, repr(page.meta))
         if (found := self.kept.get(key) or self.used.get(key)) is not None:
             self.pieces_reused += 1
         else:
