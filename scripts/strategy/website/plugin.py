@@ -68,7 +68,7 @@ from ..project import Project, docs_problems
 from ..safe_html import clean_html
 from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, REGISTER_FILE, SLIDES_PAGE
 from ..typeset import number_captions
-from .rebuilds import PageOutputs, PageRenders, Pieces, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
+from .rebuilds import PageOutputs, PageRenders, Pieces, SearchEntries, html_pieces, TemplateCache, ThemeListing, files_fingerprint
 from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
                            files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
 
@@ -498,10 +498,20 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # The matrix's and What changed's headings repeat other pages' sections: a comment belongs on the
         # section, not on them.
         if page.content is not None and page.file.src_uri not in (COMMENT_MATRIX, CHANGES_PAGE):
-            content = page.content
-            page.content = self._remembered(("comment links", content, where), lambda: with_comment_links(
-                content, lambda section, paragraph: comment_href(where, section, paragraph)))
+            page.content = self._comment_links(page, page.content, where)
         return context
+
+    def _comment_links(self, page: Page, content: str, where: CommentContext) -> str:
+        """The page's HTML with its Comment links. Under `mkdocs serve`, the register's top-level sections one by
+        one (a section's links follow from its own HTML: its heading names it), so that an edit to an input
+        links that input's entry only; `mkdocs build` links the whole page, as a cold build to compare with."""
+        parts = html_pieces(content) if self.serving and page.file.src_uri == REGISTER_PAGE else None
+
+        def linked(part: str) -> str:
+            return self._remembered(("comment links", part, where), lambda: with_comment_links(
+                part, lambda section, paragraph: comment_href(where, section, paragraph)))
+
+        return "".join(linked(part) for part in parts or [content])
 
     def _changed_notes(self, page: Page) -> str:
         """The page's HTML with a note after the heading of each section that changed since the previous

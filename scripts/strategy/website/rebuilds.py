@@ -294,7 +294,7 @@ class SearchEntries(_KeptFromLastBuild):
                 before = len(index.entries)
                 chunks = None if parser is None or not hasattr(index, "create_entry_for_section") \
                     or page.file.src_uri not in in_pieces \
-                    or (page.meta.get("search") or {}).get("exclude") else _html_pieces(page.content or "")
+                    or (page.meta.get("search") or {}).get("exclude") else html_pieces(page.content or "")
                 if chunks is None:
                     add(page)
                 else:
@@ -355,7 +355,7 @@ _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>")
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
-def _html_pieces(content: str) -> list[str] | None:
+def html_pieces(content: str) -> list[str] | None:
     """A page's HTML cut before each h2 heading with an id that starts a line, when every part closes every
     element it opens (so each heading is at the top level); None if not, or if there is one part only, or
     comments or raw-text elements, which a tag count cannot follow."""
