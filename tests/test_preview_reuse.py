@@ -109,8 +109,10 @@ def test_an_edited_entry_is_the_only_piece_rendered_again(site):
     config, files = site
     entries = _entries(3)
     renders = PageRenders()
-    for markdown in (_register(*entries), _register(entries[0], entries[1].replace("text 2", "text 2, edited"),
-                                                    entries[2])):
+    # The second build is of an edit to another page: the register is reused whole, and its pieces kept for the
+    # third, an edit to one entry.
+    for markdown in (_register(*entries), _register(*entries),
+                     _register(entries[0], entries[1].replace("text 2", "text 2, edited"), entries[2])):
         renders.start_build()
         page = _page(site, markdown)
         renders.remember(page, "files", config, Pieces(REGISTER_ENTRY, SUFFIX))
@@ -154,6 +156,8 @@ PIECES = re.compile(r"Pages: (\d+) rendered \(pieces: (\d+) rendered, (\d+) reus
                     r"entries: \d+ pages made \(pieces: (\d+) made, (\d+) reused\)")
 WITHOUT_FOOTNOTES = re.sub(r"\[\^\d\]:?[^\n]*", "", SUBMISSION)
 SENTENCE = "Words added to an input while the server runs."
+PARAGRAPH = "A paragraph the author added while the server runs."
+REGISTER = "generated/partner-inputs.html"
 FOOTNOTE = "A footnote added while the server runs"
 
 
@@ -172,9 +176,10 @@ def _planted(root: Path) -> Path:
 
 
 def test_serve_renders_the_edited_entry_only_and_serves_what_a_cold_build_makes(tmp_path):
-    """Three edits: a sentence in one input (its entry rendered again, no other); that input withheld (its entry
-    gone from the register and the search index); a footnote in another input's vision (the register rendered
-    whole). After each, every served page and the search index are a cold build's."""
+    """Four edits: a paragraph in an author page (the register reused whole); a sentence in one input (its
+    entry rendered again, no other); that input withheld (its entry gone from the register and the search
+    index); a footnote in another input's vision (the register rendered whole). After each, every served page
+    and the search index are a cold build's."""
     root = _planted(copy_project(tmp_path / "project"))
 
     def add_sentence(project: Path) -> None:
@@ -188,23 +193,29 @@ def test_serve_renders_the_edited_entry_only_and_serves_what_a_cold_build_makes(
         _edit(project / "inputs" / "partner-inputs" / "PI-047.yaml",
               lambda r: r.update(vision=f"{r['vision']}\nA claim[^9].\n\n[^9]: {FOOTNOTE}.\n"))
 
-    edits = [(add_sentence, lambda body: SENTENCE in body), (withhold, lambda body: 'id="pi-002"' not in body),
-             (add_footnote, lambda body: FOOTNOTE in body)]
+    def add_paragraph(project: Path) -> None:
+        page = project / "docs" / "vision.md"
+        page.write_text(page.read_text(encoding="utf-8") + f"\n{PARAGRAPH}\n", encoding="utf-8")
+
+    # First an author page: the register is reused whole, and keeps its pieces for the edits after.
+    edits = [(add_paragraph, "vision.html", lambda body: PARAGRAPH in body),
+             (add_sentence, REGISTER, lambda body: SENTENCE in body),
+             (withhold, REGISTER, lambda body: 'id="pi-002"' not in body),
+             (add_footnote, REGISTER, lambda body: FOOTNOTE in body)]
     port, log = free_port(), tmp_path / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-v", "--dev-addr", f"127.0.0.1:{port}"],
                                   cwd=root, stdout=out, stderr=subprocess.STDOUT,
                                   env={**os.environ, "PYTHONPATH": str(root / "scripts")})
     base = f"http://127.0.0.1:{port}"
-    register = f"{base}/generated/partner-inputs.html"
     served, counts = [], []
     try:
-        _wait_for(register, lambda body: 'id="pi-047"' in body)
+        _wait_for(f"{base}/{REGISTER}", lambda body: 'id="pi-047"' in body)
         _wait_for(f"{base}/index.html", lambda body: "Serving on" in log.read_text())
-        for edit, shows in edits:
+        for edit, where, shows in edits:
             rebuilds = log.read_text().count("Reloading browsers")
             edit(root)
-            _wait_for(register, shows)
+            _wait_for(f"{base}/{where}", shows)
             _wait_for(f"{base}/index.html", lambda body: log.read_text().count("Reloading browsers") > rebuilds)
             counts.append(PIECES.findall(log.read_text())[-1])
             pages = [p.relative_to(root / "docs").with_suffix(".html").as_posix()
@@ -214,8 +225,9 @@ def test_serve_renders_the_edited_entry_only_and_serves_what_a_cold_build_makes(
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
-    entries = len(re.findall(r'<h2 id="pi-\d+"', served[0]["generated/partner-inputs.html"]))
+    entries = len(re.findall(r'<h2 id="pi-\d+"', served[0][REGISTER]))
     assert entries > 30
+    assert counts.pop(0)[:4] == ("1", "0", "0", "16"), counts  # the author page: no piece of the register
     # The sentence: its entry only (the register's one page not reused whole); withheld: the register's opening
     # (its count of inputs) only, the entry left out; a footnote: the page rendered whole.
     # Its search entries likewise: the edited entry's section only.
@@ -225,12 +237,12 @@ def test_serve_renders_the_edited_entry_only_and_serves_what_a_cold_build_makes(
     assert counts[2][:3] == ("1", "0", "0"), counts
     assert counts[2][4:] == ("1", str(entries - 1)), counts  # the edited entry's section, with the footnotes
     for words in (SENTENCE, TEXT_CANARY):
-        assert words not in served[1]["generated/partner-inputs.html"]
-        assert words not in served[1]["search/search_index.json"]
-    assert TEXT_CANARY not in served[0]["search/search_index.json"]
+        assert words not in served[2][REGISTER]
+        assert words not in served[2]["search/search_index.json"]
+    assert TEXT_CANARY not in served[1]["search/search_index.json"]
 
     fresh = _planted(copy_project(tmp_path / "fresh"))
-    for n, ((edit, _), pages) in enumerate(zip(edits, served)):
+    for n, ((edit, _, _), pages) in enumerate(zip(edits, served)):
         edit(fresh)
         cold = site_build(fresh, tmp_path / f"cold-{n}", f"{base}/").site
         for page, body in pages.items():
@@ -265,15 +277,17 @@ def test_the_search_entries_of_the_register_by_section_are_those_of_the_whole_pa
     whole.add_entry_from_context(page)
     assert len(whole.entries) >= 9
     search, kept = config.plugins["material/search"], SearchEntries()
-    for _ in range(2):
+    # The second build is of an edit to another page (the register's entries reused whole); the third, of an
+    # edit to one entry: only its section is parsed again.
+    for edit in (False, False, True):
+        if edit:
+            page.content = page.content.replace("text 2", "text 2, edited")
+            whole = SearchIndex(**config.plugins["material/search"].config)
+            whole.add_entry_from_context(page)
         search.on_config(config)  # a new index, as each build makes
         kept.start_build()
         kept.remember(config, in_pieces=(REGISTER_PAGE,))
         search.search_index.add_entry_from_context(page)
         assert search.search_index.entries == whole.entries
-        # The next build: a page whose sections' HTML is the same (but one edited) takes its entries from here.
-        page.content = page.content.replace("text 2", "text 2, edited")
-        whole = SearchIndex(**search.config)
-        whole.add_entry_from_context(page)
-    assert (kept.pieces_made, kept.pieces_reused) == (1, 3)
+    assert (kept.made, kept.pieces_made, kept.pieces_reused) == (1, 1, 3)
     assert any("text 2, edited" in entry["text"] for entry in search.search_index.entries)

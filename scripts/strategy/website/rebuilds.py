@@ -93,6 +93,24 @@ class _KeptFromLastBuild:
         for count in self.COUNTS:
             setattr(self, count, 0)
 
+    def reuse(self, key: Any) -> Any:
+        """What was made under `key` (by the last build or this one), or None; marked used, and so are the
+        pieces it was made of (`made_of`): a page reused whole after an edit elsewhere keeps its pieces for the
+        next edit to it."""
+        if (found := self.kept.get(key) or self.used.get(key)) is not None:
+            self.used[key] = found
+            if pieces := self.kept.get((_PIECES_OF, key)):
+                self.used[(_PIECES_OF, key)] = pieces
+                self.used.update((piece, self.kept[piece]) for piece in pieces if piece in self.kept)
+        return found
+
+    def made_of(self, key: Any, pieces: list) -> None:
+        """What was made under `key` this build was made of these pieces' (their keys)."""
+        self.used[(_PIECES_OF, key)] = pieces
+
+
+_PIECES_OF = "pieces of"
+
 
 @dataclass(frozen=True)
 class Pieces:
@@ -120,9 +138,8 @@ class PageRenders(_KeptFromLastBuild):
             place = (page.file.src_uri, page.file.dest_uri, files_key,
                      repr((config.markdown_extensions, config.mdx_configs)))
             key = (*place, page.markdown)
-            if (found := self.kept.get(key) or self.used.get(key)) is not None:
+            if (found := self.reuse(key)) is not None:
                 _restore(page, found, files)
-                self.used[key] = found
                 self.reused += 1
                 return
             self.rendered += 1
@@ -132,6 +149,7 @@ class PageRenders(_KeptFromLastBuild):
                 _restore(page, rendering, files)
                 if not warned:
                     self.used[key] = rendering
+                    self.made_of(key, [("piece", *place, text) for text in texts])
                 return
             if (rendering := _rendered(page, render, config, files)) is not None:
                 self.used[key] = rendering
@@ -290,33 +308,37 @@ class SearchEntries(_KeptFromLastBuild):
 
         def remembered(page: Page) -> None:
             key = (page.url, page.content, page.title, _toc_key(page.toc), repr(page.meta))
-            if (found := self.kept.get(key) or self.used.get(key)) is None:
-                before = len(index.entries)
-                chunks = None if parser is None or not hasattr(index, "create_entry_for_section") \
-                    or page.file.src_uri not in in_pieces \
-                    or (page.meta.get("search") or {}).get("exclude") else html_pieces(page.content or "")
-                if chunks is None:
-                    add(page)
-                else:
-                    for number, chunk in enumerate(chunks):
-                        index.entries.extend(copy.deepcopy(self._piece(page, number, chunk, parser, index)))
-                found = copy.deepcopy(index.entries[before:])
-                self.made += 1
-            else:
+            if (found := self.reuse(key)) is not None:
                 index.entries.extend(copy.deepcopy(found))
                 self.reused += 1
-            self.used[key] = found
+                return
+            before = len(index.entries)
+            chunks = None if parser is None or not hasattr(index, "create_entry_for_section") \
+                or page.file.src_uri not in in_pieces \
+                or (page.meta.get("search") or {}).get("exclude") else html_pieces(page.content or "")
+            if chunks is None:
+                add(page)
+            else:
+                keys = [self._piece_key(page, number, chunk) for number, chunk in enumerate(chunks)]
+                for number, (chunk, piece) in enumerate(zip(chunks, keys)):
+                    index.entries.extend(copy.deepcopy(self._piece(page, number, chunk, piece, parser, index)))
+                self.made_of(key, keys)
+            self.used[key] = copy.deepcopy(index.entries[before:])
+            self.made += 1
 
         index.add_entry_from_context = remembered
 
-    def _piece(self, page: Page, number: int, chunk: str, parser: Any, index: Any) -> list[dict]:
-        """The entries of one top-level part of a page's HTML (the first part, or one that opens with an h2
-        heading with an id), as Material makes them when it parses the whole page: a part after the first is
-        parsed after a section that stands for the parts before it, which is then left out."""
+    @staticmethod
+    def _piece_key(page: Page, number: int, chunk: str) -> tuple:
         # Not by the page's table of contents: Material looks a section's heading up there only for its URL,
         # which is "#" + its id whether found there or not (MkDocs' AnchorLink.url); the section's id is in
         # the part's HTML. So an entry added to or left out of the register leaves the others' entries alone.
-        key = ("piece", page.url, number == 0, chunk, page.title, repr(page.meta))
+        return ("piece", page.url, number == 0, chunk, page.title, repr(page.meta))
+
+    def _piece(self, page: Page, number: int, chunk: str, key: tuple, parser: Any, index: Any) -> list[dict]:
+        """The entries of one top-level part of a page's HTML (the first part, or one that opens with an h2
+        heading with an id), as Material makes them when it parses the whole page: a part after the first is
+        parsed after a section that stands for the parts before it, which is then left out."""
         if (found := self.kept.get(key) or self.used.get(key)) is not None:
             self.pieces_reused += 1
         else:
