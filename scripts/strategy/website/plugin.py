@@ -23,7 +23,9 @@ that make chapters; an edit makes them again. The plugin's steps on each page's
 HTML are kept by their arguments, across processes too (site_sources.py). Under
 `mkdocs serve` each rebuild also takes each unchanged page's rendering, search
 entries and template output, the theme's compiled templates and file listing
-from the build before (rebuilds.py); the watcher polls every 0.05 s. Charts come
+from the build before, and in the register of partner inputs each unchanged
+entry's rendering, search entries and Comment links (rebuilds.py); the watcher
+polls every 0.05 s. Charts come
 from the render cache under `mkdocs build` and `mkdocs serve` alike.
 
 `strategy build` hands it the records and chapters it made (`Preset`), so the

@@ -6,9 +6,16 @@ for the life of the process:
 
 - each page's rendering (`PageRenders`): its HTML, table of contents, title and anchors, reused while the
   page's Markdown, its place in the site and the site's files are the same and its rendering said nothing
-  (a warning must be said again on every build: `strict` turns it into a failed build);
+  (a warning must be said again on every build: `strict` turns it into a failed build). A page of many
+  independent parts (the register: one entry per input) renders in pieces (`Pieces`), each reused while its
+  own Markdown is the same, so an edit to one input renders one entry; the pieces are merged as
+  Python-Markdown joins top-level blocks, with the table of contents nested again from all their headings.
+  Whatever makes one part's rendering depend on another (a footnote, a definition, a heading whose id the
+  whole page would make unique, a first part with no element to take the title from) makes the page render
+  whole, as MkDocs renders it;
 - each page's entries in the search index (`SearchEntries`), by the page's HTML, place, title, headings and
-  front matter: the search plugin parses every page's HTML again on each build;
+  front matter: the search plugin parses every page's HTML again on each build; and for the register, each
+  top-level section's entries by its own HTML (`html_pieces`), parsed as Material parses it within the page;
 - the theme's compiled templates (`TemplateCache`, Jinja's bytecode cache: a template whose source changed is
   compiled again), in every Jinja environment of the theme;
 - the list of the theme's files that MkDocs copies into the site (`ThemeListing`): it walks the theme's
@@ -20,8 +27,13 @@ for the life of the process:
   of the template's context, and the project's theme files (names, sizes, times).
 
 The results of the plugin's own steps on each page's HTML are kept by site_sources.PageSteps, across
-processes too. An edit then costs the pages it changes. Each keeps only what the last build used, so memory
-stays the size of one site.
+processes too (under `mkdocs serve`, the register's Comment links by section). An edit then costs the pages it
+changes, and in the register the entries it changes. Each keeps only what the last build used (a page reused
+whole keeps the pieces it was made of), so memory stays the size of one site. Everything is found by what it
+is made from (the Markdown or HTML itself), so nothing is taken from another page, audience or edit.
+
+`mkdocs build` renders, indexes and links every page whole: the cold build that tests compare the server's
+pages with.
 """
 
 from __future__ import annotations
