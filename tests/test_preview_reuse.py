@@ -125,7 +125,7 @@ def test_an_edited_entry_is_the_only_piece_rendered_again(site):
 
 
 @pytest.mark.parametrize("case", ["same heading twice", "footnotes", "reference link", "abbreviation in an entry",
-                                  "no title first"])
+                                  "no title first", "raw HTML left open"])
 def test_what_reaches_across_entries_renders_the_page_whole(site, case):
     """An id that the whole page would make unique ("same", "same_1"), a footnote (numbered through the page),
     a definition (for the whole page) or a first piece with no element: rendered whole, as MkDocs would."""
@@ -138,11 +138,13 @@ def test_what_reaches_across_entries_renders_the_page_whole(site, case):
         entries = [entries[0] + "\nSee [the site][s].\n", entries[1] + "\n[s]: https://example.org\n"]
     elif case == "abbreviation in an entry":
         entries = [entries[0] + "\nThe SPF.\n", entries[1] + "\n*[SPF]: Social Protection Floor\n"]
+    elif case == "raw HTML left open":  # the whole page: the block runs on into the next entry
+        entries = [entries[0] + "\n<div class=\"x\">\n\nOpen.\n", entries[1] + "\n</div>\n"]
     markdown = _register(*entries, head="\n" if case == "no title first" else "# Register\n\nIntro.\n")
     whole, [(first, counts), (second, _)] = _whole_and_in_pieces(site, markdown)
     assert first == whole
     assert second == whole
-    if case in ("same heading twice", "no title first"):
+    if case in ("same heading twice", "no title first", "raw HTML left open"):
         assert counts[0] > 0  # rendered in pieces, found not to add up, then whole
     else:
         assert counts == (0, 0, 0)  # not cut at all

@@ -70,7 +70,8 @@ from ..project import Project, docs_problems
 from ..safe_html import clean_html
 from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, REGISTER_FILE, SLIDES_PAGE
 from ..typeset import number_captions
-from .rebuilds import PageOutputs, PageRenders, Pieces, SearchEntries, html_pieces, TemplateCache, ThemeListing, files_fingerprint
+from .rebuilds import (PageOutputs, PageRenders, Pieces, SearchEntries, TemplateCache, ThemeListing, files_fingerprint,
+                       html_pieces)
 from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
                            files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
 

@@ -38,6 +38,7 @@ pages with.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -73,6 +74,7 @@ class _Render:
     title: str | None
     present_anchor_ids: set[str] | None
     links_to_anchors: dict[str, dict[str, str]] | None  # by the linked file's src_uri
+    closed: bool = True  # of a piece: whether its HTML closes every element it opens
 
 
 class _Warnings(logging.Handler):
@@ -172,7 +174,8 @@ class PageRenders(_KeptFromLastBuild):
         """The page's rendering from its pieces' (each rendered on its own, or reused) and whether MkDocs warned
         while rendering one; or None when the pieces do not add up to the whole page (an id in two pieces: the
         whole page would have made one of them unique; a first piece with nothing in it: the page's title comes
-        from its first element)."""
+        from its first element; a piece that leaves an element open: in the whole page, a raw HTML block runs
+        on into the next piece)."""
         whole, renderings, warned = page.markdown, [], False
         try:
             for text in texts:
@@ -181,11 +184,13 @@ class PageRenders(_KeptFromLastBuild):
                     page.markdown = text
                     found = _rendered(page, render, config, files)
                     self.pieces_rendered += 1
-                    if found is None:  # a warning: said again on every build, so not kept
-                        warned = True
+                    said = found is None  # a warning: said again on every build, so not kept
+                    if said:
                         found = _Render(page.content or "", _flat_toc(page.toc), page._title_from_render,
                                         set(page.present_anchor_ids or ()), _by_source(page.links_to_anchors))
-                    else:
+                    found = dataclasses.replace(found, closed=_closes_all(found.content))
+                    warned |= said
+                    if not said:
                         self.used[key] = found
                 else:
                     self.used[key] = found
@@ -239,8 +244,8 @@ _ID = re.compile(r'\sid="([^"]*)"')
 
 def _merged(renderings: list[_Render]) -> _Render | None:
     """One page's rendering from its pieces', in order: the HTML joined as Python-Markdown joins top-level
-    blocks, the table of contents nested again from all headings, the title from the first piece."""
-    if not renderings[0].content.strip():
+    blocks, the headings of all (nested when the page takes them, `_toc`), the title from the first piece."""
+    if not renderings[0].content.strip() or not all(r.closed for r in renderings):
         return None
     seen: set[str] = set()
     for rendering in renderings:
