@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
 
 import markdown
@@ -113,12 +114,22 @@ def smart_text(text: str) -> str:
     """Plain text (a title, a rights statement from strategy.yml, a glossary expansion) with the typographic
     quotes, apostrophes and dashes that Markdown's smarty gives the pages: "the ILO's name" -> "the ILO’s
     name". Text that Markdown would read as more than one paragraph of text is returned as it is."""
-    md = markdown.Markdown(extensions=["smarty"])
     escaped = re.sub(r"([\\`*_\[\]{}#|<>&!])", lambda m: f"&#{ord(m.group())};", text)
-    rendered = md.convert(escaped)
+    rendered = _smarty().reset().convert(escaped)
     if not (rendered.startswith("<p>") and rendered.endswith("</p>")) or "<" in rendered[3:-4]:
         return text
     return html.unescape(rendered[3:-4])
+
+
+_SMARTY = threading.local()
+
+
+def _smarty() -> markdown.Markdown:
+    """This thread's Markdown with smarty only: made once (making one is most of the time of a short text),
+    reset before each text (the site and the Word version run in threads of their own)."""
+    if (md := getattr(_SMARTY, "md", None)) is None:
+        md = _SMARTY.md = markdown.Markdown(extensions=["smarty"])
+    return md
 
 
 _CAPTION = re.compile(r'(<p class="table-caption">)|(<figcaption>)')

@@ -19,7 +19,7 @@ from ..files import replace_atomically
 from ..feedback import EditionOutline
 from ..inputs import StrategyInputs
 from ..problems import ProblemsFound
-from ..site_paths import GENERATED_FOLDER
+from ..site_paths import GENERATED_FOLDER, REGISTER_FILE
 from .abbreviations import abbreviations
 from .charts import CHARTS_FOLDER, Chart, results_charts, synthesis_charts
 from .comment_matrix import FILE_NAME as COMMENT_MATRIX, comment_matrix
@@ -122,7 +122,7 @@ def _text_chapters(inputs: StrategyInputs, audience: Audience, results: list[Cha
         Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
         Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, results)),
         Chapter("priorities.md", priorities_chapter(inputs, audience)),
-        Chapter("partner-inputs.md", register_of_inputs(inputs, audience)),
+        Chapter(REGISTER_FILE, register_of_inputs(inputs, audience)),
         Chapter("partners.md", list_of_partners(inputs, audience)),
     ]
 

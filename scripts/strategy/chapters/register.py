@@ -66,7 +66,9 @@ def _entry(inputs: StrategyInputs, item: PartnerInput, audience: Audience) -> st
             prefix = f"{anchor(item.id)}-{field.replace('_', '-')}"
             lines.append(f"### {title} {{#{prefix}}}\n\n"
                          f"{partner_markdown(text, prefix=prefix, input_id=item.id, images=images)}\n")
-    lines.append("### Proposals\n")
+    # An id of the input's own, as every heading of the entry has: the entry's HTML is then the same wherever
+    # the entry stands in the register, which lets the preview render only the entries that changed.
+    lines.append(f"### Proposals {{#{anchor(item.id)}-proposals}}\n")
     for proposed in item.priorities:
         title = inputs.priorities[proposed.priority].title
         text = partner_text(proposed.proposal)

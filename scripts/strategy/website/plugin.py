@@ -23,7 +23,9 @@ that make chapters; an edit makes them again. The plugin's steps on each page's
 HTML are kept by their arguments, across processes too (site_sources.py). Under
 `mkdocs serve` each rebuild also takes each unchanged page's rendering, search
 entries and template output, the theme's compiled templates and file listing
-from the build before (rebuilds.py); the watcher polls every 0.05 s. Charts come
+from the build before, and in the register of partner inputs each unchanged
+entry's rendering, search entries and Comment links (rebuilds.py); the watcher
+polls every 0.05 s. Charts come
 from the render cache under `mkdocs build` and `mkdocs serve` alike.
 
 `strategy build` hands it the records and chapters it made (`Preset`), so the
@@ -66,9 +68,10 @@ from ..paragraphs import CommentContext, comment_href, number_paragraphs, paragr
 from ..problems import Problem, ProblemsFound, display_path
 from ..project import Project, docs_problems
 from ..safe_html import clean_html
-from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, SLIDES_PAGE
+from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, REGISTER_FILE, SLIDES_PAGE
 from ..typeset import number_captions
-from .rebuilds import PageOutputs, PageRenders, SearchEntries, TemplateCache, ThemeListing, files_fingerprint
+from .rebuilds import (PageOutputs, PageRenders, Pieces, SearchEntries, TemplateCache, ThemeListing, files_fingerprint,
+                       html_pieces)
 from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
                            files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
 
@@ -201,7 +204,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         self.page_outputs.start_build()
         self.search_entries.start_build()
         if self.serving:
-            self.search_entries.remember(config)
+            self.search_entries.remember(config, in_pieces=(REGISTER_PAGE,))
         # `mkdocs build` writes into site/ itself: not while `strategy build` swaps a new site in there.
         if self.command in ("build", "gh-deploy"):
             _or_fail(lambda: self.lock.enter_context(build_lock(self.root / ".build", log.info)))
@@ -366,7 +369,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         if self.serving:
-            self.page_renders.remember(page, self.files_key, config)
+            # The register renders entry by entry: an edit to an input renders its entry only.
+            pieces = Pieces(REGISTER_ENTRY, self.abbreviations) if page.file.src_uri == REGISTER_PAGE else None
+            self.page_renders.remember(page, self.files_key, config, pieces)
         return page
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -387,6 +392,12 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if self.page_steps is not None:  # tests count these
             made = self.page_steps.made
             log.debug("Page steps: %d made, %d taken from the builds before", made, len(self.page_steps.used) - made)
+        if self.serving:  # and these
+            renders, entries = self.page_renders, self.search_entries
+            log.debug("Pages: %d rendered (pieces: %d rendered, %d reused), %d reused; search entries: %d pages "
+                      "made (pieces: %d made, %d reused), %d reused", renders.rendered, renders.pieces_rendered,
+                      renders.pieces_reused, renders.reused, entries.made, entries.pieces_made, entries.pieces_reused,
+                      entries.reused)
         if not self.preset:
             self.unkept |= self.made_now
             self.steps_unkept |= bool(self.page_steps and self.page_steps.made)
@@ -490,10 +501,20 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         # The matrix's and What changed's headings repeat other pages' sections: a comment belongs on the
         # section, not on them.
         if page.content is not None and page.file.src_uri not in (COMMENT_MATRIX, CHANGES_PAGE):
-            content = page.content
-            page.content = self._remembered(("comment links", content, where), lambda: with_comment_links(
-                content, lambda section, paragraph: comment_href(where, section, paragraph)))
+            page.content = self._comment_links(page, page.content, where)
         return context
+
+    def _comment_links(self, page: Page, content: str, where: CommentContext) -> str:
+        """The page's HTML with its Comment links. Under `mkdocs serve`, the register's top-level sections one by
+        one (a section's links follow from its own HTML: its heading names it), so that an edit to an input
+        links that input's entry only; `mkdocs build` links the whole page, as a cold build to compare with."""
+        parts = html_pieces(content) if self.serving and page.file.src_uri == REGISTER_PAGE else None
+
+        def linked(part: str) -> str:
+            return self._remembered(("comment links", part, where), lambda: with_comment_links(
+                part, lambda section, paragraph: comment_href(where, section, paragraph)))
+
+        return "".join(linked(part) for part in parts or [content])
 
     def _changed_notes(self, page: Page) -> str:
         """The page's HTML with a note after the heading of each section that changed since the previous
@@ -528,6 +549,9 @@ _PARAGRAPH_NUMBER = re.compile(r'<p\b[^>]*? data-paragraph="([^"]+)"')
 # The page status that marks a page changed since the previous edition (site.css draws its mark).
 CHANGED_STATUS = "changed"
 CHANGES_PAGE = f"{GENERATED_FOLDER}/{CHANGES_FILE}"
+REGISTER_PAGE = f"{GENERATED_FOLDER}/{REGISTER_FILE}"
+# An entry of the register starts at its heading, which carries the input's id (chapters/register.py).
+REGISTER_ENTRY = re.compile(r"^## [^\n]*\{#[^}\s]+\}[ \t]*$", re.M)
 # Material's nav mark, as its partials/nav-item.html writes it; the title is escaped (on_config).
 _NAV_MARK = re.compile(rf'<span class="md-status md-status--{CHANGED_STATUS}" title="([^"<>]*)">')
 _HEADING = re.compile(r'<(h[1-3])\b[^>]*?\bid="([^"]+)"[^>]*>.*?</\1>', re.S)

@@ -6,9 +6,16 @@ for the life of the process:
 
 - each page's rendering (`PageRenders`): its HTML, table of contents, title and anchors, reused while the
   page's Markdown, its place in the site and the site's files are the same and its rendering said nothing
-  (a warning must be said again on every build: `strict` turns it into a failed build);
+  (a warning must be said again on every build: `strict` turns it into a failed build). A page of many
+  independent parts (the register: one entry per input) renders in pieces (`Pieces`), each reused while its
+  own Markdown is the same, so an edit to one input renders one entry; the pieces are merged as
+  Python-Markdown joins top-level blocks, with the table of contents nested again from all their headings.
+  Whatever makes one part's rendering depend on another (a footnote, a definition, a heading whose id the
+  whole page would make unique, a first part with no element to take the title from) makes the page render
+  whole, as MkDocs renders it;
 - each page's entries in the search index (`SearchEntries`), by the page's HTML, place, title, headings and
-  front matter: the search plugin parses every page's HTML again on each build;
+  front matter: the search plugin parses every page's HTML again on each build; and for the register, each
+  top-level section's entries by its own HTML (`html_pieces`), parsed as Material parses it within the page;
 - the theme's compiled templates (`TemplateCache`, Jinja's bytecode cache: a template whose source changed is
   compiled again), in every Jinja environment of the theme;
 - the list of the theme's files that MkDocs copies into the site (`ThemeListing`): it walks the theme's
@@ -20,27 +27,36 @@ for the life of the process:
   of the template's context, and the project's theme files (names, sizes, times).
 
 The results of the plugin's own steps on each page's HTML are kept by site_sources.PageSteps, across
-processes too. An edit then costs the pages it changes. Each keeps only what the last build used, so memory
-stays the size of one site.
+processes too (under `mkdocs serve`, the register's Comment links by section). An edit then costs the pages it
+changes, and in the register the entries it changes. Each keeps only what the last build used (a page reused
+whole keeps the pieces it was made of), so memory stays the size of one site. Everything is found by what it
+is made from (the Markdown or HTML itself), so nothing is taken from another page, audience or edit.
+
+`mkdocs build` renders, indexes and links every page whole: the cold build that tests compare the server's
+pages with.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import hashlib
 import json
 import logging
 import os
+import re
+import sys
 import sysconfig
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2.bccache import Bucket, BytecodeCache
+from markdown.extensions.toc import nest_toc_tokens
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 
 def files_fingerprint(files: Files) -> str:
@@ -54,10 +70,11 @@ class _Render:
     """What Page.render leaves on the page (MkDocs 1.6)."""
 
     content: str
-    toc: Any
+    toc: tuple[tuple[str, str, int], ...]  # each heading's title, id and level, in order (`_flat_toc`)
     title: str | None
     present_anchor_ids: set[str] | None
     links_to_anchors: dict[str, dict[str, str]] | None  # by the linked file's src_uri
+    closed: bool = True  # of a piece: whether its HTML closes every element it opens
 
 
 class _Warnings(logging.Handler):
@@ -89,36 +106,176 @@ class _KeptFromLastBuild:
         for count in self.COUNTS:
             setattr(self, count, 0)
 
+    def reuse(self, key: Any) -> Any:
+        """What was made under `key` (by the last build or this one), or None; marked used, and so are the
+        pieces it was made of (`made_of`): a page reused whole after an edit elsewhere keeps its pieces for the
+        next edit to it."""
+        if (found := self.kept.get(key) or self.used.get(key)) is not None:
+            self.used[key] = found
+            if pieces := self.kept.get((_PIECES_OF, key)):
+                self.used[(_PIECES_OF, key)] = pieces
+                self.used.update((piece, self.kept[piece]) for piece in pieces if piece in self.kept)
+        return found
+
+    def made_of(self, key: Any, pieces: list) -> None:
+        """What was made under `key` this build was made of these pieces' (their keys)."""
+        self.used[(_PIECES_OF, key)] = pieces
+
+
+_PIECES_OF = "pieces of"
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Where a page's Markdown may be cut into pieces that render on their own (the register's entries): each
+    piece but the first starts at a line `start` matches, after a blank line; the page ends with `suffix` (the
+    abbreviations' definitions, which apply to every piece), rendered with each piece."""
+
+    start: re.Pattern[str]
+    suffix: str
+
 
 class PageRenders(_KeptFromLastBuild):
-    """The pages rendered by the last build, reused by the next while nothing they depend on changed."""
+    """The pages rendered by the last build, reused by the next while nothing they depend on changed; and the
+    pieces of a page that renders in pieces (`Pieces`), each reused while its own Markdown is the same."""
 
-    def remember(self, page: Page, files_key: str, config: MkDocsConfig) -> None:
+    COUNTS = ("rendered", "reused", "pieces_rendered", "pieces_reused")
+
+    def remember(self, page: Page, files_key: str, config: MkDocsConfig, pieces: Pieces | None = None) -> None:
         """Make `page.render` take its rendering from here when its Markdown, its place and the site's files
-        are what they were (MkDocs calls it right after the `page_markdown` event)."""
+        are what they were (MkDocs calls it right after the `page_markdown` event). A page cut into `pieces`
+        renders only the pieces that changed, when its Markdown has nothing that reaches across pieces."""
         render = page.render
 
         def remembered(config: MkDocsConfig, files: Files) -> None:
-            key = (page.file.src_uri, page.file.dest_uri, files_key, page.markdown,
-                   repr((config.markdown_extensions, config.mdx_configs)))
-            if (found := self.kept.get(key) or self.used.get(key)) is not None:
+            place = (page.file.src_uri, page.file.dest_uri, files_key,
+                     repr((config.markdown_extensions, config.mdx_configs)))
+            key = (*place, page.markdown)
+            if (found := self.reuse(key)) is not None:
                 _restore(page, found, files)
-                self.used[key] = found
                 self.reused += 1
                 return
-            warnings = _Warnings()
-            logger = logging.getLogger("mkdocs")
-            logger.addHandler(warnings)
-            try:
-                render(config, files)
-            finally:
-                logger.removeHandler(warnings)
             self.rendered += 1
-            if not warnings.count:
-                self.used[key] = _Render(page.content or "", copy.deepcopy(page.toc), page._title_from_render,
-                                         set(page.present_anchor_ids or ()), _by_source(page.links_to_anchors))
+            texts = None if pieces is None else _cut(page.markdown or "", pieces)
+            if texts is not None and (merged := self._in_pieces(page, render, texts, place, config, files)):
+                rendering, warned = merged
+                _restore(page, rendering, files)
+                if not warned:
+                    self.used[key] = rendering
+                    self.made_of(key, [("piece", *place, text) for text in texts])
+                return
+            if (rendering := _rendered(page, render, config, files)) is not None:
+                self.used[key] = rendering
 
         page.render = remembered  # type: ignore[method-assign]
+
+    def _in_pieces(self, page: Page, render: Callable, texts: list[str], place: tuple, config: MkDocsConfig,
+                   files: Files) -> tuple[_Render, bool] | None:
+        """The page's rendering from its pieces' (each rendered on its own, or reused) and whether MkDocs warned
+        while rendering one; or None when the pieces do not add up to the whole page (an id in two pieces: the
+        whole page would have made one of them unique; a first piece with nothing in it: the page's title comes
+        from its first element; a piece that leaves an element open: in the whole page, a raw HTML block runs
+        on into the next piece)."""
+        whole, renderings, warned = page.markdown, [], False
+        try:
+            for text in texts:
+                key = ("piece", *place, text)
+                if (found := self.kept.get(key) or self.used.get(key)) is None:
+                    page.markdown = text
+                    found = _rendered(page, render, config, files)
+                    self.pieces_rendered += 1
+                    said = found is None  # a warning: said again on every build, so not kept
+                    if said:
+                        found = _Render(page.content or "", _flat_toc(page.toc), page._title_from_render,
+                                        set(page.present_anchor_ids or ()), _by_source(page.links_to_anchors))
+                    found = dataclasses.replace(found, closed=_closes_all(found.content))
+                    warned |= said
+                    if not said:
+                        self.used[key] = found
+                else:
+                    self.used[key] = found
+                    self.pieces_reused += 1
+                renderings.append(found)
+        finally:
+            page.markdown = whole
+        merged = _merged(renderings)
+        return None if merged is None else (merged, warned)
+
+
+def _rendered(page: Page, render: Callable, config: MkDocsConfig, files: Files) -> _Render | None:
+    """Render the page (MkDocs' own Page.render) and return what it left on it; None when MkDocs warned while
+    rendering (a warning must be said again on every build: `strict` turns it into a failed build)."""
+    warnings = _Warnings()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(warnings)
+    try:
+        render(config, files)
+    finally:
+        logger.removeHandler(warnings)
+    if warnings.count:
+        return None
+    return _Render(page.content or "", _flat_toc(page.toc), page._title_from_render,
+                   set(page.present_anchor_ids or ()), _by_source(page.links_to_anchors))
+
+
+# What makes Python-Markdown's rendering of one part of a page depend on another: a footnote (numbered through
+# the page, listed at its end), a definition (a reference link's, an abbreviation's: they apply to the whole
+# page) and a table of contents marker.
+_ACROSS_PIECES = ("[^", "]:", "[TOC]")
+
+
+def _cut(markdown: str, pieces: Pieces) -> list[str] | None:
+    """The page's Markdown in pieces, each ending with `pieces.suffix`; None when it does not end with it, holds
+    what reaches across pieces, or makes one piece only."""
+    if not pieces.suffix or not markdown.endswith(pieces.suffix):
+        return None
+    body = markdown[:-len(pieces.suffix)]
+    if any(mark in body for mark in _ACROSS_PIECES):
+        return None
+    starts = [m.start() for m in pieces.start.finditer(body) if body[max(m.start() - 2, 0):m.start()] == "\n\n"]
+    if not starts:
+        return None
+    bounds = [0, *starts, len(body)]
+    return [body[a:b] + pieces.suffix for a, b in zip(bounds, bounds[1:])]
+
+
+_ID = re.compile(r'\sid="([^"]*)"')
+
+
+def _merged(renderings: list[_Render]) -> _Render | None:
+    """One page's rendering from its pieces', in order: the HTML joined as Python-Markdown joins top-level
+    blocks, the headings of all (nested when the page takes them, `_toc`), the title from the first piece."""
+    if not renderings[0].content.strip() or not all(r.closed for r in renderings):
+        return None
+    seen: set[str] = set()
+    for rendering in renderings:
+        ids = set(_ID.findall(rendering.content))
+        if ids & seen:
+            return None
+        seen |= ids
+    links: dict[str, dict[str, str]] | None = None
+    for rendering in renderings:
+        if rendering.links_to_anchors is not None:
+            links = links or {}
+            for source, anchors in rendering.links_to_anchors.items():
+                links.setdefault(source, {}).update(anchors)
+    return _Render("\n".join(r.content for r in renderings), sum((r.toc for r in renderings), ()),
+                   renderings[0].title, set().union(*(r.present_anchor_ids or () for r in renderings)), links)
+
+
+def _flat_toc(toc: Any) -> tuple[tuple[str, str, int], ...]:
+    """A table of contents as the headings it was nested from (toc.nest_toc_tokens), in order: kept so, it is
+    made anew for each build that takes it (`_toc`), as MkDocs makes it, and joins other pieces' headings."""
+    found: list[tuple[str, str, int]] = []
+    for item in toc or ():
+        found.append((item.title, item.id, item.level))
+        found += _flat_toc(item.children)
+    return tuple(found)
+
+
+def _toc(headings: tuple[tuple[str, str, int], ...]) -> Any:
+    """MkDocs' table of contents of these headings, nested as Python-Markdown nests them."""
+    return get_toc(nest_toc_tokens([{"name": title, "id": id, "level": level} for title, id, level in headings]))
 
 
 def _by_source(links: dict | None) -> dict[str, dict[str, str]] | None:
@@ -127,7 +284,7 @@ def _by_source(links: dict | None) -> dict[str, dict[str, str]] | None:
 
 def _restore(page: Page, render: _Render, files: Files) -> None:
     page.content = render.content
-    page.toc = copy.deepcopy(render.toc)
+    page.toc = _toc(render.toc)
     page._title_from_render = render.title
     page.present_anchor_ids = set(render.present_anchor_ids) if render.present_anchor_ids is not None else None
     if render.links_to_anchors is not None:
@@ -136,49 +293,142 @@ def _restore(page: Page, render: _Render, files: Files) -> None:
 
 
 class TemplateCache(BytecodeCache):
-    """The theme's compiled templates, kept in memory for the process (Jinja checks each template's source
-    checksum: an edited template is compiled again)."""
+    """The theme's compiled templates, kept in memory for the process by the checksum of their source (an edited
+    template is compiled again). Kept as code objects, not as bytes to unmarshal on every build: a code object
+    never changes, and each environment makes its own functions from it."""
 
     def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
+        self.compiled: dict[str, tuple[str, Any]] = {}
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        if (code := self.compiled.get(bucket.key)) is not None:
-            bucket.bytecode_from_string(code)
+        if (found := self.compiled.get(bucket.key)) is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
+        self.compiled[bucket.key] = (bucket.checksum, bucket.code)
 
 
 class SearchEntries(_KeptFromLastBuild):
     """Each page's entries in the search index, as the last build made them, by everything they are made from
     (Material's SearchIndex.add_entry_from_context reads the page's HTML, URL, title, table of contents and
-    front matter)."""
+    front matter); and, for a page of many sections (the register), each of its top-level h2 sections'
+    entries, so that an edit to one input parses that input's section only."""
 
-    COUNTS = ("made", "reused")
+    COUNTS = ("made", "reused", "pieces_made", "pieces_reused")
 
-    def remember(self, config: MkDocsConfig) -> None:
+    def remember(self, config: MkDocsConfig, in_pieces: Collection[str] = ()) -> None:
         """Make the search plugin's index of this build (made by its on_config) take each unchanged page's
-        entries from here. A search plugin of another shape is left as it is."""
+        entries from here, and those of each unchanged top-level section of the pages `in_pieces` (by their
+        paths in docs/). A search plugin of another shape is left as it is."""
         index = next((p.search_index for p in config.plugins.values()
                       if hasattr(getattr(p, "search_index", None), "add_entry_from_context")), None)
         if index is None or not isinstance(getattr(index, "entries", None), list):
             return
         add = index.add_entry_from_context
+        # Material's parser of a page's HTML into sections, and its entry of a section: for the pieces.
+        parser = getattr(sys.modules.get(type(index).__module__), "Parser", None)
 
         def remembered(page: Page) -> None:
             key = (page.url, page.content, page.title, _toc_key(page.toc), repr(page.meta))
-            if (found := self.kept.get(key) or self.used.get(key)) is not None:
-                index.entries.extend(copy.deepcopy(found))
-                self.used[key] = found
+            if (found := self.reuse(key)) is not None:
+                index.entries.extend(_copied(found))
                 self.reused += 1
                 return
             before = len(index.entries)
-            add(page)
-            self.used[key] = copy.deepcopy(index.entries[before:])
+            chunks = None if parser is None or not hasattr(index, "create_entry_for_section") \
+                or page.file.src_uri not in in_pieces \
+                or (page.meta.get("search") or {}).get("exclude") else html_pieces(page.content or "")
+            if chunks is None:
+                add(page)
+            else:
+                keys = [self._piece_key(page, number, chunk) for number, chunk in enumerate(chunks)]
+                for number, (chunk, piece) in enumerate(zip(chunks, keys)):
+                    index.entries.extend(_copied(self._piece(page, number, chunk, piece, parser, index)))
+                self.made_of(key, keys)
+            self.used[key] = _copied(index.entries[before:])
             self.made += 1
 
         index.add_entry_from_context = remembered
+
+    @staticmethod
+    def _piece_key(page: Page, number: int, chunk: str) -> tuple:
+        # Not by the page's table of contents: Material looks a section's heading up there only for its URL,
+        # which is "#" + its id whether found there or not (MkDocs' AnchorLink.url); the section's id is in
+        # the part's HTML. So an entry added to or left out of the register leaves the others' entries alone.
+        return ("piece", page.url, number == 0, chunk, page.title, repr(page.meta))
+
+    def _piece(self, page: Page, number: int, chunk: str, key: tuple, parser: Any, index: Any) -> list[dict]:
+        """The entries of one top-level part of a page's HTML (the first part, or one that opens with an h2
+        heading with an id), as Material makes them when it parses the whole page: a part after the first is
+        parsed after a section that stands for the parts before it, which is then left out."""
+        if (found := self.kept.get(key) or self.used.get(key)) is not None:
+            self.pieces_reused += 1
+        else:
+            sections = parser()
+            if number:
+                sections.section = placeholder = _SectionBefore()
+                sections.data.append(placeholder)
+            sections.feed(chunk)
+            sections.close()
+            entries, index.entries = index.entries, []  # where create_entry_for_section appends
+            try:
+                for section in sections.data[1 if number else 0:]:
+                    if not section.is_excluded():
+                        index.create_entry_for_section(section, page.toc, page.url, page)
+                found = index.entries
+            finally:
+                index.entries = entries
+            self.pieces_made += 1
+        self.used[key] = found
+        return found
+
+
+def _copied(entries: list[dict]) -> list[dict]:
+    """Search entries, copied so that no plugin changes the kept ones (the values are text, numbers and lists
+    of tags): as copy.deepcopy, in a tenth of its time."""
+    return [{k: list(v) if isinstance(v, list) else v for k, v in entry.items()} for entry in entries]
+
+
+class _SectionBefore:
+    """Stands for the sections of the parts of a page before the one parsed (Material's parser asks only
+    whether there is one, and its depth when a heading nested in an element ends)."""
+
+    def __init__(self) -> None:
+        self.depth, self.el, self.text, self.title = 0, None, [], []
+
+
+# A top-level heading with an id: where the register's entries start in the page's HTML (Python-Markdown writes
+# every top-level block on a line of its own).
+_TOP_HEADING = re.compile(r'\n(?=<h2 id=")')
+# Every tag, to check that a part of a page's HTML opens and closes its own elements.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def html_pieces(content: str) -> list[str] | None:
+    """A page's HTML cut before each h2 heading with an id that starts a line, when every part closes every
+    element it opens (so each heading is at the top level); None if not, or if there is one part only, or
+    comments or raw-text elements, which a tag count cannot follow."""
+    if "<!--" in content or "<script" in content or "<style" in content:
+        return None
+    parts = _TOP_HEADING.split(content)
+    if len(parts) < 2:
+        return None
+    parts = [part + "\n" for part in parts[:-1]] + parts[-1:]
+    return parts if all(_closes_all(part) for part in parts) else None
+
+
+def _closes_all(html: str) -> bool:
+    open_tags: list[str] = []
+    for closing, tag, self_closing in _TAG.findall(html):
+        tag = tag.lower()
+        if tag in _VOID or self_closing:
+            continue
+        if not closing:
+            open_tags.append(tag)
+        elif not open_tags or open_tags.pop() != tag:
+            return False
+    return not open_tags
 
 
 def _toc_key(toc: Any) -> tuple:
