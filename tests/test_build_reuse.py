@@ -116,7 +116,7 @@ def test_a_cold_build_renders_everything_once_and_draws_the_charts_in_the_worker
     """The render workers draw the charts and import WeasyPrint while the build's own process checks the
     inputs: that process loads neither, and no output is rendered twice."""
     cold = builds["cold"]
-    assert outputs(cold.rendered) == CHARTS | {"reading PDF", "Word version", "slides", "print fonts"}
+    assert outputs(cold.rendered) == CHARTS | {"site", "reading PDF", "Word version", "slides", "print fonts"}
     assert cold.reused == []
     assert len(_part_renders(cold.rendered)) == len(set(_part_renders(cold.rendered))) > 1
     # The charts were drawn and the PDF laid out by the render workers: the build's own process never loaded
@@ -144,7 +144,7 @@ def test_the_outputs_are_whole_in_the_site(builds):
 def test_an_input_edit_makes_again_only_what_shows_that_input(builds):
     edited = builds["input edit"]
     # The Word version is one pandoc run over the print HTML, which holds the input; the slides do not show it.
-    assert outputs(edited.rendered) == {"reading PDF", "Word version"}
+    assert outputs(edited.rendered) == {"site", "reading PDF", "Word version"}
     assert outputs(edited.reused) == CHARTS | {"slides", "print fonts"}
     assert any(step.startswith("Reusing the slides") for step in edited.steps)
     # Of the reading edition's parts only the one that holds the input (the register) is rendered again.

@@ -24,7 +24,7 @@ from conftest import copy_project, make_releasable, outputs, strategy
 PDFS = {"reading PDF"}
 CHARTS = {f"chart {name}" for name in ("results-targets.svg", "results-regions.svg", "results-people.svg",
                                        "inputs-heat-map.svg", "priority-support.svg")}
-EVERY_RENDER = PDFS | CHARTS | {"Word version", "slides", "print fonts"}
+EVERY_RENDER = PDFS | CHARTS | {"site", "Word version", "slides", "print fonts"}
 
 
 # Builds in a fresh process and says what BuildResult recorded, and the build's step messages.
@@ -135,7 +135,7 @@ def test_without_the_cache_folder_a_build_is_cold_again_with_the_same_bytes(buil
 
 def test_an_author_page_edit_renders_the_documents_again_but_no_chart(builds):
     edited = builds["author page"]
-    assert outputs(edited.rendered) == PDFS | {"Word version"}
+    assert outputs(edited.rendered) == PDFS | {"site", "Word version"}
     assert outputs(edited.reused) == CHARTS | {"slides", "print fonts"}  # the deck shows no word of vision.md
     changed = {name for name, digest in edited.outputs.items() if builds["cold"].outputs.get(name) != digest}
     assert {"site/spf-flagship-phase-iii-strategy.pdf", "site/spf-flagship-phase-iii-strategy.docx"} <= changed

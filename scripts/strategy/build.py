@@ -23,6 +23,8 @@ do not show it, are reused).
 from __future__ import annotations
 
 import calendar
+import hashlib
+import io
 import ctypes
 import dataclasses
 import errno
@@ -31,6 +33,7 @@ import os
 import re
 import resource
 import shutil
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -53,7 +56,8 @@ from .inputs import StrategyInputs
 from .inputs.records import Publication
 from .problems import Problem, ProblemsFound
 from .redline import Redline
-from .project import FONT_CSS, MKDOCS_YML, Project, check
+from .editions import EDITIONS_FOLDER
+from .project import FONT_CSS, MKDOCS_YML, PUBLICATION_YML, Project, check
 from .publish import document_outline, print_document, render_chapters, render_pdf
 from .checks.provenance import (Place, docx_places, feedback_labels, feedback_provenance, input_labels, pdf_places,
                          provenance_report, site_places)
@@ -321,16 +325,38 @@ class _Alongside:
         self.word_folder.mkdir()
         with ThreadPoolExecutor(max_workers=1) as word_thread:
             word = word_thread.submit(self._word, renders)
-            self.step("Building the site")
-            _build_site(self.project, self.site, self.audience, self.publication, self.inputs, self.chapters,
-                        self.redline)
+            site_reused = self._site(renders)
             self.places["site"] = site_places(self.site, self.labels)
-            reused = [*word.result(), *self._slides()]
+            reused = [*site_reused, *word.result(), *self._slides()]
         for made in sorted(self.word_folder.iterdir()):
             made.rename(self.site / made.name)
         if reused:
             self.step(f"Reusing {_and(reused)}: the HTML and the options they are made from are unchanged")
         self.places["Word version"] = docx_places("Word version", self.docx, self.labels)
+
+    def _site(self, renders: RenderCache) -> list[str]:
+        """The site (MkDocs with the strategy plugin), or, when nothing it is made from changed, the folder the
+        last build made, from the render cache (one tar); ["the site"] then. What it is made from: the project's
+        sources that the site reads (mkdocs.yml, strategy.yml, docs/, the inputs, the stored editions), the
+        chapters this build made, the audience and the edition date (the sitemap's dates), the package's code
+        (in every key) and the site's libraries."""
+        from .website.site_sources import files_digest
+
+        root = self.project.root
+        sources = [self.project.mkdocs_yml, root / PUBLICATION_YML, self.project.docs,
+                   root / self.publication.inputs_folder, root / EDITIONS_FOLDER]
+        chapters = [(c.file_name, hashlib.sha256(c.image or c.markdown.encode("utf-8")).hexdigest())
+                    for c in self.chapters]
+        key = render_key("site", self.audience.value, self.epoch, files_digest(sources, root), chapters,
+                         versions(*SITE_LIBRARIES))
+        if (found := renders.fetch("site", key)) is not None:
+            _unpacked(found.files["site.tar"], self.site)
+            return ["the site"]
+        self.step("Building the site")
+        _build_site(self.project, self.site, self.audience, self.publication, self.inputs, self.chapters,
+                    self.redline)
+        renders.keep("site", key, Entry({"site.tar": _packed(self.site)}))
+        return []
 
     def _word(self, renders: RenderCache) -> list[str]:
         """The Word version and its tracked-changes copy (pandoc), into word_folder; what of them came from
@@ -366,6 +392,27 @@ class _Alongside:
                 deck, self.slides, page, f"../{self.slides.name}", fonts, self.epoch)):
             return ["the slides"]
         return []
+
+
+# The libraries whose versions decide the site's bytes besides the package's own code.
+SITE_LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "nh3", "jinja2", "matplotlib")
+
+
+def _packed(folder: Path) -> bytes:
+    """The folder as an uncompressed tar (a few megabytes: the site's HTML, search index, assets and charts)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(folder.iterdir()):
+            tar.add(str(path), arcname=path.name)
+    return out.getvalue()
+
+
+def _unpacked(data: bytes, folder: Path) -> None:
+    """A folder that _packed packed, made again at `folder` (tarfile's "data" filter: no link or path that
+    leads out of it, no device, no owner)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(folder, filter="data")
 
 
 def _texts(chapters: list[Chapter]) -> dict[str, str]:
