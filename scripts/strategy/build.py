@@ -486,7 +486,7 @@ def _render_editions(base_folder: Path, allowed_folders: list[Path], font_css: P
 
 
 def _parts_said(edition: PdfEdition, renders: RenderCache) -> str:
-    """How many of an edition's parts this build rendered: "Rendered 1 of the reading edition's 13 parts
+    """How many of an edition's parts this build rendered: "Rendered 1 of the reading edition's 22 parts
     again: the others are unchanged"."""
     label = f"{edition.name} PDF part "
     made = [name for name in renders.rendered if name.startswith(label)]
