@@ -244,8 +244,8 @@ def _build_checked(private: Path, project: Project, publication: Publication, in
 
 def _print_fonts(project: Project, into: Path, renders: RenderCache, workers: ProcessPoolExecutor) -> Path:
     """The fonts for print (print_fonts.py), unpacked in a worker; then a job that imports WeasyPrint (about
-    0.3 s) in the worker that draws the charts, once they are drawn, rather than when the PDF's first part
-    reaches it (the build's own process never imports it)."""
+    0.3 s) in that worker, rather than when the PDF's first part reaches it (the build's own process never
+    imports it; the charts' worker gets such a job of its own, _draw_charts)."""
     font_css = write_print_fonts(project.docs / FONT_CSS, project.asset_folders, into, renders, project.root, workers)
     workers.submit(import_renderer)
     return font_css
@@ -255,8 +255,8 @@ def _draw_charts(workers: ProcessPoolExecutor, inputs: StrategyInputs, audience:
                  renders: RenderCache) -> list[Future]:
     """Start drawing the charts in a render worker, into the render cache, where making the chapters then
     finds them (a chart already there is only looked up). Matplotlib is loaded there, not here, and in one
-    worker only (loading it costs about as much as drawing every chart): the other unpacks the fonts, then
-    imports WeasyPrint (a job of its own, which the build does not wait for)."""
+    worker only (loading it costs about as much as drawing every chart): the other unpacks the fonts. Then
+    the worker imports WeasyPrint, in a job of its own that the build does not wait for."""
     charts = workers.submit(_draw_all_charts, inputs, audience, renders.folder, renders.audience)
     workers.submit(import_renderer)
     return [charts]
@@ -337,17 +337,18 @@ class _Alongside:
     def _site(self, renders: RenderCache) -> list[str]:
         """The site (MkDocs with the strategy plugin), or, when nothing it is made from changed, the folder the
         last build made, from the render cache (one tar); ["the site"] then. What it is made from: the project's
-        sources that the site reads (mkdocs.yml, strategy.yml, docs/, the inputs, the stored editions), the
+        sources that the site reads (mkdocs.yml, strategy.yml, docs/, the stored editions; the inputs by the
+        fingerprint the check took as it read them, the partners' pictures by the chapters that hold them), the
         chapters this build made, the audience and the edition date (the sitemap's dates), the package's code
         (in every key) and the site's libraries."""
         from .website.site_sources import files_digest
 
         root = self.project.root
-        sources = [self.project.mkdocs_yml, root / PUBLICATION_YML, self.project.docs,
-                   root / self.publication.inputs_folder, root / EDITIONS_FOLDER]
+        sources = [self.project.mkdocs_yml, root / PUBLICATION_YML, self.project.docs, root / EDITIONS_FOLDER]
+        inputs = self.inputs.fingerprint or files_digest([root / self.publication.inputs_folder], root)
         chapters = [(c.file_name, hashlib.sha256(c.image or c.markdown.encode("utf-8")).hexdigest())
                     for c in self.chapters]
-        key = render_key("site", self.audience.value, self.epoch, files_digest(sources, root), chapters,
+        key = render_key("site", self.audience.value, self.epoch, files_digest(sources, root), inputs, chapters,
                          versions(*SITE_LIBRARIES))
         if (found := renders.fetch("site", key)) is not None:
             _unpacked(found.files["site.tar"], self.site)

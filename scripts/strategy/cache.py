@@ -248,6 +248,54 @@ class RenderCache:
             return True
 
 
+@dataclass
+class KeptResults:
+    """Results (JSON values) by the sha256 of their arguments, kept in one render cache entry between builds
+    (`fetch_results`, `keep_results`): a build looks each result up by its arguments and makes what is missing;
+    what it used is what is kept, so a result of a page no longer built, or built from other text, drops out.
+    The plugin's page steps (website/site_sources.py) and the pages' print HTML (publish/print_html.py)."""
+
+    results: dict[str, Any] = field(default_factory=dict)
+    used: dict[str, Any] = field(default_factory=dict)
+    made: int = 0
+
+    def start_build(self) -> None:
+        """Keep only what the last build used: one build's results (a server's rebuilds would gather every
+        edit's)."""
+        if self.used:
+            self.results = self.used
+        self.used, self.made = {}, 0
+
+    def result(self, arguments: Any, make: Callable[[], Any]) -> Any:
+        """The result for these arguments (plain values, whose repr is the same text for the same values):
+        kept from a build before, or made now."""
+        name = hashlib.sha256(repr(arguments).encode("utf-8")).hexdigest()
+        if (found := self.results.get(name)) is None:
+            found = self.results[name] = make()
+            self.made += 1
+        self.used[name] = found
+        return found
+
+
+_RESULTS_FILE = "results.json"
+
+
+def fetch_results(renders: RenderCache, output: str, key: str) -> KeptResults:
+    """The results kept under `key` (none if there are none, or if they cannot be read)."""
+    if (entry := renders.fetch(output, key)) is not None:
+        try:
+            return KeptResults(dict(json.loads(entry.files[_RESULTS_FILE])))
+        except (KeyError, ValueError, TypeError):
+            pass
+    return KeptResults()
+
+
+def keep_results(renders: RenderCache, output: str, key: str, kept: KeptResults) -> None:
+    """Keep the results this build used."""
+    data = json.dumps(kept.used, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    renders.keep(output, key, Entry({_RESULTS_FILE: data}))
+
+
 # The build running in this process: chapter generation (charts) reads its cache from here, set only around
 # a build, so that nothing of the cache goes through the chapters' signatures.
 _ACTIVE: ContextVar[RenderCache | None] = ContextVar("render_cache", default=None)

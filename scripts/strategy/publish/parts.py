@@ -67,9 +67,9 @@ smaller documents lay out faster, so parts of four cost a cold render nothing an
 Counting by position, not at entries whose ID hashes to a boundary: an edit of an input's text moves no
 entry between parts either way, and fixed counts keep every part at most four entries (on the example's 40
 entries, a boundary after each entry whose id's sha256 is 0 mod 4 made parts of 1 to 10 entries; with two
-other salts the longest held 8 and 11). Where a hash would keep the groups, an input added or withdrawn in the middle of the
-register, the parts after it are laid out again anyway: the ids of their "Proposals" headings are numbered
-by position ("proposals_12"). An input added last, the usual case, changes the last part only.
+other salts the longest held 8 and 11). An input added or withdrawn in the middle of the register moves
+the entries after it between parts, which are then rendered again; an input added last, the usual case,
+changes the last part only.
 
 `_renumbered` relies on WeasyPrint's layout context and margin boxes (not public API; WeasyPrint is pinned,
 and the tests compare the bytes with a layout from the right start).
@@ -89,6 +89,7 @@ import copy
 import dataclasses
 import html
 import io
+import itertools
 import os
 import queue
 import re
@@ -224,8 +225,8 @@ def register_parts(section: str) -> list[Part]:
     opening, inside = section.split(">", 1)
     end = inside.rindex("</section>")
     introduction, *entries = _ENTRY.split(inside[:end])
-    sizes = entry_groups([_ID.search(entry).group(1) for entry in entries])
-    groups = [entries[sum(sizes[:n]):sum(sizes[:n + 1])] for n in range(len(sizes))] or [[]]
+    bounds = [0, *itertools.accumulate(entry_groups([_ID.search(entry).group(1) for entry in entries]))]
+    groups = [entries[start:end] for start, end in zip(bounds, bounds[1:])] or [[]]
     continued, title = re.sub(r'\s+id="[^"]*"', "", opening), _running_head(introduction)
     found = []
     for number, group in enumerate(groups):

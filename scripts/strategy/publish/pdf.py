@@ -74,9 +74,7 @@ def import_renderer() -> None:
     import weasyprint.document  # noqa: F401  (the modules a render and its PDF writing load)
     import weasyprint.pdf  # noqa: F401
 
-    from . import fetcher, svg_paths  # noqa: F401
-
-    svg_paths.install()
+    from . import fetcher  # noqa: F401
 
 
 def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Path,

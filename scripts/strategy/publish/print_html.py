@@ -9,9 +9,7 @@ annexes, numbered from 1. The order is the site navigation's (see outline.py).
 from __future__ import annotations
 
 import copy
-import hashlib
 import html
-import json
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ import markdown
 from mkdocs.utils.meta import get_data
 
 from .. import cache
-from ..cache import Entry, RenderCache, render_key, versions
+from ..cache import KeptResults, RenderCache, fetch_results, keep_results, render_key, versions
 from ..chapters import GENERATED_FOLDER, Audience
 from ..chapters.abbreviations import abbreviation_definitions
 from ..chapters.macros import expand_macros, first_body_line
@@ -95,23 +93,47 @@ def render_chapters(chapters: list[PrintChapter], extensions: dict[str, Any], do
     if problems:
         raise ProblemsFound(problems)
     if kept is not None:
-        kept.save()
+        _save_kept_chapters(audience)
     return rendered
 
 
-_KEPT: dict[tuple, tuple[RenderCache, KeptChapters]] = {}  # the store of the last build, for the process
+PRINT_CHAPTERS = "print chapters"  # the store's name in the render cache
+_LIBRARIES = ("markdown", "pymdown-extensions", "nh3")
+# The store of the build running in this process (by its render cache, held so that its id stays its own).
+_KEPT: dict[tuple, tuple[RenderCache, KeptResults]] = {}
 
 
-def _kept_chapters(audience: Audience) -> KeptChapters | None:
-    """The store of the active render cache (a build's, cache.using) for `audience`, one per build (each build
-    has a render cache of its own): what it keeps is what that build used. None outside a build."""
+def _kept_chapters(audience: Audience) -> KeptResults | None:
+    """The pages' print HTML kept in the active render cache (a build's, cache.using) for `audience`: one entry
+    per audience holding each page's rendering under the hash of everything it is made from (its Markdown
+    with the macros expanded for the audience, the pages in print, the extensions; the package's code and the
+    libraries' versions are in the entry's key), so that a build in a new process renders for print only the
+    pages whose Markdown changed. Read once per build; None outside a build."""
     if (renders := cache.active()) is None:
         return None
     where = (id(renders), audience)
     if where not in _KEPT:
         _KEPT.clear()
-        _KEPT[where] = (renders, KeptChapters(renders, audience))  # the cache held, so that its id stays its own
+        _KEPT[where] = (renders, fetch_results(_store(renders), PRINT_CHAPTERS, _store_key(audience)))
     return _KEPT[where][1]
+
+
+def _save_kept_chapters(audience: Audience) -> None:
+    """Keep what this build used so far, when it rendered something new (else the entry already holds that)."""
+    renders, kept = _KEPT[(id(cache.active()), audience)]
+    if kept.made:
+        keep_results(_store(renders), PRINT_CHAPTERS, _store_key(audience), kept)
+        kept.made = 0  # the build's next pages are kept with these, should they hold new ones
+
+
+def _store(renders: RenderCache) -> RenderCache:
+    """A render cache of its own for the store: it is not an output, so it is not among what the build says it
+    rendered or reused; its entry still counts as used by this build when the cache is pruned."""
+    return RenderCache(renders.folder, renders.audience)
+
+
+def _store_key(audience: Audience) -> str:
+    return render_key(PRINT_CHAPTERS, audience.value, versions(*_LIBRARIES))
 
 
 # Each chapter's rendering by everything it is made from, for the process: `mkdocs serve` compares this edition
@@ -121,82 +143,43 @@ RENDERED_KEPT = 256  # chapters: a few editions and audiences of a large documen
 
 
 def _rendered(chapter: PrintChapter, in_print: dict[str, PrintChapter], body: str, extensions: dict[str, Any],
-              before_contents: bool, kept: KeptChapters | None = None) -> RenderedChapter:
+              before_contents: bool, kept: KeptResults | None = None) -> RenderedChapter:
     """A chapter's Markdown (macros expanded, abbreviations added) as print HTML, with its headings and captions.
     Its links resolve against the pages in print; a new copy each time (callers may change theirs). From this
     process's memory, else from `kept` (the render cache's, for a build in a new process), else rendered."""
     key = (chapter, tuple(in_print.items()), body, repr(extensions), before_contents)
-    if (found := _RENDERED.get(key)) is None:
-        if kept is None or (found := kept.get(key)) is None:
-            markup = PrintMarkup(chapter, in_print)
-            md = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions)
-            # As on the site (plugin.on_page_content): only allow-listed markup reaches the PDF renderer, and of
-            # links and images only those a PDF may hold.
-            text = clean_html(md.convert(body), attribute_filter=print_url)
-            found = RenderedChapter(chapter, text, before_contents, markup.found.headings, markup.found.captions)
-        if kept is not None:
-            kept.use(key, found)
+    found = _RENDERED.get(key)
+    if kept is not None:
+        said = kept.result(key, lambda: _said(found or _render(chapter, in_print, body, extensions, before_contents)))
+        found = found or _from_said(chapter, said)
+    elif found is None:
+        found = _render(chapter, in_print, body, extensions, before_contents)
+    if key not in _RENDERED:
         while len(_RENDERED) >= RENDERED_KEPT:
             _RENDERED.pop(next(iter(_RENDERED)))
         _RENDERED[key] = found
-    elif kept is not None:
-        kept.use(key, found)
     return copy.deepcopy(found)
 
 
-PRINT_CHAPTERS = "print chapters"  # the store's name in the render cache
-_LIBRARIES = ("markdown", "pymdown-extensions", "nh3")
+def _render(chapter: PrintChapter, in_print: dict[str, PrintChapter], body: str, extensions: dict[str, Any],
+            before_contents: bool) -> RenderedChapter:
+    markup = PrintMarkup(chapter, in_print)
+    md = markdown.Markdown(extensions=[*extensions, markup], extension_configs=extensions)
+    # As on the site (plugin.on_page_content): only allow-listed markup reaches the PDF renderer, and of
+    # links and images only those a PDF may hold.
+    text = clean_html(md.convert(body), attribute_filter=print_url)
+    return RenderedChapter(chapter, text, before_contents, markup.found.headings, markup.found.captions)
 
 
-class KeptChapters:
-    """The chapters' print HTML of the last build, in the render cache: one entry per audience holding each
-    chapter's rendering under the hash of everything it is made from (its Markdown with the macros expanded
-    for the audience, the pages in print, the extensions; the package's code and the libraries' versions are
-    in the entry's key). A build in a new process then renders only the chapters whose Markdown changed.
-    What it keeps is what this process used: a chapter no longer built drops out."""
+def _said(rendered: RenderedChapter) -> dict:
+    """A rendering as the store keeps it (JSON)."""
+    return {"html": rendered.html, "before_contents": rendered.before_contents,
+            "headings": [vars(h) for h in rendered.headings], "captions": [vars(c) for c in rendered.captions]}
 
-    def __init__(self, renders: RenderCache, audience: Audience):
-        # An instance of its own: the store is not an output, so it is not among what the build says it
-        # rendered or reused; its entry still counts as used by this build when the cache is pruned.
-        self.renders = RenderCache(renders.folder, renders.audience)
-        self.key = render_key(PRINT_CHAPTERS, audience.value, versions(*_LIBRARIES))
-        self.found: dict[str, dict] = {}
-        if (entry := self.renders.fetch(PRINT_CHAPTERS, self.key)) is not None:
-            try:
-                self.found = dict(json.loads(entry.files["chapters.json"]))
-            except (KeyError, ValueError, TypeError):  # an entry of another shape: made again
-                pass
-        self.used: dict[str, dict] = {}
-        self.changed = False
 
-    @staticmethod
-    def _hash(key: tuple) -> str:
-        return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
-
-    def get(self, key: tuple) -> RenderedChapter | None:
-        said = self.found.get(self._hash(key))
-        if said is None:
-            return None
-        try:
-            return RenderedChapter(key[0], said["html"], said["before_contents"],
-                                   [Heading(**h) for h in said["headings"]], [Caption(**c) for c in said["captions"]])
-        except (KeyError, TypeError):
-            return None
-
-    def use(self, key: tuple, rendered: RenderedChapter) -> None:
-        name = self._hash(key)
-        if name not in self.used:
-            self.used[name] = {"html": rendered.html, "before_contents": rendered.before_contents,
-                               "headings": [vars(h) for h in rendered.headings],
-                               "captions": [vars(c) for c in rendered.captions]}
-            self.changed = self.changed or name not in self.found
-
-    def save(self) -> None:
-        """Keep what this process used, when it rendered something new (else the entry is already that)."""
-        if self.changed:
-            data = json.dumps(self.used, ensure_ascii=False, sort_keys=True).encode("utf-8")
-            self.renders.keep(PRINT_CHAPTERS, self.key, Entry({"chapters.json": data}))
-            self.found, self.changed = dict(self.used), False
+def _from_said(chapter: PrintChapter, said: dict) -> RenderedChapter:
+    return RenderedChapter(chapter, said["html"], said["before_contents"], [Heading(**h) for h in said["headings"]],
+                           [Caption(**c) for c in said["captions"]])
 
 
 def print_document(publication: Publication, rendered: list[RenderedChapter], changed: Collection[str] = (),

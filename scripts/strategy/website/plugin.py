@@ -386,7 +386,7 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
 
     def _remembered(self, key: tuple, make):
         """A page step's result (a JSON value): from the builds before (site_sources.py), or made now."""
-        return make() if self.page_steps is None else self.page_steps.step(key, make)
+        return make() if self.page_steps is None else self.page_steps.result(key, make)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.page_steps is not None:  # tests count these

@@ -2,7 +2,7 @@
 process: the generated chapters (with their charts and images), the abbreviations each page ends with and each
 author page's Markdown with its macros expanded (`SiteSources`); and, apart, the results of the plugin's steps
 on each page's HTML (the allow-list, the numbers, the Comment links) by the hash of everything each step is
-given (`PageSteps`), so that after an edit only the pages whose HTML changed go through them again.
+given (`PageSteps`, a cache.KeptResults), so that after an edit only the pages whose HTML changed go through them again.
 
 `mkdocs build` runs in a new process each time. Unchanged sources would only give the same chapters again, so
 a build whose sources' fingerprint is known takes them from the cache and neither reads the inputs nor imports
@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..cache import Entry, RenderCache, render_key, versions
+from ..cache import Entry, KeptResults, RenderCache, fetch_results, keep_results, render_key, versions
 
 SITE_SOURCES = "site sources"  # the output's name in the render cache
 _RECORD = "site.json"
@@ -63,31 +62,7 @@ class SiteSources:
         self.expansions[page] = (markdown_hash(markdown), expansion)
 
 
-@dataclass
-class PageSteps:
-    """The page steps' results (JSON values) by the sha256 of the step's arguments; those this build used, and
-    how many it made, for what is kept."""
-
-    steps: dict[str, Any] = field(default_factory=dict)
-    used: dict[str, Any] = field(default_factory=dict)
-    made: int = 0
-
-    def start_build(self) -> None:
-        """Keep only what the last build used: the steps of one site (a server's rebuilds would gather every
-        edit's)."""
-        if self.used:
-            self.steps = self.used
-        self.used, self.made = {}, 0
-
-    def step(self, arguments: Hashable, make: Callable[[], Any]) -> Any:
-        """The result of a page step given these arguments (plain values, whose repr is the same text for the
-        same values): kept from a build before, or made now."""
-        name = hashlib.sha256(repr(arguments).encode("utf-8")).hexdigest()
-        if (found := self.steps.get(name)) is None:
-            found = self.steps[name] = make()
-            self.made += 1
-        self.used[name] = found
-        return found
+PageSteps = KeptResults  # the plugin's page steps: each result by the hash of the step's arguments
 
 
 def markdown_hash(markdown: str) -> str:
@@ -136,7 +111,6 @@ def keep_site_sources(renders: RenderCache, key: str, sources: SiteSources) -> N
 
 
 PAGE_STEPS = "site page steps"  # the output's name in the render cache
-_STEPS = "steps.json"
 
 
 def page_steps_key(audience: str) -> str:
@@ -145,15 +119,9 @@ def page_steps_key(audience: str) -> str:
 
 def fetch_page_steps(renders: RenderCache, key: str) -> PageSteps:
     """The page steps kept under `key` (none if there are none, or if they cannot be read)."""
-    if (entry := renders.fetch(PAGE_STEPS, key)) is not None:
-        try:
-            return PageSteps(dict(json.loads(entry.files[_STEPS])))
-        except (KeyError, ValueError, TypeError):
-            pass
-    return PageSteps()
+    return fetch_results(renders, PAGE_STEPS, key)
 
 
 def keep_page_steps(renders: RenderCache, key: str, steps: PageSteps) -> None:
     """The steps the last build used (those of pages no longer built, or built from other HTML, are left out)."""
-    data = json.dumps(steps.used, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    renders.keep(PAGE_STEPS, key, Entry({_STEPS: data}))
+    keep_results(renders, PAGE_STEPS, key, steps)
