@@ -191,3 +191,32 @@ def test_a_site_that_fails_while_the_pdf_renders_changes_no_output(builds):
     assert not any(step.startswith("Rendered the reading edition") for step in broken.steps)
     assert broken.outputs == before.outputs  # the last good site and reports, as they were
     assert not list((builds["root"] / ".build").glob("build-*"))  # no private folder left behind
+
+
+def test_the_site_kept_as_a_tar_comes_back_whole_and_a_forged_one_is_refused(tmp_path):
+    """The site in the render cache is a tar (build._packed): unpacked it is the same files; a tar that is
+    not one, or whose members lead out of the folder (a cache entry made by hand), unpacks nothing, so the
+    build makes the site instead."""
+    import io
+    import tarfile
+
+    from strategy.build import _packed, _unpacked
+
+    site = tmp_path / "site"
+    (site / "generated").mkdir(parents=True)
+    (site / "index.html").write_text("<p>home</p>", encoding="utf-8")
+    (site / "generated" / "partners.html").write_bytes(b"\x00\xffpartners")
+    again = tmp_path / "again"
+    assert _unpacked(_packed(site), again)
+    assert {p.relative_to(again).as_posix(): p.read_bytes() for p in again.rglob("*") if p.is_file()} == {
+        "index.html": b"<p>home</p>", "generated/partners.html": b"\x00\xffpartners"}
+
+    forged = io.BytesIO()
+    with tarfile.open(fileobj=forged, mode="w") as tar:
+        member = tarfile.TarInfo("../escaped.txt")
+        member.size = 5
+        tar.addfile(member, io.BytesIO(b"owned"))
+    refused = tmp_path / "refused"
+    assert not _unpacked(forged.getvalue(), refused)
+    assert not (tmp_path / "escaped.txt").exists() and not refused.exists()
+    assert not _unpacked(b"not a tar at all", refused) and not refused.exists()

@@ -350,8 +350,7 @@ class _Alongside:
                     for c in self.chapters]
         key = render_key("site", self.audience.value, self.epoch, files_digest(sources, root), inputs, chapters,
                          versions(*SITE_LIBRARIES))
-        if (found := renders.fetch("site", key)) is not None:
-            _unpacked(found.files["site.tar"], self.site)
+        if (found := renders.fetch("site", key)) is not None and _unpacked(found.files["site.tar"], self.site):
             return ["the site"]
         self.step("Building the site")
         _build_site(self.project, self.site, self.audience, self.publication, self.inputs, self.chapters,
@@ -408,12 +407,18 @@ def _packed(folder: Path) -> bytes:
     return out.getvalue()
 
 
-def _unpacked(data: bytes, folder: Path) -> None:
+def _unpacked(data: bytes, folder: Path) -> bool:
     """A folder that _packed packed, made again at `folder` (tarfile's "data" filter: no link or path that
-    leads out of it, no device, no owner)."""
+    leads out of it, no device, no owner); False, and no folder, for a tar that is not one (a cache entry made
+    by hand: the site is built instead)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(folder, filter="data")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(folder, filter="data")
+    except (tarfile.TarError, OSError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    return True
 
 
 def _texts(chapters: list[Chapter]) -> dict[str, str]:
