@@ -203,6 +203,53 @@ def test_the_merged_pdf_passes_the_checks_the_whole_one_passes(renders):
     assert audit_pdf(renders["parts.pdf"]) == []
 
 
+def faces(pdf: pikepdf.Pdf) -> dict[str, tuple[set, dict[int, float]]]:
+    """Each embedded face by its name without the subset tag: (its font programs, as objects, and the widths
+    of the glyphs the PDF shows with it, by glyph ID, from every font dictionary of the face)."""
+    found: dict[str, tuple[set, dict[int, float]]] = {}
+    for page in pdf.pages:
+        for font in page.obj.Resources.Font.values():
+            descendant = font.DescendantFonts[0]
+            programs, widths = found.setdefault(str(font.BaseFont).split("+", 1)[-1], (set(), {}))
+            programs.add(descendant.FontDescriptor.FontFile2.objgen)
+            w = list(descendant.W)
+            for i in range(0, len(w), 2):
+                widths.update({int(w[i]) + k: float(v) for k, v in enumerate(w[i + 1])})
+    return found
+
+
+def glyph_drawings(program: bytes, glyph_ids) -> dict[int, list]:
+    """How the font program draws each glyph ID: its outline, components drawn out."""
+    from fontTools.pens.recordingPen import DecomposingRecordingPen
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(program))
+    order, glyphs = font.getGlyphOrder(), font.getGlyphSet()
+    drawings = {}
+    for glyph_id in glyph_ids:
+        pen = DecomposingRecordingPen(glyphs)
+        glyphs[order[glyph_id]].draw(pen)
+        drawings[glyph_id] = pen.value
+    return drawings
+
+
+def test_each_face_is_embedded_once_and_draws_the_glyphs_the_whole_render_draws(renders):
+    """The parts embed their fonts whole and the merge keeps one copy of each (publish/part_fonts.py): one
+    font program a face, larger than the whole render's subset, holding the same outline for every glyph the
+    text shows, which the parts' font dictionaries list with the widths the whole render gives them."""
+    with pikepdf.open(renders["whole.pdf"]) as whole, pikepdf.open(renders["parts.pdf"]) as merged:
+        whole_faces, merged_faces = faces(whole), faces(merged)
+        assert set(merged_faces) == set(whole_faces) and len(whole_faces) >= 4
+        for face, (programs, widths) in merged_faces.items():
+            whole_programs, whole_widths = whole_faces[face]
+            assert len(programs) == 1 == len(whole_programs), face
+            assert widths == whole_widths and len(widths) > 10, face
+            program = merged.get_object(*next(iter(programs))).read_bytes()
+            subset = whole.get_object(*next(iter(whole_programs))).read_bytes()
+            assert len(program) > len(subset), f"{face}: the merged PDF holds a subset, not the whole font"
+            assert glyph_drawings(program, widths) == glyph_drawings(subset, widths), face
+
+
 def test_a_cold_render_lays_out_and_renders_every_part_once(renders, example):
     names = [part.name for part in parts.split_document(example.html).parts]
     assert sorted(renders["rendered"]) == sorted([f"reading PDF layout {n}" for n in names]

@@ -19,8 +19,9 @@ filled in). What makes that possible:
 - a part's page breaks do not depend on its start page: the reading edition has no :left/:right page rules,
   so the start page only changes the digits WeasyPrint prints in the page margins, and it makes the margin
   boxes last, after the pages are broken, from each page's counters. A part laid out from a guessed start
-  page is given the right one by making its margin boxes again (`_renumbered`: 0.04 s against 0.35 s for a
-  layout of a 6-page chapter), and writes the PDF a layout from the right start writes, byte for byte. A
+  page gets its margin boxes only once the build has answered with the right one (`_renumbered`: 0.04 s
+  against 0.35 s for a layout of a 6-page chapter; the first layout makes none, which a guess would waste),
+  and writes the PDF a layout from the right start writes, byte for byte. A
   part that prints the page number of one of its own anchors (a cross-reference within the chapter: that
   number is in its text) is laid out again when its guess was wrong;
 - the main matter's parts go to the worker pool in order (`_FirstRound`). A worker sends the layout of its
@@ -63,7 +64,8 @@ of a page each; rendering the register's parts in one worker, and merging the wh
 
 A part's own cost (its HTML parsed, the styles cascaded, a round trip to the build) is about 0.01 s, and
 smaller documents lay out faster, so parts of four cost a cold render nothing and an input edit renders
-0.17 s of PDF, on either worker; what grows is the file, each part carrying its own subsets of the fonts.
+0.17 s of PDF, on either worker. (The file grew with the parts, each carrying its own subsets of the fonts,
+until the parts embedded their fonts whole and the merge kept one copy of each: part_fonts.py.)
 Counting by position, not at entries whose ID hashes to a boundary: an edit of an input's text moves no
 entry between parts either way, and fixed counts keep every part at most four entries (on the example's 40
 entries, a boundary after each entry whose id's sha256 is 0 mod 4 made parts of 1 to 10 entries; with two
@@ -77,7 +79,8 @@ and the tests compare the bytes with a layout from the right start).
 `merge` joins the parts' PDFs with pikepdf: pages, the structure tree (one Document element; the parent
 tree renumbered as WeasyPrint numbers it, pages first, then annotations), the named destinations, the
 outline, the page labels; the catalog, the XMP metadata and the document information are the front part's
-(every part has the same head). Saved with a deterministic /ID: a merge of the same parts is the same bytes.
+(every part has the same head); one copy of each font program (part_fonts.share_font_programs). Saved with
+a deterministic /ID: a merge of the same parts is the same bytes.
 
 Only an edition whose chapters do not open on a right-hand page (the reading edition) can be split: a blank
 page to make a chapter open on the right belongs to no part.
@@ -107,6 +110,7 @@ from pikepdf import Array, Dictionary, Name, String
 
 from ..cache import Entry, RenderCache, folders_fingerprint, render_key, versions
 from ..problems import Problem, ProblemsFound
+from .part_fonts import share_font_programs, whole_fonts
 from .pdf import (PdfEdition, PdfPlace, RenderedPdf, _declare_pdf_ua, _header_scopes, _roman,
                   off_the_page, places_in, prepared, print_stylesheets, printed_numbers)
 
@@ -297,6 +301,7 @@ def _split_keep(pattern: re.Pattern, text: str) -> list[str]:
 
 _LOADED: dict = {}  # the worker's stylesheets and fonts, by Renderer: loaded once, used for every part
 _CONTEXT: list = []  # the layout context of the worker's last layout (_laid_out), for _renumbered
+_WITHOUT_MARGINS: list = []  # not empty: the layout under way makes no margin boxes (_laid_out)
 
 
 @dataclass(frozen=True)
@@ -323,26 +328,27 @@ def _worker_render(renderer: Renderer, task: PartTask, asking: Asking | None = N
     how many layouts it took). With `asking`, the layout's page count and anchors go to the build first and
     the build answers with the part's numbers, which may differ from the guessed ones in `task` (module
     docstring). A problem's "(N of the PDF)" counts from the part's first page: the build adds the rest."""
-    document = _laid_out(renderer, task)
+    # Asking, the page margins wait for the part's numbers: made once, with the right ones (_renumbered).
+    document = _laid_out(renderer, task, margins=asking is None)
     layouts = 1
     if asking is not None:
         final = asking.numbers(_layout(document))
         if final is None:
             return None
-        if final != task:
-            if asking.renumber and final == dataclasses.replace(task, start=final.start):
-                _renumbered(document, final.start - task.start)
-            else:
-                document = _laid_out(renderer, final)
-                layouts += 1
-            task = final
+        if final == task or (asking.renumber and final == dataclasses.replace(task, start=final.start)):
+            _renumbered(document, final.start - task.start)
+        else:
+            document = _laid_out(renderer, final)
+            layouts += 1
+        task = final
     count = len(document.pages)
     printed = [_roman(n + 1) for n in range(count)] if not task.main else printed_numbers(count, 0, task.start)
     if problems := off_the_page(document.pages, 0, task.locate, renderer.pdf_name, printed):
         raise ProblemsFound(problems)
     output = io.BytesIO()
-    document.write_pdf(output, pdf_variant=renderer.edition.variant, pdf_tags=True,
-                       finisher=lambda doc, pdf: _finish_part(pdf, renderer.edition))
+    with whole_fonts():  # each font whole: the merge keeps one copy of it for every part (part_fonts)
+        document.write_pdf(output, pdf_variant=renderer.edition.variant, pdf_tags=True,
+                           finisher=lambda doc, pdf: _finish_part(pdf, renderer.edition))
     for page in document.pages:  # links into other parts are links inside the document
         page.links[:] = [("internal", target[len(PART_LINK):], rect, box)
                          if kind == "external" and target.startswith(PART_LINK) else (kind, target, rect, box)
@@ -355,8 +361,9 @@ def _worker_render(renderer: Renderer, task: PartTask, asking: Asking | None = N
             output.getvalue(), task, layouts)
 
 
-def _laid_out(renderer: Renderer, task: PartTask):
-    """The part laid out by WeasyPrint with the task's numbers (its layout context kept in _CONTEXT)."""
+def _laid_out(renderer: Renderer, task: PartTask, margins: bool = True):
+    """The part laid out by WeasyPrint with the task's numbers (its layout context kept in _CONTEXT); without
+    `margins`, its pages have no margin boxes and no backgrounds laid out yet: _renumbered makes them."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -374,8 +381,13 @@ def _laid_out(renderer: Renderer, task: PartTask):
     starts = (f"@page :nth(1 of main) {{ counter-set: page {task.start}; }}"
               f" html {{ counter-reset: footnote {task.footnotes_before}; }}{_running_head_css(task.running_head)}")
     _CONTEXT.clear()
-    return HTML(string=task.html, base_url=f"{renderer.base_folder.resolve().as_uri()}/", url_fetcher=fetcher).render(
-        stylesheets=[*stylesheets, CSS(string=starts, url_fetcher=fetcher, font_config=fonts)], font_config=fonts)
+    _WITHOUT_MARGINS[:] = [] if margins else [True]
+    try:
+        return HTML(string=task.html, base_url=f"{renderer.base_folder.resolve().as_uri()}/",
+                    url_fetcher=fetcher).render(
+            stylesheets=[*stylesheets, CSS(string=starts, url_fetcher=fetcher, font_config=fonts)], font_config=fonts)
+    finally:
+        _WITHOUT_MARGINS.clear()
 
 
 def _running_head_css(title: str) -> str:
@@ -398,8 +410,10 @@ def _layout(document) -> Layout:
 def _keep_layout_contexts() -> None:
     """Keep the layout context of each WeasyPrint render in _CONTEXT: _renumbered needs its page states.
     WeasyPrint (pinned) passes the context only to layout_document, which Document._render calls by this
-    module-level name."""
+    module-level name. And lay out no margin boxes or backgrounds while _WITHOUT_MARGINS says so:
+    layout_document calls both by their names in its module, once the pages are broken."""
     import weasyprint.document
+    import weasyprint.layout
 
     laying_out = weasyprint.document.layout_document
     if getattr(laying_out, "keeps_context", False):
@@ -411,6 +425,9 @@ def _keep_layout_contexts() -> None:
 
     layout_document.keeps_context = True
     weasyprint.document.layout_document = layout_document
+    making, laying_backgrounds = weasyprint.layout.make_margin_boxes, weasyprint.layout.layout_backgrounds
+    weasyprint.layout.make_margin_boxes = lambda *args: () if _WITHOUT_MARGINS else making(*args)
+    weasyprint.layout.layout_backgrounds = lambda *args: None if _WITHOUT_MARGINS else laying_backgrounds(*args)
 
 
 def _renumbered(document, shift: int) -> None:
@@ -833,6 +850,7 @@ def merge(parts: list[bytes], main_start: int, continued: Collection[int] = ()) 
     if main_start:
         labels.extend([main_start, Dictionary(S=Name.D)])
     root.PageLabels = Dictionary(Nums=labels)
+    share_font_programs(out)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
