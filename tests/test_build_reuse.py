@@ -24,8 +24,9 @@ import pytest
 
 from conftest import copy_project, outputs
 
-CHARTS = {f"chart {name}" for name in ("results-targets.svg", "results-regions.svg", "results-people.svg",
-                                       "inputs-heat-map.svg", "priority-support.svg")}
+# Each chart's SVG and PNG, each a render of its own (drawn by different workers in a build).
+CHARTS = {f"chart {name}.{picture}" for name in ("results-targets", "results-regions", "results-people",
+                                                 "inputs-heat-map", "priority-support") for picture in ("svg", "png")}
 PDF, DOCX, PPTX = (f"site/spf-flagship-phase-iii-strategy{suffix}" for suffix in (".pdf", ".docx", "-slides.pptx"))
 EDITED_INPUT = "inputs/partner-inputs/PI-007.yaml"
 EDIT = "Belgium, edited for the build reuse test"

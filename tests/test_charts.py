@@ -260,3 +260,36 @@ def test_the_build_writes_the_synthesis_charts_for_the_site_and_the_word_version
     assert files["charts/inputs-heat-map.svg"].markdown.lstrip().startswith("<?xml")
     assert files["charts/priority-support.png"].image.startswith(b"\x89PNG")
     assert files["charts/inputs-heat-map.png"].image.startswith(b"\x89PNG")
+
+
+def test_the_pictures_drawn_apart_are_the_pictures_drawn_together(example_inputs: StrategyInputs, tmp_path) -> None:
+    """A build draws the charts' SVGs and their PNGs in two workers (charts.drawing_only): each is drawn from a
+    figure of its own, so they are the bytes `mkdocs serve` and `strategy chapters` draw together, with the
+    same data; each picture is kept in the render cache apart, and found there again."""
+    import strategy.chapters.charts as charts_module
+    from strategy import cache
+    from strategy.cache import RenderCache
+    from strategy.chapters import chart_pngs
+
+    view = audience_view(example_inputs, Audience.PARTNERS)
+
+    def drawn() -> list[Chart]:
+        return results_charts(view) + synthesis_charts(view, Audience.PARTNERS)
+
+    charts_module._last_drawn.clear()
+    together = drawn()
+    charts_module._last_drawn.clear()
+    with cache.using(RenderCache(tmp_path / "cache", "partners")) as renders:
+        with charts_module.drawing_only("svg"):
+            svgs = drawn()
+        assert all(chart.svg and not chart.png for chart in svgs)
+        assert set(renders.rendered) == {f"chart {c.file_name}" for c in svgs}
+    charts_module._last_drawn.clear()  # another process: the PNGs drawn there, the SVGs found in the cache
+    with cache.using(RenderCache(tmp_path / "cache", "partners")) as renders:
+        pngs = {c.file_name.removeprefix("charts/"): c.content for c in chart_pngs(example_inputs, Audience.PARTNERS)}
+        assert set(renders.rendered) == {f"chart {name}" for name in pngs}
+        both = drawn()
+        assert set(renders.reused) == {f"chart {c.file_name}" for c in svgs}
+    assert [dataclasses.replace(c, png=b"") for c in both] == svgs
+    assert [(c.svg, c.png) for c in both] == [(c.svg, c.png) for c in together]
+    assert pngs == {c.png_file_name: c.png for c in together}

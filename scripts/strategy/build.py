@@ -43,8 +43,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chapters import GENERATED_FOLDER, Audience, Chapter, author_text, generate_chapters, write_chapters
-from .chapters.charts import CHARTS_FOLDER
+from .chapters import (GENERATED_FOLDER, Audience, Chapter, author_text, chapters_without_charts, chart_pngs,
+                       generate_chapters, write_chapters)
+from .chapters.charts import CHARTS_FOLDER, drawing_only
 from .chapters.partner_markdown import IMAGES_FOLDER
 from .changes import NOT_COMPARED, edition_chapters, edition_changes, with_answers
 from .edition_builds import add_earlier_editions
@@ -142,7 +143,7 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
         workers.submit(int).result()  # the workers exist now: forked before the fonts' thread starts
         renders = _renders()
         fonts = fonts_thread.submit(_print_fonts, project, private / "print-fonts", renders, workers)
-        charts: list[Future] = []
+        charts: list[Future] = []  # the job that draws the charts' SVGs, then the one that draws their PNGs
         try:
             inputs = check(project, audience,
                            read=lambda read: charts.extend(_draw_charts(workers, read, audience, renders)))
@@ -152,22 +153,27 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
         font_css = fonts.result()
         if PRINT_FONTS in renders.rendered:
             step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
-        _charts_drawn(charts, renders)
         return _build_checked(private, project, publication, inputs, audience, workers, font_css, step,
-                              earlier_edition, release)
+                              earlier_edition, release, charts)
 
 
 def _build_checked(private: Path, project: Project, publication: Publication, inputs: StrategyInputs,
                    audience: Audience, workers: ProcessPoolExecutor, font_css: Path, step: Step,
-                   earlier_edition: bool, release: bool) -> BuildResult:
-    """The build after the check, with its render workers and the fonts for print (`font_css`)."""
+                   earlier_edition: bool, release: bool, charts: list[Future]) -> BuildResult:
+    """The build after the check, with its render workers, the fonts for print (`font_css`) and the jobs
+    drawing the charts (_draw_charts: their SVGs, then their PNGs)."""
     renders = _renders()
     fonts = font_css.parent
+    outline, extensions = document_outline(project.mkdocs_yml)
+    compared_outline = [c for c in outline if c.path not in NOT_COMPARED]
+    _pages_for_print(compared_outline, extensions, project, inputs, audience)  # while the SVGs are drawn
+    _charts_drawn(charts[:1], renders)
 
     step("Making the generated chapters")
-    chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
-                                 edition_outline(project, publication.edition.label))
-    if reused_charts := [name for name in renders.reused if name.startswith("chart ")]:
+    with drawing_only("svg"):  # the PNGs are for the Word version, the slides and the site's files: added below
+        chapters = generate_chapters(inputs, audience, author_text(project.author_pages()),
+                                     edition_outline(project, publication.edition.label))
+    if reused_charts := [name for name in renders.reused if name.startswith("chart ") and name.endswith(".svg")]:
         step(f"Reusing {len(reused_charts)} of the charts: the data they show is unchanged")
     # The renderers read images relative to the docs folder; this build's view of it holds its own charts
     # and the images of the partner inputs it shows under generated/, and the project's assets (a link to
@@ -179,9 +185,8 @@ def _build_checked(private: Path, project: Project, publication: Publication, in
     allowed_folders = [*project.asset_folders, view / GENERATED_FOLDER]
 
     step("Preparing the print edition")
-    outline, extensions = document_outline(project.mkdocs_yml)
-    compared = render_chapters([c for c in outline if c.path not in NOT_COMPARED], extensions, project.docs,
-                               inputs, audience, project.root, _texts(chapters))
+    compared = render_chapters(compared_outline, extensions, project.docs, inputs, audience, project.root,
+                               _texts(chapters))
     changes = edition_changes(project, publication, inputs, audience, lambda: compared, step)
     chapters = [*with_answers(chapters, project, publication, inputs, audience, changes.redline), changes.page]
     # The pages that the comparison does not cover, rendered now that they can be written.
@@ -204,6 +209,8 @@ def _build_checked(private: Path, project: Project, publication: Publication, in
     pdf_editions = {rendered_pdfs / publication.pdf_file: READING}
     if release:  # the archive edition is for the record: a release build's only
         pdf_editions[rendered_pdfs / publication.archive_pdf_file] = ARCHIVE
+    chapters += (charts_png := _chart_pngs(charts[1:], renders, inputs, audience))
+    write_chapters(charts_png, view / GENERATED_FOLDER)
     alongside = _Alongside(project, audience, publication, inputs, chapters, changes.redline, document, new_site,
                            view, allowed_folders, epoch, labels, step)
     step(f"Rendering the PDF ({'reading and archive editions, side by side' if release else 'reading edition'}); "
@@ -253,25 +260,52 @@ def _print_fonts(project: Project, into: Path, renders: RenderCache, workers: Pr
 
 def _draw_charts(workers: ProcessPoolExecutor, inputs: StrategyInputs, audience: Audience,
                  renders: RenderCache) -> list[Future]:
-    """Start drawing the charts in a render worker, into the render cache, where making the chapters then
-    finds them (a chart already there is only looked up). Matplotlib is loaded there, not here, and in one
-    worker only (loading it costs about as much as drawing every chart): the other unpacks the fonts. Then
-    the worker imports WeasyPrint, in a job of its own that the build does not wait for."""
-    charts = workers.submit(_draw_all_charts, inputs, audience, renders.folder, renders.audience)
+    """Start drawing the charts in the render workers, into the render cache, where making the chapters then
+    finds them (a chart already there is only looked up): their SVGs, which the chapters wait for, in one job,
+    and their PNGs, which only the Word version, the slides and the site's files need, in another, which the
+    other worker takes once it has unpacked the fonts (Matplotlib loads in 0.2 s; drawing the PNGs takes half
+    a second, which the chapters no longer wait for). Matplotlib is loaded there, not here. Then each worker
+    imports WeasyPrint, in a job of its own that the build does not wait for."""
+    jobs = [workers.submit(_draw_all_charts, inputs, audience, renders.folder, renders.audience, picture)
+            for picture in ("svg", "png")]
     workers.submit(import_renderer)
-    return [charts]
+    return jobs
 
 
-def _draw_all_charts(inputs: StrategyInputs, audience: Audience, folder: Path, cache_audience: str) -> list[str]:
-    """In a worker: the charts drawn into the render cache; the names of those it drew."""
+def _draw_all_charts(inputs: StrategyInputs, audience: Audience, folder: Path, cache_audience: str,
+                     picture: str) -> list[str]:
+    """In a worker: the charts' pictures of one kind ("svg", "png") drawn into the render cache; the names
+    of those it drew."""
     from .chapters.charts import results_charts, synthesis_charts
     from .consent import audience_view
 
-    with cache.using(RenderCache(folder, cache_audience)) as drawn:
+    with cache.using(RenderCache(folder, cache_audience)) as drawn, drawing_only(picture):
         view = audience_view(inputs, audience)
         results_charts(view)
         synthesis_charts(view, audience)
     return list(drawn.rendered)
+
+
+def _pages_for_print(outline: list, extensions: dict, project: Project, inputs: StrategyInputs,
+                     audience: Audience) -> None:
+    """Render for print, while the charts are drawn, the pages that show none: the author pages and the
+    generated chapters without charts. print_html keeps each rendering under everything it is made from (the
+    Markdown, the pages in print), and the print edition takes them from there. The other generated pages
+    are named, empty: the links to them resolve as in the whole document."""
+    ready = chapters_without_charts(inputs, audience)
+    generated = {c.path: ready.get(c.path, "") for c in outline if c.path.startswith(f"{GENERATED_FOLDER}/")}
+    try:
+        render_chapters(outline, extensions, project.docs, inputs, audience, project.root, generated,
+                        only={c.path for c in outline if generated.get(c.path, True)})
+    except ProblemsFound:
+        pass  # reported where the build renders every page, in the order it always has
+
+
+def _chart_pngs(jobs: list[Future], renders: RenderCache, inputs: StrategyInputs, audience: Audience
+                ) -> list[Chapter]:
+    """The charts' PNG files, once the worker drawing them is done (drawn here if it failed)."""
+    _charts_drawn(jobs, renders)
+    return chart_pngs(inputs, audience)
 
 
 def _charts_drawn(jobs: list[Future], renders: RenderCache) -> None:

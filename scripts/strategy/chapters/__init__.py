@@ -21,7 +21,7 @@ from ..inputs import StrategyInputs
 from ..problems import ProblemsFound
 from ..site_paths import GENERATED_FOLDER, REGISTER_FILE
 from .abbreviations import abbreviations
-from .charts import CHARTS_FOLDER, Chart, results_charts, synthesis_charts
+from .charts import CHARTS_FOLDER, Chart, drawing_only, results_charts, synthesis_charts
 from .comment_matrix import FILE_NAME as COMMENT_MATRIX, comment_matrix
 from .consent import Audience, audience_view
 from .inputs_received import NUMBERS, inputs_in_numbers, summary_of_inputs
@@ -83,9 +83,21 @@ def generate_chapters(inputs: StrategyInputs, audience: Audience, author_text: s
     chapters.append(Chapter(COMMENT_MATRIX, comment_matrix(inputs, audience, outline, redline)))
     used_in = author_text + "\n".join(c.markdown for c in chapters)
     return [*chapters, Chapter(ABBREVIATIONS, abbreviations(inputs, audience, used_in)),
-            *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts),
-            *(Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts),
+            *(Chapter(f"{CHARTS_FOLDER}/{chart.file_name}", chart.svg) for chart in charts if chart.svg),
+            *_png_files(charts),
             *(Chapter(f"{IMAGES_FOLDER}/{ref}", "", image) for ref, image in partner_images(inputs, audience))]
+
+
+def chart_pngs(inputs: StrategyInputs, audience: Audience) -> list[Chapter]:
+    """The charts' PNG files, which generate_chapters leaves out when it runs under
+    `charts.drawing_only("svg")`: a build adds them once they are drawn (build.py)."""
+    inputs = audience_view(inputs, audience)
+    with drawing_only("png"):
+        return _png_files(results_charts(inputs) + synthesis_charts(inputs, audience))
+
+
+def _png_files(charts: list[Chart]) -> list[Chapter]:
+    return [Chapter(f"{CHARTS_FOLDER}/{chart.png_file_name}", "", chart.png) for chart in charts if chart.png]
 
 
 # The text chapters last made, with what they were made from. They depend on the records alone, but the
@@ -116,15 +128,37 @@ def _text_chapters(inputs: StrategyInputs, audience: Audience, results: list[Cha
                    synthesis: list[Chart]) -> list[Chapter]:
     """Each chapter with its own charts only: the results chapter shows every chart it is given."""
     log.debug("Making the generated chapters for the %s audience", audience.value)  # once per build: tests count it
+    numbers, outcomes, priorities, register, partners = _chapters_without_charts(inputs, audience)
     return [
         Chapter("inputs-received.md", summary_of_inputs(inputs, audience, synthesis)),
-        Chapter(NUMBERS, inputs_in_numbers(inputs, audience)),
-        Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
+        numbers, outcomes,
         Chapter("phase-ii-results.md", phase_ii_results(inputs, audience, results)),
-        Chapter("priorities.md", priorities_chapter(inputs, audience)),
-        Chapter(REGISTER_FILE, register_of_inputs(inputs, audience)),
-        Chapter("partners.md", list_of_partners(inputs, audience)),
+        priorities, register, partners,
     ]
+
+
+# The chapters that show no chart, last made, with the records (the audience's view) they were made from.
+_last_without_charts: tuple[StrategyInputs, Audience, list[Chapter]] | None = None
+
+
+def _chapters_without_charts(inputs: StrategyInputs, audience: Audience) -> list[Chapter]:
+    """The generated chapters that show no chart, made once for these very records (never changed in place)."""
+    global _last_without_charts
+    if (last := _last_without_charts) is not None and last[0] is inputs and last[1] is audience:
+        return list(last[2])
+    chapters = [Chapter(NUMBERS, inputs_in_numbers(inputs, audience)),
+                Chapter("meeting-outcomes.md", meeting_outcomes(inputs, audience)),
+                Chapter("priorities.md", priorities_chapter(inputs, audience)),
+                Chapter(REGISTER_FILE, register_of_inputs(inputs, audience)),
+                Chapter("partners.md", list_of_partners(inputs, audience))]
+    _last_without_charts = (inputs, audience, list(chapters))
+    return chapters
+
+
+def chapters_without_charts(inputs: StrategyInputs, audience: Audience) -> dict[str, str]:
+    """The Markdown by path of the generated chapters that show no chart, for `audience`: what a build renders
+    for print while the charts are drawn; generate_chapters then takes the same chapters."""
+    return {c.path: c.markdown for c in _chapters_without_charts(audience_view(inputs, audience), audience)}
 
 
 def text_chapters(inputs: StrategyInputs, audience: Audience) -> dict[str, str]:

@@ -14,7 +14,8 @@ import io
 import re
 import textwrap
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
@@ -84,36 +85,83 @@ def results_charts(inputs: StrategyInputs) -> list[Chart]:
                    lambda: _people_by_region(inputs))]
 
 
-# The last chart drawn under each file name, with the hash of what it shows.
+# The last chart drawn under each file name, with the hash of what it shows (its SVG or PNG may be missing, when
+# only the other was asked for: `drawing_only`).
 _last_drawn: dict[str, tuple[str, Chart]] = {}
-CHART_FILES = ("svg", "png")  # a chart's files in its cache entry; the rest of it is kept as JSON
+PICTURES = ("svg", "png")  # a chart's pictures, each in a cache entry of its own; the rest is kept as JSON
+_drawing: tuple[str, ...] = PICTURES  # what a chart not found is drawn as (`drawing_only`)
+
+
+@contextmanager
+def drawing_only(*pictures: str) -> Iterator[None]:
+    """Within this block the charts come with only these pictures ("svg", "png"), the others left empty:
+    a build draws the SVGs, which the chapters need, apart from the PNGs, which only the Word version, the
+    slides and the site's files need, later (build.py)."""
+    global _drawing
+    before, _drawing = _drawing, tuple(pictures)
+    try:
+        yield
+    finally:
+        _drawing = before
 
 
 def _drawn(file_name: str, shown: object, draw: Callable[[], Chart]) -> Chart:
-    """The chart of `shown` (JSON: exactly what it depicts): from this process's memory, else from the
-    build's render cache, else drawn now (and kept in both). Matplotlib's version is part of the key."""
+    """The chart of `shown` (JSON: exactly what it depicts) with the pictures asked for (`drawing_only`): from
+    this process's memory, else from the build's render cache (its SVG and its PNG each in an entry of its
+    own), else drawn now (and kept in both). Matplotlib's version is part of the key."""
     from .. import cache
 
     key = cache.render_key(f"chart {file_name}", shown, cache.versions("matplotlib"))
     build_cache = cache.active()
-    if (last := _last_drawn.get(file_name)) is not None and last[0] == key:
+    last = _last_drawn.get(file_name)
+    chart = last[1] if last is not None and last[0] == key else None
+    if chart is not None and not _lacks(chart, _drawing):
         if build_cache is not None:
-            build_cache.noted_reuse(f"chart {file_name}")
-        return last[1]
-    found = build_cache.fetch(f"chart {file_name}", key) if build_cache is not None else None
-    if found is not None:
-        chart = Chart(svg=found.files["svg"].decode("utf-8"), png=found.files["png"], **found.said)
-    else:
+            for picture in _drawing:
+                build_cache.noted_reuse(_output(file_name, picture))
+        return chart
+    for picture in _lacks(chart, _drawing) if build_cache is not None else ():
+        output = _output(file_name, picture)
+        if (found := build_cache.fetch(output, cache.render_key(output, key))) is not None:
+            chart = _with(chart, Chart(**{"svg": "", "png": b"", **found.said,
+                                                picture: _picture(picture, found.files[picture])}))
+    for picture in _lacks(chart, _drawing):
         import matplotlib
 
-        with matplotlib.rc_context(RC):
-            chart = draw()
+        # Each picture from a figure of its own (drawing it again costs little): a figure saved twice lays
+        # itself out again from where the first save left it, so a PNG drawn after the SVG differs from one
+        # drawn alone, as a build's worker draws it.
+        with matplotlib.rc_context(RC), drawing_only(picture):
+            drawn = draw()
+        chart = _with(chart, drawn)
         if build_cache is not None:
-            said = {f.name: getattr(chart, f.name) for f in dataclasses.fields(chart) if f.name not in CHART_FILES}
-            build_cache.keep(f"chart {file_name}", key,
-                             cache.Entry({"svg": chart.svg.encode("utf-8"), "png": chart.png}, said))
+            said = {f.name: getattr(drawn, f.name) for f in dataclasses.fields(drawn) if f.name not in PICTURES}
+            output, data = _output(file_name, picture), getattr(drawn, picture)
+            build_cache.keep(output, cache.render_key(output, key),
+                             cache.Entry({picture: data.encode("utf-8") if picture == "svg" else data}, said))
+    assert chart is not None
     _last_drawn[file_name] = (key, chart)
     return chart
+
+
+def _lacks(chart: Chart | None, pictures: Iterable[str]) -> list[str]:
+    return [p for p in pictures if chart is None or not getattr(chart, p)]
+
+
+def _with(chart: Chart | None, other: Chart) -> Chart:
+    """`chart` with the pictures `other` has and it lacks."""
+    if chart is None:
+        return other
+    return dataclasses.replace(chart, **{p: getattr(other, p) for p in PICTURES if not getattr(chart, p)})
+
+
+def _output(file_name: str, picture: str) -> str:
+    """The render cache's name for a chart's picture: "chart results-targets.svg", "chart results-targets.png"."""
+    return f"chart {file_name.removesuffix('.svg')}.{picture}"
+
+
+def _picture(picture: str, data: bytes) -> str | bytes:
+    return data.decode("utf-8") if picture == "svg" else data
 
 
 def synthesis_charts(inputs: StrategyInputs, audience: Audience) -> list[Chart]:
@@ -422,14 +470,20 @@ def _category_axis(ax: Axes, labels: list[str], largest: float, integer: bool) -
 
 
 def _png(fig: Figure) -> bytes:
-    """The figure as PNG at print resolution, without the Software entry that names the Matplotlib version."""
+    """The figure as PNG at print resolution, without the Software entry that names the Matplotlib version;
+    b"" when the PNG is not asked for (`drawing_only`)."""
+    if "png" not in _drawing:
+        return b""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=200, metadata={"Software": None})
     return buffer.getvalue()
 
 
 def _svg(fig: Figure, title: str, alt: str) -> str:
-    """The figure as SVG text, with a title and an accessible name, and no DOCTYPE (it links to w3.org)."""
+    """The figure as SVG text, with a title and an accessible name, and no DOCTYPE (it links to w3.org); ""
+    when the SVG is not asked for (`drawing_only`)."""
+    if "svg" not in _drawing:
+        return ""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata=METADATA)
     svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", buffer.getvalue(), count=1)
