@@ -13,9 +13,11 @@ version, the slides (and the tracked-changes Word copy when there is a previous 
 (`strategy build --release`, and `strategy release`; earlier editions are rebuilt as release builds) makes the
 archive edition (PDF/A-3a) as well: the reading edition's bytes are the same in both.
 
-The order keeps both cores at work: the render workers are forked first; one unpacks the fonts while this
-process checks the inputs, the other draws the charts as soon as the inputs are read; the PDF starts as soon as
-the print HTML is made, and the site, the Word version and the slides are made meanwhile (each of those from
+The order keeps both cores at work: the render workers are forked first. While this process checks the
+inputs and then renders for print the pages that show no chart, they draw the charts' SVGs as soon as the
+inputs are read (the chapters wait for those alone), unpack the fonts, draw the charts' PNGs (for Word, the
+slides and the site's files) and import WeasyPrint. The PDF starts as soon as the print HTML is made, and
+the site, the Word version and the slides are made meanwhile (each of those from
 the render cache when what decides its bytes is unchanged: after an edit to a partner input the slides, which
 do not show it, are reused).
 """
@@ -150,20 +152,17 @@ def _build_in(private: Path, project: Project, audience: Audience, step: Step,
         except BaseException:  # the check failed: the fonts and charts not yet started are not wanted
             workers.shutdown(wait=False, cancel_futures=True)
             raise
-        font_css = fonts.result()
-        if PRINT_FONTS in renders.rendered:
-            step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
-        return _build_checked(private, project, publication, inputs, audience, workers, font_css, step,
+        return _build_checked(private, project, publication, inputs, audience, workers, fonts, step,
                               earlier_edition, release, charts)
 
 
 def _build_checked(private: Path, project: Project, publication: Publication, inputs: StrategyInputs,
-                   audience: Audience, workers: ProcessPoolExecutor, font_css: Path, step: Step,
+                   audience: Audience, workers: ProcessPoolExecutor, print_fonts: Future, step: Step,
                    earlier_edition: bool, release: bool, charts: list[Future]) -> BuildResult:
-    """The build after the check, with its render workers, the fonts for print (`font_css`) and the jobs
-    drawing the charts (_draw_charts: their SVGs, then their PNGs)."""
+    """The build after the check, with its render workers, the fonts for print (`print_fonts`: their
+    stylesheet's path, once unpacked; the PDF is the first to need them) and the jobs drawing the charts
+    (_draw_charts: their SVGs, then their PNGs)."""
     renders = _renders()
-    fonts = font_css.parent
     outline, extensions = document_outline(project.mkdocs_yml)
     compared_outline = [c for c in outline if c.path not in NOT_COMPARED]
     _pages_for_print(compared_outline, extensions, project, inputs, audience)  # while the SVGs are drawn
@@ -209,10 +208,13 @@ def _build_checked(private: Path, project: Project, publication: Publication, in
     pdf_editions = {rendered_pdfs / publication.pdf_file: READING}
     if release:  # the archive edition is for the record: a release build's only
         pdf_editions[rendered_pdfs / publication.archive_pdf_file] = ARCHIVE
-    chapters += (charts_png := _chart_pngs(charts[1:], renders, inputs, audience))
-    write_chapters(charts_png, view / GENERATED_FOLDER)
     alongside = _Alongside(project, audience, publication, inputs, chapters, changes.redline, document, new_site,
-                           view, allowed_folders, epoch, labels, step)
+                           view, allowed_folders, epoch, labels, step,
+                           lambda: _chart_pngs(charts[1:], renders, inputs, audience))
+    font_css = print_fonts.result()
+    if PRINT_FONTS in renders.rendered:
+        step("Converting the fonts from WOFF2 for print, once: later builds take them from the render cache")
+    fonts = font_css.parent
     step(f"Rendering the PDF ({'reading and archive editions, side by side' if release else 'reading edition'}); "
          "meanwhile the site, the Word version and the slides")
     pdfs = _render_editions(view, [*allowed_folders, fonts], font_css, publication, document, pdf_editions,
@@ -339,6 +341,9 @@ class _Alongside:
     epoch: int
     labels: dict[str, str]
     step: Step
+    # The charts' PNGs, once drawn (the PDF does not wait for them): added to the chapters, and to the view
+    # for the Word version.
+    chart_pngs: Callable[[], list[Chapter]]
     places: dict[str, dict[str, list[Place]]] = dataclasses.field(default_factory=dict)  # by output
 
     @property
@@ -356,6 +361,9 @@ class _Alongside:
 
     def make(self) -> None:
         renders = _renders()
+        pngs = self.chart_pngs()
+        write_chapters(pngs, self.view / GENERATED_FOLDER)
+        self.chapters = [*self.chapters, *pngs]
         self.word_folder.mkdir()
         with ThreadPoolExecutor(max_workers=1) as word_thread:
             word = word_thread.submit(self._word, renders)

@@ -111,7 +111,7 @@ from pikepdf import Array, Dictionary, Name, String
 from ..cache import Entry, RenderCache, folders_fingerprint, render_key, versions
 from ..problems import Problem, ProblemsFound
 from .part_fonts import share_font_programs, whole_fonts
-from .pdf import (PdfEdition, PdfPlace, RenderedPdf, _declare_pdf_ua, _header_scopes, _roman,
+from .pdf import (PdfEdition, PdfPlace, RenderedPdf, _declare_pdf_ua, _header_scopes, _roman, import_renderer,
                   off_the_page, places_in, prepared, print_stylesheets, printed_numbers)
 
 # A link into another part, as the part's HTML gives it to WeasyPrint: an external link, so that WeasyPrint
@@ -364,6 +364,7 @@ def _worker_render(renderer: Renderer, task: PartTask, asking: Asking | None = N
 def _laid_out(renderer: Renderer, task: PartTask, margins: bool = True):
     """The part laid out by WeasyPrint with the task's numbers (its layout context kept in _CONTEXT); without
     `margins`, its pages have no margin boxes and no backgrounds laid out yet: _renumbered makes them."""
+    import_renderer()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 

@@ -10,7 +10,9 @@ from the first chapter, and a /Scope on every table header cell.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,12 +71,36 @@ class RenderedPdf:
 
 
 def import_renderer() -> None:
-    """Import WeasyPrint (about 0.3 s): a render worker does it while it would wait anyway, not when its first
-    part arrives."""
-    import weasyprint.document  # noqa: F401  (the modules a render and its PDF writing load)
-    import weasyprint.pdf  # noqa: F401
+    """Import WeasyPrint (about 0.2 s), where a render starts, or in a render worker while it would wait
+    anyway, not when its first part arrives.
+
+    Its libraries are opened by their file names. WeasyPrint tries each library under the names of several
+    platforms ("libgobject-2.0-0", "gobject-2.0", …, "libgobject-2.0.so.0"), and cffi looks up every name
+    that is not a file with ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld: about 200
+    processes and 0.14 s of an import. Each library's last Linux name is a file name that the dynamic
+    loader finds by itself, so the look-up is skipped (on Linux only; the same libraries load)."""
+    if "weasyprint.pdf" in sys.modules:
+        return
+    with _library_names_not_looked_up():
+        import weasyprint.document  # noqa: F401  (the modules a render and its PDF writing load)
+        import weasyprint.pdf  # noqa: F401
 
     from . import fetcher  # noqa: F401
+
+
+@contextmanager
+def _library_names_not_looked_up() -> Iterator[None]:
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    import ctypes.util
+
+    looking_up = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = looking_up
 
 
 def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Path,
@@ -86,6 +112,7 @@ def render_pdf(document_html: str, base_folder: Path, font_css: Path, output: Pa
     Characters the shipped fonts lack are shown as markers ("[U+1F600]"), so no system font reaches the PDF.
     Raise ProblemsFound, before anything is written, if text lies outside the printable area of a page,
     naming the page and the partner inputs printed on it."""
+    import_renderer()
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
