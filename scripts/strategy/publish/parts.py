@@ -472,7 +472,9 @@ def _render_in_parts(document_html: str, renderer: Renderer, output: Path, rende
                      locate: dict[str, str], key_parts: tuple) -> RenderedPdf:
     split = split_document(prepared(document_html, renderer.font_css))
     label = f"{renderer.edition.name} PDF"
-    rendered, tasks = _FirstRound(split, renderer, renders, pool, locate, key_parts, label).run()
+    first_round = _FirstRound(split, renderer, renders, pool, locate, key_parts, label)
+    rendered, tasks = first_round.run()
+    main_matter = first_round.main_matter  # merged while the front matter rendered
     # The safety net: numbers that a layout in the first round moved (a forward cross-reference, a page
     # count changed by a number's width) are worked out again from the rendered parts, to a fixed point.
     for _ in range(MAX_ROUNDS):
@@ -483,10 +485,14 @@ def _render_in_parts(document_html: str, renderer: Renderer, output: Path, rende
             break
         rendered |= _run(pool, renders, f"{label} part", again, renderer, key_parts)
         tasks |= {name: task for name, task, _ in again}
+        main_matter = None  # a part rendered again: merged afresh
     else:
         raise AssertionError("page numbers of the parts did not settle")  # not seen; a bug if ever
-    merged = merge([rendered[p.name][1] for p in split.parts], counts[0],
-                   [number for number, part in enumerate(split.parts) if part.running_head])
+    if main_matter is not None:
+        merged = main_matter.with_front(rendered[split.parts[0].name][1], counts[0])
+    else:
+        merged = merge([rendered[p.name][1] for p in split.parts], counts[0],
+                       [number for number, part in enumerate(split.parts) if part.running_head])
     output.write_bytes(merged)
     return RenderedPdf(sum(counts), _places(split, [rendered[p.name][0] for p in split.parts]))
 
@@ -517,6 +523,7 @@ class _FirstRound:
         self.problems: dict[str, list[Problem]] = {}
         self.failure: BaseException | None = None
         self.front_done = False
+        self.main_matter: MainMatter | None = None  # the main matter's parts merged, once all are rendered
 
     def run(self) -> tuple[dict[str, tuple[PartRender, bytes]], dict[str, PartTask]]:
         authkey = os.urandom(32)  # only this build's workers may answer
@@ -529,6 +536,7 @@ class _FirstRound:
             while self.running:
                 self._handle(self.events.get())
                 self._settle()
+                self._merge_main_matter()
             with Client(self.address, authkey=authkey) as connection:  # the listening thread's last call
                 connection.send((None, 0, {}))
         if self.failure is not None:
@@ -536,6 +544,14 @@ class _FirstRound:
         if self.problems:
             raise ProblemsFound(self._problems_in_the_pdf())
         return self.results, self.tasks
+
+    def _merge_main_matter(self) -> None:
+        """Merge the main matter's parts once all are rendered, while the front matter still renders (it
+        goes last): the merge's first step, off the end of the render."""
+        if self.main_matter is None and self.failure is None and not self.problems \
+                and "front" in self.running and all(p.name in self.results for p in self.main):
+            self.main_matter = MainMatter([self.results[p.name][1] for p in self.main],
+                                          [number for number, part in enumerate(self.main) if part.running_head])
 
     def _problems_in_the_pdf(self) -> list[Problem]:
         """Every part's problems at once, in page order, each page counted in the whole PDF (as one render)."""
@@ -779,85 +795,139 @@ def renderer_key(font_css: Path, allowed_folders: list[Path], source_date_epoch:
 # ---------- The merge ----------
 
 def merge(parts: list[bytes], main_start: int, continued: Collection[int] = ()) -> bytes:
-    """One PDF of the parts' PDFs, in order: the front part's catalog and metadata, every part's pages,
-    tags, destinations and bookmarks; page labels i, ii, … then 1, 2, … from page `main_start`. The parts
-    numbered in `continued` continue the chapter of the part before (the register's): their bookmarks go
-    under that chapter's, as the whole document nests them."""
-    sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
-    out = sources[0]
-    total = sum(len(source.pages) for source in sources)
-    document = out.Root.StructTreeRoot.K[0]
-    kids = Array()
-    parent_tree: list[tuple[int, object]] = []
-    annotation_key = total
-    destinations: dict[str, object] = {}
-    outline_items: list[Dictionary] = []
-    outline_count = 0
-    first_page = 0
-    for number, source in enumerate(sources):
-        own = number == 0
-        copy = (lambda o: o) if own else (lambda o: _copied(out, o))
-        part_document = source.Root.StructTreeRoot.K[0]
-        part_kids = list(part_document.K)
-        for kid in part_kids:  # their parent is the merged Document, not the part's
-            if Name.P in kid:
-                del kid[Name.P]
-        if not own:
-            with warnings.catch_warnings():  # the named destinations are merged below
-                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-                out.pages.extend(source.pages)
-        pages = list(out.pages)[first_page:first_page + len(source.pages)]
-        renumbered = {}  # the part's parent-tree key -> the merged one
-        for index, page in enumerate(pages):
-            renumbered[int(page.StructParents)] = first_page + index
-            page.StructParents = first_page + index
+    """One PDF of the parts' PDFs, in order (the front matter's first): every part's pages, tags,
+    destinations and bookmarks; page labels i, ii, … then 1, 2, … from page `main_start`. The parts numbered
+    in `continued` continue the chapter of the part before (the register's): their bookmarks go under that
+    chapter's, as the whole document nests them."""
+    return MainMatter(parts[1:], [number - 1 for number in continued]).with_front(parts[0], main_start)
+
+
+class MainMatter:
+    """The merge in two steps: the main matter's parts, joined while the front matter still renders (it goes
+    last: it prints every other part's page numbers); then the front matter, put first (`with_front`).
+
+    The catalog, the XMP metadata and the document information are the first main part's (every part has
+    the same head). The structure tree is one Document element whose kids are the parts', in order; the
+    parent tree is numbered as WeasyPrint numbers it, pages first, then annotations, once the front matter's
+    pages are in (`_numbered`). `continued`: the main parts, counted from 0, that continue the chapter of the
+    part before."""
+
+    def __init__(self, parts: list[bytes], continued: Collection[int] = ()) -> None:
+        self.sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
+        self.out = self.sources[0]
+        self.kids: list = []
+        self.tree: list[tuple[pikepdf.Object, object]] = []  # (page or annotation, its parent-tree value)
+        self.destinations: dict[str, object] = {}
+        self.bookmarks: list[Dictionary] = []
+        self.bookmark_count = 0
+        for number, source in enumerate(self.sources):
+            if number:
+                with warnings.catch_warnings():  # the named destinations are merged here
+                    warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                    self.out.pages.extend(source.pages)
+            pages = list(self.out.pages)[len(self.out.pages) - len(source.pages):]
+            self._add(source, pages, number == 0, number in continued)
+
+    def _add(self, source: pikepdf.Pdf, pages: list, own: bool, continues: bool) -> None:
+        """The part's tags, parent-tree values, destinations and bookmarks after those added before, its
+        `pages` being in `out` (`own`: the part `out` is)."""
+        kids, tree, destinations, items, count = self._pieces(source, pages, own)
+        self.kids += kids
+        self.tree += tree
+        for name, value in destinations.items():
+            self.destinations.setdefault(name, value)
+        if continues and self.bookmarks:
+            self.bookmark_count += _nested(self.bookmarks[-1], items, count)
+        else:
+            self.bookmarks += items
+            self.bookmark_count += count
+
+    def _pieces(self, source: pikepdf.Pdf, pages: list, own: bool) -> tuple:
+        """The part's structure elements, parent-tree values (by the page or annotation that holds each),
+        named destinations and top bookmarks with their count, as objects of `out`."""
+        copy = (lambda o: o) if own else (lambda o: _copied(self.out, o))
+        holders = {int(page.StructParents): page for page in pages}  # the part's parent-tree key -> its holder
         for page in pages:
             for annotation in page.get(Name.Annots, []):
                 _link_across_parts(annotation)
                 if Name.StructParent in annotation:
-                    renumbered[int(annotation.StructParent)] = annotation_key
-                    annotation.StructParent = annotation_key
-                    annotation_key += 1
+                    holders[int(annotation.StructParent)] = annotation
         nums = source.Root.StructTreeRoot.ParentTree.Nums
-        for i in range(0, len(nums), 2):
-            parent_tree.append((renumbered[int(nums[i])], copy(nums[i + 1])))
-        for kid in part_kids:
-            copied = copy(kid)
-            copied.P = document
-            kids.append(copied)
+        tree = [(holders[int(nums[i])], copy(nums[i + 1])) for i in range(0, len(nums), 2)]
+        kids = []
+        for kid in source.Root.StructTreeRoot.K[0].K:  # their parent is the merged Document, not the part's
+            if Name.P in kid:
+                del kid[Name.P]
+            kids.append(copy(kid))
+        destinations: dict[str, object] = {}
         if Name.Names in source.Root and Name.Dests in source.Root.Names:
             names = source.Root.Names.Dests.Names
             for i in range(0, len(names), 2):
                 destinations.setdefault(str(names[i]), copy(names[i + 1]))
+        items, count = [], 0
         if Name.Outlines in source.Root and Name.First in source.Root.Outlines:
             items = [copy(item) for item in _top_bookmarks(source.Root.Outlines)]
             count = int(source.Root.Outlines.get(Name.Count, 0))
-            if number in continued and outline_items:
-                outline_count += _nested(outline_items[-1], items, count)
-            else:
-                outline_items += items
-                outline_count += count
-        first_page += len(source.pages)
-    document.K = kids
-    root = out.Root
-    root.StructTreeRoot.ParentTree = out.make_indirect(Dictionary(
-        Nums=Array([v for key, value in sorted(parent_tree, key=lambda kv: kv[0]) for v in (key, value)])))
-    if destinations:
-        root.Names = Dictionary(Dests=Dictionary(Names=Array(
-            [v for name in sorted(destinations) for v in (String(name), destinations[name])])))
-    if outline_items:
-        _link_outline(out, outline_items, outline_count)
-    labels = Array([0, Dictionary(S=Name.r)])
-    if main_start:
-        labels.extend([main_start, Dictionary(S=Name.D)])
-    root.PageLabels = Dictionary(Nums=labels)
-    share_font_programs(out)
-    buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for source in sources:
-        source.close()
-    return buffer.getvalue()
+        return kids, tree, destinations, items, count
+
+    def with_front(self, front: bytes, main_start: int) -> bytes:
+        """The merged PDF: the front matter's part first, then the main matter's, page labels i, ii, … then
+        1, 2, … from page `main_start`; saved with a deterministic /ID (the same parts, the same bytes)."""
+        out = self.out
+        source = pikepdf.open(io.BytesIO(front))
+        main_pages = len(out.pages)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            for index, page in enumerate(source.pages):
+                out.pages.insert(index, page)
+        kids, tree, destinations, items, count = self._pieces(source, list(out.pages)[:len(out.pages) - main_pages],
+                                                              False)
+        self.kids, self.tree = [*kids, *self.kids], [*tree, *self.tree]
+        self.destinations = {**self.destinations, **destinations}  # the first in the document holds a name
+        self.bookmarks, self.bookmark_count = [*items, *self.bookmarks], self.bookmark_count + count
+        self.sources.append(source)
+        root = out.Root
+        document = root.StructTreeRoot.K[0]
+        for kid in self.kids:
+            kid.P = document
+        document.K = Array(self.kids)
+        root.StructTreeRoot.ParentTree = out.make_indirect(Dictionary(Nums=Array(self._numbered())))
+        if Name.Names in root:
+            del root[Name.Names]
+        if self.destinations:
+            root.Names = Dictionary(Dests=Dictionary(Names=Array(
+                [v for name in sorted(self.destinations) for v in (String(name), self.destinations[name])])))
+        if Name.Outlines in root:
+            del root[Name.Outlines]
+        if self.bookmarks:
+            _link_outline(out, self.bookmarks, self.bookmark_count)
+        labels = Array([0, Dictionary(S=Name.r)])
+        if main_start:
+            labels.extend([main_start, Dictionary(S=Name.D)])
+        root.PageLabels = Dictionary(Nums=labels)
+        share_font_programs(out)
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        for part in self.sources:
+            part.close()
+        return buffer.getvalue()
+
+    def _numbered(self) -> list:
+        """Every page's and annotation's parent-tree key as WeasyPrint numbers them in one document (each page
+        its index; then each tagged annotation in page order), and the parent tree's numbers."""
+        pages = list(self.out.pages)
+        for index, page in enumerate(pages):
+            page.StructParents = index
+        key = len(pages)
+        for page in pages:
+            for annotation in page.get(Name.Annots, []):
+                if Name.StructParent in annotation:
+                    annotation.StructParent = key
+                    key += 1
+        numbered = sorted(((int(holder.get(Name.StructParents, holder.get(Name.StructParent))), value)
+                           for holder, value in self.tree), key=lambda kv: kv[0])
+        return [v for key_value in numbered for v in key_value]
 
 
 def _copied(out: pikepdf.Pdf, value):
