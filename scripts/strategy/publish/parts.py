@@ -78,9 +78,11 @@ and the tests compare the bytes with a layout from the right start).
 
 `merge` joins the parts' PDFs with pikepdf: pages, the structure tree (one Document element; the parent
 tree renumbered as WeasyPrint numbers it, pages first, then annotations), the named destinations, the
-outline, the page labels; the catalog, the XMP metadata and the document information are the front part's
-(every part has the same head); one copy of each font program (part_fonts.share_font_programs). Saved with
-a deterministic /ID: a merge of the same parts is the same bytes.
+outline, the page labels; the catalog, the XMP metadata and the document information are the first main
+part's (every part has the same head); one copy of each font program (part_fonts.share_font_programs). It
+goes in two steps (`MainMatter`): the main matter's parts are joined while the front matter, which goes
+last, still renders, and the front matter is put first once it is done. Saved with a deterministic /ID: a
+merge of the same parts is the same bytes, whichever way the parts came.
 
 Only an edition whose chapters do not open on a right-hand page (the reading edition) can be split: a blank
 page to make a chapter open on the right belongs to no part.
