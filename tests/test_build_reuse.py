@@ -48,6 +48,13 @@ class CountedMarkup(print_html.PrintMarkup):
         printed.append(chapter.path)
         super().__init__(chapter, *args, **kwargs)
 print_html.PrintMarkup = CountedMarkup
+from mkdocs.structure.pages import Page
+site_rendered = []
+rendering = Page.render
+def counted_render(self, config, files):
+    site_rendered.append(self.file.src_uri)
+    return rendering(self, config, files)
+Page.render = counted_render
 steps = []
 try:
     result = build(Project(Path(sys.argv[1])), Audience.PARTNERS, step=steps.append)
@@ -56,7 +63,7 @@ except ProblemsFound as found:
     sys.exit(1)
 print(json.dumps({"rendered": list(result.rendered), "reused": list(result.reused), "steps": steps,
                   "matplotlib": "matplotlib" in sys.modules, "weasyprint": "weasyprint" in sys.modules,
-                  "printed": printed}))
+                  "printed": printed, "site_rendered": site_rendered}))
 """
 
 
@@ -162,6 +169,17 @@ def test_a_build_renders_for_print_only_the_pages_whose_markdown_changed(builds)
     assert "generated/partner-inputs.md" in edited
     assert all(path.startswith("generated/") for path in edited)  # no author page
     assert len(set(edited)) < len(set(cold)) / 2
+    assert sorted(again_cold) == sorted(cold)
+
+
+def test_a_build_renders_for_the_site_only_the_pages_whose_markdown_changed(builds):
+    """The site's pages (MkDocs' Markdown to HTML) are kept in the render cache by their Markdown, place and the
+    site's files (website/rebuilds.remember_across_builds): after an input edit the register is rendered
+    again, no other page; a build with the cache removed renders every page."""
+    cold, edited, again_cold = (builds[name].said["site_rendered"] for name in ("cold", "input edit",
+                                                                                 "input edit, cold"))
+    assert len(cold) > 10 and len(set(cold)) == len(cold) and "vision.md" in cold
+    assert edited == ["generated/partner-inputs.md"]
     assert sorted(again_cold) == sorted(cold)
 
 

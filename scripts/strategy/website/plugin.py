@@ -57,7 +57,7 @@ from mkdocs.utils import get_relative_url
 # comparison with a previous edition, the macros, the slides) is imported where it is used.
 from .. import cache
 from ..audience import Audience
-from ..cache import RenderCache
+from ..cache import KeptResults, RenderCache, fetch_results, keep_results
 from ..dates import long_date
 from ..editions import EDITIONS_FOLDER
 from ..feedback import COMMENT_MATRIX
@@ -71,9 +71,10 @@ from ..safe_html import clean_html
 from ..site_paths import CHANGES_FILE, GENERATED_FOLDER, REGISTER_FILE, SLIDES_PAGE
 from ..typeset import number_captions
 from .rebuilds import (PageOutputs, PageRenders, Pieces, SearchEntries, TemplateCache, ThemeListing, files_fingerprint,
-                       html_pieces)
-from .site_sources import (SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps, fetch_site_sources,
-                           files_digest, keep_page_steps, keep_site_sources, page_steps_key, site_sources_key)
+                       html_pieces, remember_across_builds)
+from .site_sources import (PAGE_RENDERS, SITE_SOURCES, GeneratedFile, PageSteps, SiteSources, fetch_page_steps,
+                           fetch_site_sources, files_digest, keep_page_steps, keep_site_sources, page_renders_key,
+                           page_steps_key, site_sources_key)
 
 if TYPE_CHECKING:
     from ..chapters import Chapter
@@ -142,6 +143,9 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
     # The results of the plugin's steps on each page's HTML, by their arguments (site_sources.py): from the
     # render cache at a process's first build, then kept in memory from build to build.
     page_steps: PageSteps | None = None
+    # Under `strategy build`: each page's rendering (Markdown to HTML) by what it is made from, kept in the
+    # build's render cache from build to build (rebuilds.remember_across_builds).
+    page_renders_kept: KeptResults | None = None
     builds = 0  # the builds of this process
 
     def __init__(self) -> None:
@@ -215,11 +219,17 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
             raise PluginError(ProblemsFound(problems).report())
         self.inputs, self.chapters, self.abbreviations, self.site_sources = None, [], "", None
         self.made_now = False  # whether this build made its site sources (rather than reusing them)
+        self.page_renders_kept = None
         if not self.preset and self.publication is not None and cache.active() is None:
             if self.page_steps is None or self.page_steps_of != (self.root, self.audience):
                 self.page_steps = fetch_page_steps(self._renders(), page_steps_key(self.audience.value))
                 self.page_steps_of = (self.root, self.audience)
             self.page_steps.start_build()
+        elif self.preset and (store := self._build_store()) is not None:
+            # `strategy build`: the page steps and the pages' renderings of the builds before, from its render
+            # cache (a rebuild after an edit renders the pages it changes).
+            self.page_steps = fetch_page_steps(store, page_steps_key(self.audience.value))
+            self.page_renders_kept = fetch_results(store, PAGE_RENDERS, page_renders_key(self.audience.value))
         else:
             self.page_steps = None
         self.inputs_asked = False  # whether this build needed the inputs (read, or the last build's)
@@ -368,6 +378,8 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         return files
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        if self.page_renders_kept is not None:
+            remember_across_builds(page, self.page_renders_kept, self.files_key)
         if self.serving:
             # The register renders entry by entry: an edit to an input renders its entry only.
             pieces = Pieces(REGISTER_ENTRY, self.abbreviations) if page.file.src_uri == REGISTER_PAGE else None
@@ -384,6 +396,14 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         """Under `mkdocs serve`, whose rebuilds reuse what is unchanged (rebuilds.py); a build does all."""
         return self.command == "serve"
 
+    @staticmethod
+    def _build_store() -> RenderCache | None:
+        """The render cache of the `strategy build` running this build, as a store of the plugin's own: what
+        it keeps there is no output of the build (not among what it says it rendered or reused)."""
+        if (active := cache.active()) is None:
+            return None
+        return RenderCache(active.folder, active.audience)
+
     def _remembered(self, key: tuple, make):
         """A page step's result (a JSON value): from the builds before (site_sources.py), or made now."""
         return make() if self.page_steps is None else self.page_steps.result(key, make)
@@ -392,6 +412,11 @@ class StrategyPlugin(BasePlugin[StrategyPluginConfig]):
         if self.page_steps is not None:  # tests count these
             made = self.page_steps.made
             log.debug("Page steps: %d made, %d taken from the builds before", made, len(self.page_steps.used) - made)
+        if self.page_renders_kept is not None and (store := self._build_store()) is not None and not self.problems:
+            if self.page_steps is not None and self.page_steps.made:
+                keep_page_steps(store, page_steps_key(self.audience.value), self.page_steps)
+            if self.page_renders_kept.made:
+                keep_results(store, PAGE_RENDERS, page_renders_key(self.audience.value), self.page_renders_kept)
         if self.serving:  # and these
             renders, entries = self.page_renders, self.search_entries
             log.debug("Pages: %d rendered (pieces: %d rendered, %d reused), %d reused; search entries: %d pages "

@@ -202,6 +202,43 @@ class PageRenders(_KeptFromLastBuild):
         return None if merged is None else (merged, warned)
 
 
+def remember_across_builds(page: Page, kept: Any, files_key: str) -> None:
+    """Make `page.render` take its rendering from `kept` (cache.KeptResults: a `strategy build`'s, kept in the
+    render cache from build to build) when its Markdown, its place, the site's files and the Markdown
+    extensions are what they were: a rebuild after an edit renders the pages it changes, not every page.
+    A rendering that warned is not kept (the warning must be said again: `strict` fails the build on it)."""
+    render = page.render
+
+    def remembered(config: MkDocsConfig, files: Files) -> None:
+        made = []
+
+        def make() -> dict | None:
+            made.append(True)
+            rendering = _rendered(page, render, config, files)
+            return None if rendering is None else _as_json(rendering)
+
+        key = (page.file.src_uri, page.file.dest_uri, files_key,
+               repr((config.markdown_extensions, config.mdx_configs)), page.markdown)
+        said = kept.result(key, make)
+        if not made:
+            _restore(page, _from_json(said), files)
+
+    page.render = remembered  # type: ignore[method-assign]
+
+
+def _as_json(rendering: _Render) -> dict:
+    return {"content": rendering.content, "toc": [list(heading) for heading in rendering.toc],
+            "title": rendering.title, "links_to_anchors": rendering.links_to_anchors,
+            "present_anchor_ids": None if rendering.present_anchor_ids is None
+            else sorted(rendering.present_anchor_ids)}
+
+
+def _from_json(said: dict) -> _Render:
+    ids = said["present_anchor_ids"]
+    return _Render(said["content"], tuple((title, id, level) for title, id, level in said["toc"]), said["title"],
+                   None if ids is None else set(ids), said["links_to_anchors"])
+
+
 def _rendered(page: Page, render: Callable, config: MkDocsConfig, files: Files) -> _Render | None:
     """Render the page (MkDocs' own Page.render) and return what it left on it; None when MkDocs warned while
     rendering (a warning must be said again on every build: `strict` turns it into a failed build)."""

@@ -125,3 +125,12 @@ def fetch_page_steps(renders: RenderCache, key: str) -> PageSteps:
 def keep_page_steps(renders: RenderCache, key: str, steps: PageSteps) -> None:
     """The steps the last build used (those of pages no longer built, or built from other HTML, are left out)."""
     keep_results(renders, PAGE_STEPS, key, steps)
+
+
+PAGE_RENDERS = "site page renders"  # the output's name in the render cache
+
+
+def page_renders_key(audience: str) -> str:
+    """The key of the pages' renderings (MkDocs' Markdown to HTML) that `strategy build` keeps from build to
+    build (rebuilds.remember_across_builds)."""
+    return render_key(PAGE_RENDERS, audience, versions("mkdocs", *LIBRARIES))
