@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .alongside import Alongside
 from .audience import Audience
 from .inputs import StrategyInputs, load_inputs, load_publication
 from .inputs.records import Publication
@@ -20,6 +21,9 @@ from .problems import Problem, ProblemsFound
 MKDOCS_YML = "mkdocs.yml"
 PUBLICATION_YML = "strategy.yml"
 FONT_CSS = "assets/stylesheets/fonts.css"  # inside docs/: the shipped fonts, for the PDF and the glyph check
+# From this many partner inputs on, the later checks run alongside the first ones (alongside.py): below it,
+# forking a second process costs more than it saves.
+SHARED_FROM = 500
 
 
 @dataclass(frozen=True)
@@ -127,28 +131,60 @@ def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs]
     if problems:
         raise ProblemsFound(problems)
     read(inputs)
-    from .consent import consent_problems, pages_problems
-    from .chapters.macros import page_macro_problems
-    from .facts import comments_address_problems, fact_problems
-    from .feedback import check_feedback
-    from .glyphs import uncovered_characters
-
-    found = consent_problems(inputs, audience, project.root, publication)
-    found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
-    found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS, project.work)
-    found += page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)
-    found += fact_problems(project.root, publication, inputs.headline, inputs.texts)
-    found += comments_address_problems(project.root, publication, audience)
-    found += check_feedback(project, inputs, publication.edition.label)
-    from .acronyms import acronym_problems, published_pages
-    from .captions import uncaptioned_tables
-
-    found += acronym_problems(project.root, folder, inputs, publication, audience, project.author_pages())
-    found += uncaptioned_tables(project.root, publication, published_pages(project.root, project.author_pages()))
+    here, aside = _checks_across(project, inputs, publication, audience, folder)
+    # A large project's later checks run alongside, in a second process (alongside.py), on a second core.
+    worker = Alongside.start(aside) if len(inputs.partner_inputs) >= SHARED_FROM else None
+    try:
+        found = [problem for step in here for problem in step()]
+        found += worker.results() if worker else [problem for step in aside for problem in step()]
+    finally:
+        if worker:
+            worker.stop()
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)
     return inputs
+
+
+def _checks_across(project: Project, inputs: StrategyInputs, publication: Publication, audience: Audience,
+                   folder: Path) -> tuple[list[Callable[[], list[Problem]]], list[Callable[[], list[Problem]]]]:
+    """The checks across inputs and pages, in the order their problems are reported: those that run here
+    first, then those that may run alongside (each a function of no arguments)."""
+    from .chapters.macros import page_macro_problems
+    from .consent import consent_problems, pages_problems
+    from .glyphs import uncovered_characters
+
+    def acronyms() -> list[Problem]:
+        from .acronyms import acronym_problems
+
+        return acronym_problems(project.root, folder, inputs, publication, audience, project.author_pages())
+
+    def captions() -> list[Problem]:
+        from .acronyms import published_pages
+        from .captions import uncaptioned_tables
+
+        return uncaptioned_tables(project.root, publication, published_pages(project.root, project.author_pages()))
+
+    def facts() -> list[Problem]:
+        from .facts import fact_problems
+
+        return fact_problems(project.root, publication, inputs.headline, inputs.texts)
+
+    def comments() -> list[Problem]:
+        from .facts import comments_address_problems
+
+        return comments_address_problems(project.root, publication, audience)
+
+    def feedback() -> list[Problem]:
+        from .feedback import check_feedback
+
+        return check_feedback(project, inputs, publication.edition.label)
+
+    here = [lambda: consent_problems(inputs, audience, project.root, publication),
+            lambda: pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root),
+            lambda: uncovered_characters(inputs, project.root, project.docs / FONT_CSS, project.work),
+            lambda: page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)]
+    return here, [facts, comments, feedback, acronyms, captions]
 
 
 def docs_problems(project: Project, inputs_folder: Path | None = None) -> list[Problem]:

@@ -403,12 +403,51 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of partner inputs"):
         reader.problems.append(problem)
         return []
-    out = []
-    seen: dict[int, tuple[str, str]] = {}  # the number of a PI- ID: PI-047 and PI-0047 are one input
-    files = 0
+    out: list[r.PartnerInput] = []
     before = len(reader.problems)
     entries = _entries(reader, folder)
     unlisted = len(reader.problems) > before
+    from .ahead import ReadAhead
+
+    reader.folders.ahead = ReadAhead.start(folder, [e.name for e in entries if _is_input_file(e)], reader.shown,
+                                           reader.root, reader.folders)
+    try:
+        files, folders = _read_partner_inputs(reader, folder, entries, out)
+    finally:
+        if reader.folders.ahead is not None:
+            reader.folders.ahead.stop()
+            reader.folders.ahead = None
+    stems = {Path(e.name).stem for e in entries
+             if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES) and not e.name.startswith(".")}
+    for entry in folders:
+        path = folder / entry.name
+        # Named after an input's file, valid or not: an imported input left for its author keeps its pictures.
+        if entry.is_symlink() or entry.name not in stems:
+            reader.problems.append(Problem(reader.shown(path), None, None,
+                                           "partner inputs directly in partner-inputs/, not in a subfolder "
+                                           "(a folder of pictures is named after its input: PI-018/)",
+                                           "a folder, whose files would not be read"))
+            continue
+        _input_images(reader, entry.name, path)
+    if files == 0 and not unlisted:
+        # Every chapter about inputs needs at least one: refuse here, so that check passes only when build can.
+        reader.problems.append(Problem(reader.shown(folder), None, None,
+                                       "at least one partner input (PI-001.yaml, ...)", "none"))
+    return out
+
+
+def _is_input_file(entry: os.DirEntry) -> bool:
+    """Whether the loader reads this entry of partner-inputs/ as an input (a folder or another file it does not)."""
+    return not _is_folder(entry) and entry.name.lower().endswith(PARTNER_INPUT_SUFFIXES) \
+        and not entry.name.startswith(".")
+
+
+def _read_partner_inputs(reader: _Reader, folder: Path, entries: list[os.DirEntry],
+                         out: list[r.PartnerInput]) -> tuple[int, list[os.DirEntry]]:
+    """Each input file of partner-inputs/ read and validated into `out`, in the order of `entries`; the number
+    of input files, and the folders met (an input's pictures, or a folder whose files would not be read)."""
+    seen: dict[int, tuple[str, str]] = {}  # the number of a PI- ID: PI-047 and PI-0047 are one input
+    files = 0
     folders = []
     for entry in entries:
         path = folder / entry.name
@@ -447,23 +486,7 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
                                            "nothing"))
         reader.record_at(f"PartnerInput:{record.id}", source, ())
         out.append(record)
-    stems = {Path(e.name).stem for e in entries
-             if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES) and not e.name.startswith(".")}
-    for entry in folders:
-        path = folder / entry.name
-        # Named after an input's file, valid or not: an imported input left for its author keeps its pictures.
-        if entry.is_symlink() or entry.name not in stems:
-            reader.problems.append(Problem(reader.shown(path), None, None,
-                                           "partner inputs directly in partner-inputs/, not in a subfolder "
-                                           "(a folder of pictures is named after its input: PI-018/)",
-                                           "a folder, whose files would not be read"))
-            continue
-        _input_images(reader, entry.name, path)
-    if files == 0 and not unlisted:
-        # Every chapter about inputs needs at least one: refuse here, so that check passes only when build can.
-        reader.problems.append(Problem(reader.shown(folder), None, None,
-                                       "at least one partner input (PI-001.yaml, ...)", "none"))
-    return out
+    return files, folders
 
 
 def _input_images(reader: _Reader, input_id: str, folder: Path) -> None:

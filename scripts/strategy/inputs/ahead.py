@@ -1,0 +1,177 @@
+"""Partner inputs read and parsed ahead by a second process, while the loader reads them in order.
+
+The first check of a large project (nothing kept in .build/cache yet) spends most of its time reading and
+parsing ten thousand YAML files one after the other, on one core. `ReadAhead.start` forks a worker that
+reads and parses the same files from the last one backwards, with the same code as the loader
+(`read_bytes`'s checks, the same decoding, `parse_yaml`), and sends back what it made of each file it read
+without a problem. The loader takes that answer when it reaches the file and reads every other file itself:
+one whose answer has not come yet, one the worker left (a problem of any kind, a file not UTF-8), one it
+never reached. The two meet where they meet: the loader's position is shared with the worker, which stops at
+the first file the loader has reached, so the loader never waits and no file is left out.
+
+Only what `read_yaml` would have made of the file goes back: its bytes and text (for the fingerprint and the
+checks that read the texts), the hash under which the parsed inputs are kept, and its data with the line of
+each value. The answers travel through a pipe between the two processes and are never written anywhere.
+
+Used only where a process may fork safely and it pays: on POSIX, in a process with no other thread (a fork
+copies only the calling thread, so a build, whose worker pools run threads, reads alone), for at least
+MIN_FILES files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import pickle
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# Fewer files than this are read faster by one process than a fork costs (a few milliseconds).
+MIN_FILES = 200
+# Files sent back at a time: few enough that the loader meets an answer soon, enough to pay for a message.
+BATCH = 32
+_POSITION = struct.Struct("<q")
+_LENGTH = struct.Struct("<I")
+
+Answer = tuple[bytes, str, bytes, Any, dict]  # raw bytes, text, hash of the bytes, data, lines
+
+
+class ReadAhead:
+    """The loader's side: the worker's answers by each file's path as problems name it."""
+
+    def __init__(self, pid: int, pipe: int, position: mmap.mmap, order: dict[str, int]):
+        self.pid = pid
+        self.pipe = pipe
+        self.position = position
+        self.order = order  # each file's place in the list the worker reads backwards
+        self.answers: dict[str, Answer] = {}
+        self.buffer = bytearray()
+        self.taken = 0  # answers the loader used (tests count them)
+
+    @classmethod
+    def start(cls, folder: Path, names: list[str], shown: Callable[[Path], str], root: Path | None,
+              reading: Any) -> ReadAhead | None:
+        """A worker reading the files `names` of `folder` (in the order the loader reads them) from the last
+        one; None where none is started (see the module's docstring). `reading` is the loader's Reading: the
+        worker reads with its own copy."""
+        from ..alongside import can_fork
+
+        if len(names) < MIN_FILES or not can_fork():
+            return None
+        listed = [(path, shown(path)) for path in (folder / name for name in names)]
+        position = mmap.mmap(-1, _POSITION.size)  # anonymous and shared: the loader writes, the worker reads
+        _POSITION.pack_into(position, 0, -1)
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # the worker: never returns
+            os.close(read_end)
+            status = 1
+            try:
+                _work(listed, position, write_end, root, reading)
+                status = 0
+            except BaseException:  # noqa: BLE001 - the loader reads whatever was not answered itself
+                pass
+            finally:
+                os._exit(status)  # no atexit handler, no flush of the loader's buffers: they are not ours
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        return cls(pid, read_end, position, {shown_as: index for index, (_, shown_as) in enumerate(listed)})
+
+    def take(self, shown_as: str) -> Answer | None:
+        """The worker's answer for this file, if it has come; the worker stops at this file from now on."""
+        index = self.order.get(shown_as)
+        if index is None:
+            return None
+        _POSITION.pack_into(self.position, 0, index)
+        if shown_as not in self.answers:
+            self._receive()
+        answer = self.answers.pop(shown_as, None)
+        self.taken += answer is not None
+        return answer
+
+    def _receive(self) -> None:
+        """Whatever the worker has sent so far, without waiting."""
+        while True:
+            try:
+                chunk = os.read(self.pipe, 1 << 20)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            self.buffer += chunk
+        while len(self.buffer) >= _LENGTH.size:
+            (length,) = _LENGTH.unpack_from(self.buffer)
+            end = _LENGTH.size + length
+            if len(self.buffer) < end:
+                break
+            batch = pickle.loads(memoryview(self.buffer)[_LENGTH.size:end])
+            del self.buffer[:end]
+            self.answers.update(batch)
+
+    def stop(self) -> None:
+        """Stop the worker and wait for it (its CPU time then counts as this process's children's)."""
+        _POSITION.pack_into(self.position, 0, len(self.order))
+        os.close(self.pipe)  # a worker writing now meets a closed pipe and ends
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        self.position.close()
+        self.answers.clear()
+
+
+def _work(listed: list[tuple[Path, str]], position: mmap.mmap, pipe: int, root: Path | None, reading: Any) -> None:
+    """The worker: each file from the last, as read_yaml reads it, until the loader's position."""
+    from .sources import parse_yaml, plain_text, read_bytes
+
+    kept = reading.parsed.stored if reading.parsed is not None else {}  # the loader takes these from the cache
+    reading.parsed = None  # this copy of the loader's Reading only resolves folders: no hashing twice
+    _pipe_size(pipe)
+    batch: dict[str, Answer] = {}
+    for index in range(len(listed) - 1, -1, -1):
+        if index <= _POSITION.unpack_from(position)[0]:
+            break
+        path, shown_as = listed[index]
+        raw, problems = read_bytes(path, shown_as, root, reading)
+        text = plain_text(raw) if raw is not None else None
+        if text is None:
+            continue  # the loader reads it and names the problem
+        key = hashlib.sha256(raw).digest()
+        if key in kept:
+            batch[shown_as] = (raw, text, key, None, {})
+        else:
+            source = parse_yaml(text, shown_as)
+            if source.problems or source.refused:
+                continue
+            batch[shown_as] = (raw, text, key, source.data, source.lines)
+        if len(batch) == BATCH:
+            _send(pipe, batch)
+            batch = {}
+    if batch:
+        _send(pipe, batch)
+
+
+def _pipe_size(pipe: int) -> None:
+    """A pipe of a megabyte where Linux allows it (64 KiB by default, two or three files): the worker then
+    waits less for the loader to empty it."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
+def _send(pipe: int, batch: dict[str, Answer]) -> None:
+    message = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(message)) + message)
+    while view:
+        view = view[os.write(pipe, view):]
