@@ -46,8 +46,13 @@ from strategy.problems import ProblemsFound
 root, audience, fast = Path(sys.argv[1]), Audience(sys.argv[2]), sys.argv[3] == "fast"
 if not fast:
     ahead.MIN_FILES = P.SHARED_FROM = 10**9
-used = {"taken": 0, "alongside": 0}
-stop, results = ahead.ReadAhead.stop, alongside.Alongside.results
+used = {"taken": 0, "alongside": 0, "scans": 0}
+stop, results, answer = ahead.ReadAhead.stop, alongside.Alongside.results, ahead.AfterReading.answer
+def counted_answer(self):
+    value = answer(self)
+    used["scans"] += value is not None
+    return value
+ahead.AfterReading.answer = counted_answer
 def counted_stop(self):
     used["taken"] += self.taken
     stop(self)
@@ -66,6 +71,12 @@ try:
             "texts": hashlib.sha256(json.dumps(inputs.texts, sort_keys=True).encode()).hexdigest()}
 except ProblemsFound as found:
     said = {"problems": [str(p) for p in found.problems]}
+import os
+try:  # every second process has ended and been waited for, whatever the check found
+    os.waitpid(-1, os.WNOHANG)
+    said["children left"] = True
+except ChildProcessError:
+    said["children left"] = False
 said["used"] = used
 print(json.dumps(said))
 """
@@ -111,7 +122,8 @@ def _same_either_way(root: Path, audience: str = "partners", *, cold: bool = Tru
     slow = _checked(root, audience, fast=False)
     used, fast["used"], slow["used"] = fast["used"], None, None
     assert fast == slow
-    assert used["taken"] > 0 and used["alongside"] == loads, used
+    assert fast["children left"] is False
+    assert used["taken"] > 0 and used["alongside"] == used["scans"] == loads, used
     return fast
 
 
@@ -292,3 +304,41 @@ def test_alongside_passes_records_as_the_handlers_here_would_see_them():
                              'logging.getLogger().setLevel(logging.INFO)')
     done = subprocess.run([sys.executable, "-c", code, "order"], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[1, 2, 2] ['strategy.step:two:True']", done.stderr
+
+
+# The job after reading in the worker that reads ahead: its answer, or None when it failed (the caller then works
+# it out), and the worker ended either way.
+AFTER_READING = r"""
+import os, sys
+from pathlib import Path
+from strategy.facts import file_scans
+from strategy.inputs import load_inputs
+from strategy.inputs.ahead import AfterReading
+root = Path(sys.argv[1])
+def fails(texts):
+    raise ValueError("in the worker")
+for job in (lambda texts: file_scans(root, Path("inputs"), texts), fails):
+    after = AfterReading(job)
+    inputs = load_inputs(root / "inputs", root, None, after)
+    assert after.worker is not None
+    answer = after.answer()
+    if job is fails:
+        assert answer is None
+    else:
+        assert answer == file_scans(root, Path("inputs"), inputs.texts) == file_scans(root, Path("inputs"))
+        assert len(answer[0]) > 500, len(answer[0])
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        raise AssertionError("a worker was left")
+    except ChildProcessError:
+        pass
+print("ok")
+"""
+
+
+def test_the_facts_checks_reading_done_after_reading_ahead_is_the_same_or_done_here(tmp_path):
+    root = _scaled(tmp_path)
+    _unusual_but_valid(root)
+    done = subprocess.run([sys.executable, "-c", AFTER_READING, str(root)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr[-3000:]

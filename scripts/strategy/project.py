@@ -14,8 +14,11 @@ from pathlib import Path
 
 from .alongside import Alongside
 from .audience import Audience
+from .facts import fact_problems, file_scans
 from .inputs import StrategyInputs, load_inputs, load_publication
+from .inputs.ahead import AfterReading
 from .inputs.records import Publication
+from .inputs.sources import ParsedFiles
 from .problems import Problem, ProblemsFound
 
 MKDOCS_YML = "mkdocs.yml"
@@ -117,8 +120,21 @@ def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs]
     except ProblemsFound as found:
         problems += found.problems
     folder = project.root / (publication.inputs_folder if publication else "inputs")
+    parsed = ParsedFiles(project.work)  # kept below, while a second process may work alongside
+    # The facts check's reading of the files, by the process that reads the partner inputs ahead, if one does,
+    # once it has read them (its answer is taken by the facts check, below).
+    scans = AfterReading(lambda texts: file_scans(project.root, folder, texts))
     try:
-        inputs = load_inputs(folder, project.root)
+        return _checked(project, audience, read, publication, folder, parsed, scans, problems)
+    finally:
+        scans.close()
+
+
+def _checked(project: Project, audience: Audience, read: Callable[[StrategyInputs], object],
+             publication: Publication | None, folder: Path, parsed: ParsedFiles, scans: AfterReading,
+             problems: list[Problem]) -> StrategyInputs:
+    try:
+        inputs = load_inputs(folder, project.root, parsed, scans)
     except ProblemsFound as found:
         problems += found.problems
     problems += docs_problems(project, folder)
@@ -129,12 +145,15 @@ def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs]
     except ProblemsFound as found:
         problems += found.problems
     if problems:
+        parsed.save()
         raise ProblemsFound(problems)
     read(inputs)
-    here, aside = _checks_across(project, inputs, publication, audience, folder)
-    # A large project's later checks run alongside, in a second process (alongside.py), on a second core.
+    here, aside = _checks_across(project, inputs, publication, audience, folder, scans)
+    # A large project's later checks run alongside the first ones, in a second process (alongside.py), on a
+    # second core, while this one keeps the inputs as parsed and runs the first checks.
     worker = Alongside.start(aside) if len(inputs.partner_inputs) >= SHARED_FROM else None
     try:
+        parsed.save()
         found = [problem for step in here for problem in step()]
         found += worker.results() if worker else [problem for step in aside for problem in step()]
     finally:
@@ -147,9 +166,12 @@ def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs]
 
 
 def _checks_across(project: Project, inputs: StrategyInputs, publication: Publication, audience: Audience,
-                   folder: Path) -> tuple[list[Callable[[], list[Problem]]], list[Callable[[], list[Problem]]]]:
+                   folder: Path, scans: AfterReading | None = None
+                   ) -> tuple[list[Callable[[], list[Problem]]], list[Callable[[], list[Problem]]]]:
     """The checks across inputs and pages, in the order their problems are reported: those that run here
-    first, then those that may run alongside (each a function of no arguments)."""
+    first, then those that may run alongside (each a function of no arguments). The facts check is one of the
+    first: it takes its reading of the files from the process that read the inputs ahead (`scans`), whose
+    answer comes to this process only."""
     from .chapters.macros import page_macro_problems
     from .consent import consent_problems, pages_problems
     from .glyphs import uncovered_characters
@@ -166,9 +188,8 @@ def _checks_across(project: Project, inputs: StrategyInputs, publication: Public
         return uncaptioned_tables(project.root, publication, published_pages(project.root, project.author_pages()))
 
     def facts() -> list[Problem]:
-        from .facts import fact_problems
-
-        return fact_problems(project.root, publication, inputs.headline, inputs.texts)
+        return fact_problems(project.root, publication, inputs.headline, inputs.texts,
+                             scans.answer() if scans else None)
 
     def comments() -> list[Problem]:
         from .facts import comments_address_problems
@@ -183,8 +204,8 @@ def _checks_across(project: Project, inputs: StrategyInputs, publication: Public
     here = [lambda: consent_problems(inputs, audience, project.root, publication),
             lambda: pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root),
             lambda: uncovered_characters(inputs, project.root, project.docs / FONT_CSS, project.work),
-            lambda: page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)]
-    return here, [facts, comments, feedback, acronyms, captions]
+            lambda: page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root), facts]
+    return here, [comments, feedback, acronyms, captions]
 
 
 def docs_problems(project: Project, inputs_folder: Path | None = None) -> list[Problem]:

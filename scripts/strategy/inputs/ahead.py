@@ -36,7 +36,7 @@ BATCH = 32
 _POSITION = struct.Struct("<q")
 _LENGTH = struct.Struct("<I")
 
-Answer = tuple[bytes, str, bytes, Any, dict]  # raw bytes, text, hash of the bytes, data, lines
+Answer = tuple[str, bytes, str, bytes, Any, dict]  # the file as shown, raw bytes, text, their hash, data, lines
 
 
 class ReadAhead:
@@ -46,22 +46,23 @@ class ReadAhead:
         self.pid = pid
         self.pipe = pipe
         self.position = position
-        self.order = order  # each file's place in the list the worker reads backwards
+        self.order = order  # each file's place (by its name) in the list the worker reads backwards
         self.answers: dict[str, Answer] = {}
         self.buffer = bytearray()
         self.taken = 0  # answers the loader used (tests count them)
+        self.reading = True  # until the loader has read every file
+        self.then: tuple[bool, Any] = (False, None)  # the answer of the job after reading, once it has come
 
     @classmethod
     def start(cls, folder: Path, names: list[str], shown: Callable[[Path], str], root: Path | None,
-              reading: Any) -> ReadAhead | None:
+              reading: Any, then: AfterReading | None = None) -> ReadAhead | None:
         """A worker reading the files `names` of `folder` (in the order the loader reads them) from the last
         one; None where none is started (see the module's docstring). `reading` is the loader's Reading: the
-        worker reads with its own copy."""
+        worker reads with its own copy. `then`: a job the worker runs once it stops reading."""
         from ..alongside import can_fork
 
         if len(names) < MIN_FILES or not can_fork():
             return None
-        listed = [(path, shown(path)) for path in (folder / name for name in names)]
         position = mmap.mmap(-1, _POSITION.size)  # anonymous and shared: the loader writes, the worker reads
         _POSITION.pack_into(position, 0, -1)
         read_end, write_end = os.pipe()
@@ -75,7 +76,7 @@ class ReadAhead:
             os.close(read_end)
             status = 1
             try:
-                _work(listed, position, write_end, root, reading)
+                _work(folder, names, shown, position, write_end, root, reading, then)
                 status = 0
             except BaseException:  # noqa: BLE001 - the loader reads whatever was not answered itself
                 pass
@@ -83,18 +84,21 @@ class ReadAhead:
                 os._exit(status)  # no atexit handler, no flush of the loader's buffers: they are not ours
         os.close(write_end)
         os.set_blocking(read_end, False)
-        return cls(pid, read_end, position, {shown_as: index for index, (_, shown_as) in enumerate(listed)})
+        return cls(pid, read_end, position, {name: index for index, name in enumerate(names)})
 
-    def take(self, shown_as: str) -> Answer | None:
-        """The worker's answer for this file, if it has come; the worker stops at this file from now on."""
-        index = self.order.get(shown_as)
+    def take(self, name: str, shown_as: str) -> Answer | None:
+        """The worker's answer for the file `name` (shown as `shown_as`), if it has come; the worker stops at
+        this file from now on."""
+        index = self.order.get(name)
         if index is None:
             return None
         _POSITION.pack_into(self.position, 0, index)
-        if shown_as not in self.answers:
+        if name not in self.answers:
             self._receive()
-        answer = self.answers.pop(shown_as, None)
-        self.taken += answer is not None
+        answer = self.answers.pop(name, None)
+        if answer is None or answer[0] != shown_as:
+            return None
+        self.taken += 1
         return answer
 
     def _receive(self) -> None:
@@ -107,56 +111,113 @@ class ReadAhead:
             if not chunk:
                 break
             self.buffer += chunk
+        self._unpack()
+
+    def _unpack(self) -> None:
+        """The whole messages received: a file's answers (while the loader reads), the job's answer."""
         while len(self.buffer) >= _LENGTH.size:
             (length,) = _LENGTH.unpack_from(self.buffer)
             end = _LENGTH.size + length
             if len(self.buffer) < end:
                 break
-            batch = pickle.loads(memoryview(self.buffer)[_LENGTH.size:end])
+            kind, payload = pickle.loads(memoryview(self.buffer)[_LENGTH.size:end])
             del self.buffer[:end]
-            self.answers.update(batch)
+            if kind == "then":
+                self.then = (True, payload)
+            elif self.reading:
+                self.answers.update(payload)
+
+    def stop_reading(self) -> None:
+        """The loader has read every file: the worker stops reading and runs its job after reading, if any."""
+        _POSITION.pack_into(self.position, 0, len(self.order))
+        self.reading = False
+        self.answers.clear()
+
+    def after_reading(self) -> tuple[bool, Any]:
+        """(True, the answer of the job after reading), waiting for it; (False, None) when none came (the
+        worker had none, or failed). The worker has ended after it."""
+        if self.pipe >= 0:
+            os.set_blocking(self.pipe, True)
+            while chunk := os.read(self.pipe, 1 << 20):
+                self.buffer += chunk
+            self._unpack()
+            self.stop()
+        return self.then
 
     def stop(self) -> None:
         """Stop the worker and wait for it (its CPU time then counts as this process's children's)."""
-        _POSITION.pack_into(self.position, 0, len(self.order))
+        if self.pipe < 0:
+            return
+        self.stop_reading()
         os.close(self.pipe)  # a worker writing now meets a closed pipe and ends
+        self.pipe = -1
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
         self.position.close()
-        self.answers.clear()
 
 
-def _work(listed: list[tuple[Path, str]], position: mmap.mmap, pipe: int, root: Path | None, reading: Any) -> None:
-    """The worker: each file from the last, as read_yaml reads it, until the loader's position."""
+class AfterReading:
+    """A job for the worker that reads the partner inputs ahead, run once it has stopped reading and given the
+    texts it read (by the files' paths as problems name them), and what it answered, for the loader's caller.
+
+    The answer must be what the job gives wherever it runs (it may read the files the worker did not); it is
+    None when no worker ran it (too few files, no fork), or when it failed: the caller then works it out."""
+
+    def __init__(self, job: Callable[[dict[str, str]], Any]):
+        self.job = job
+        self.worker: ReadAhead | None = None
+
+    def answer(self) -> Any | None:
+        if self.worker is None:
+            return None
+        answered, value = self.worker.after_reading()
+        self.worker = None
+        return value if answered else None
+
+    def close(self) -> None:
+        """Stop the worker if its answer was not taken (the check stopped before it needed it)."""
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+
+def _work(folder: Path, names: list[str], shown: Callable[[Path], str], position: mmap.mmap, pipe: int,
+          root: Path | None, reading: Any, then: AfterReading | None) -> None:
+    """The worker: each file from the last, as read_yaml reads it, until the loader's position; then the job
+    after reading, given the texts the worker read and those the loader had read before it started."""
     from .sources import parse_yaml, plain_text, read_bytes
 
     kept = reading.parsed.stored if reading.parsed is not None else {}  # the loader takes these from the cache
     reading.parsed = None  # this copy of the loader's Reading only resolves folders: no hashing twice
     _pipe_size(pipe)
     batch: dict[str, Answer] = {}
-    for index in range(len(listed) - 1, -1, -1):
+    for index in range(len(names) - 1, -1, -1):
         if index <= _POSITION.unpack_from(position)[0]:
             break
-        path, shown_as = listed[index]
+        path = folder / names[index]
+        shown_as = shown(path)
         raw, problems = read_bytes(path, shown_as, root, reading)
         text = plain_text(raw) if raw is not None else None
         if text is None:
             continue  # the loader reads it and names the problem
+        reading.texts[shown_as] = text
         key = hashlib.sha256(raw).digest()
         if key in kept:
-            batch[shown_as] = (raw, text, key, None, {})
+            batch[names[index]] = (shown_as, raw, text, key, None, {})
         else:
             source = parse_yaml(text, shown_as)
             if source.problems or source.refused:
                 continue
-            batch[shown_as] = (raw, text, key, source.data, source.lines)
+            batch[names[index]] = (shown_as, raw, text, key, source.data, source.lines)
         if len(batch) == BATCH:
-            _send(pipe, batch)
+            _send(pipe, ("files", batch))
             batch = {}
     if batch:
-        _send(pipe, batch)
+        _send(pipe, ("files", batch))
+    if then is not None:
+        _send(pipe, ("then", then.job(reading.texts)))
 
 
 def _pipe_size(pipe: int) -> None:
@@ -170,8 +231,8 @@ def _pipe_size(pipe: int) -> None:
         pass
 
 
-def _send(pipe: int, batch: dict[str, Answer]) -> None:
-    message = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+def _send(pipe: int, message: tuple[str, Any]) -> None:
+    message = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(_LENGTH.pack(len(message)) + message)
     while view:
         view = view[os.write(pipe, view):]

@@ -21,6 +21,7 @@ from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
 
 log = logging.getLogger(__name__)
+from .ahead import AfterReading, ReadAhead
 from .sources import ParsedFiles, Reading, SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -124,6 +125,7 @@ class _Reader:
         self.partner_images: dict[str, Path] = {}
         self.folders = Reading()  # the real path of each folder, worked out once for all its files
         self.shown_folders: dict[str, str | None] = {}  # each folder as problems name it (shown)
+        self.after_reading: AfterReading | None = None  # a job for the process reading ahead (load_inputs)
 
     def record_at(self, key: str, source: SourceData, path: tuple) -> None:
         self.where[key] = (source, path)
@@ -203,16 +205,25 @@ class _Reader:
         return out
 
 
-def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInputs:
-    """Read and validate every input; raise ProblemsFound listing all problems."""
+def load_inputs(folder: Path, project_root: Path | None = None, parsed: ParsedFiles | None = None,
+                after_reading: AfterReading | None = None) -> StrategyInputs:
+    """Read and validate every input; raise ProblemsFound listing all problems.
+
+    A project's partner inputs as parsed are kept in its work folder (ParsedFiles) before this returns or
+    raises; `parsed`: the kept files, given by a caller that keeps what this load parsed itself, when it likes
+    (`parsed.save()`: the check, while its second process works). `after_reading`: a job for the process that
+    reads the partner inputs ahead, if one does (ahead.py), whose answer the caller takes (and closes)."""
     from ..facts import summary_agrees
     from .consistency import check_consistency, wording_warnings
 
     folder = Path(folder)
     log.debug("Reading the inputs in %s", folder)  # once per build: tests count it
     reader = _Reader(folder, project_root or folder.parent)
-    if project_root is not None:  # the project's work folder keeps the partner inputs as parsed last time
+    reader.after_reading = after_reading
+    if parsed is None and project_root is not None:  # the work folder keeps the partner inputs as parsed
         reader.folders.parsed = ParsedFiles(project_root / ".build")
+    else:
+        reader.folders.parsed = parsed
     if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of inputs"):
         raise ProblemsFound([problem])
     _report_unknown_entries(reader, folder)
@@ -240,7 +251,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     headline = _headline_figures(reader)
     feedback = _feedback(reader, folder / FEEDBACK)
 
-    if reader.folders.parsed is not None:
+    if reader.folders.parsed is not None and parsed is None:
         reader.folders.parsed.save()
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
@@ -407,16 +418,22 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     before = len(reader.problems)
     entries = _entries(reader, folder)
     unlisted = len(reader.problems) > before
-    from .ahead import ReadAhead
-
-    reader.folders.ahead = ReadAhead.start(folder, [e.name for e in entries if _is_input_file(e)], reader.shown,
-                                           reader.root, reader.folders)
+    ahead = ReadAhead.start(folder, [e.name for e in entries if _is_input_file(e)], reader.shown, reader.root,
+                            reader.folders, reader.after_reading)
+    reader.folders.ahead = ahead
     try:
         files, folders = _read_partner_inputs(reader, folder, entries, out)
+    except BaseException:
+        if ahead is not None:
+            ahead.stop()
+        raise
     finally:
-        if reader.folders.ahead is not None:
-            reader.folders.ahead.stop()
-            reader.folders.ahead = None
+        reader.folders.ahead = None
+    if ahead is not None and reader.after_reading is not None:
+        ahead.stop_reading()  # the worker goes on with the job after reading; its answer is the caller's
+        reader.after_reading.worker = ahead
+    elif ahead is not None:
+        ahead.stop()
     stems = {Path(e.name).stem for e in entries
              if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES) and not e.name.startswith(".")}
     for entry in folders:

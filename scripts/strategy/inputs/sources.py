@@ -42,6 +42,12 @@ class _Loader(yaml.CSafeLoader if _WITH_LIBYAML else yaml.SafeLoader):  # type: 
     rebuilt for every value: libyaml's composer asks for each of the hundreds of thousands of values in ten
     thousand inputs."""
 
+    # libyaml's composer tells the resolver of every node it descends into and ascends from, for the path
+    # resolvers that this loader has none of (resolve, below, counts on that too): a type that ignores its
+    # arguments answers in C, where PyYAML's methods, which do nothing here, were two Python calls a node.
+    descend_resolver = slice  # slice(parent, index), made and dropped
+    ascend_resolver = tuple  # tuple(), the empty tuple
+
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
             if implicit[0]:
@@ -288,7 +294,8 @@ def plain_text(raw: bytes) -> str | None:
 
 
 def read_yaml(path: Path, shown_as: str, root: Path | None = None, folders: Reading | None = None) -> SourceData:
-    if folders is not None and folders.ahead is not None and (answer := folders.ahead.take(shown_as)) is not None:
+    if folders is not None and folders.ahead is not None \
+            and (answer := folders.ahead.take(path.name, shown_as)) is not None:
         return _read_ahead(shown_as, answer, folders)
     text, problems = read_text(path, shown_as, root=root, folders=folders)
     if text is None:
@@ -306,7 +313,7 @@ def read_yaml(path: Path, shown_as: str, root: Path | None = None, folders: Read
 def _read_ahead(shown_as: str, answer: tuple, folders: Reading) -> SourceData:
     """What read_yaml makes of a file that a second process read and parsed ahead (ahead.py): the same
     bytes counted, the same text kept, the same data and lines, kept as parsed when they would be."""
-    raw, text, key, data, lines = answer
+    _, raw, text, key, data, lines = answer
     folders.read(shown_as, raw, key)
     folders.texts[shown_as] = text
     if folders.parsed is not None and (kept := folders.parsed.get(key)) is not None:
