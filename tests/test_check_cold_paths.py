@@ -44,8 +44,6 @@ from strategy.inputs import ahead
 from strategy.problems import ProblemsFound
 
 root, audience, fast = Path(sys.argv[1]), Audience(sys.argv[2]), sys.argv[3] == "fast"
-if not fast:
-    ahead.MIN_FILES = P.SHARED_FROM = 10**9
 used = {"taken": 0, "alongside": 0, "scans": 0}
 stop, results, answer = ahead.ReadAhead.stop, alongside.Alongside.results, ahead.AfterReading.answer
 def counted_answer(self):
@@ -61,7 +59,7 @@ def counted_results(self):
     return results(self)
 ahead.ReadAhead.stop, alongside.Alongside.results = counted_stop, counted_results
 try:
-    inputs = P.check(P.Project(root), audience)
+    inputs = P.check(P.Project(root), audience, alongside=fast)
     said = {"warnings": [str(w) for w in inputs.warnings],
             "records": {k: v.model_dump(mode="json") for k, v in inputs.partner_inputs.items()},
             "others": [repr(x) for x in (inputs.countries, inputs.partners, inputs.meeting, inputs.feedback,
@@ -83,6 +81,7 @@ print(json.dumps(said))
 
 
 def _checked(root: Path, audience: str = "partners", *, fast: bool) -> dict:
+    """The check as `strategy check` runs it (fast: with second processes), or as a build runs it."""
     done = subprocess.run([sys.executable, "-c", CHECK, str(root), audience, "fast" if fast else "slow"],
                           capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
@@ -120,8 +119,9 @@ def _same_either_way(root: Path, audience: str = "partners", *, cold: bool = Tru
     if cold:
         shutil.rmtree(root / ".build", ignore_errors=True)
     slow = _checked(root, audience, fast=False)
-    used, fast["used"], slow["used"] = fast["used"], None, None
+    used, fast["used"], alone, slow["used"] = fast["used"], None, slow["used"], None
     assert fast == slow
+    assert alone == {"taken": 0, "alongside": 0, "scans": 0}  # as a build checks: no second process
     assert fast["children left"] is False
     assert used["taken"] > 0 and used["alongside"] == used["scans"] == loads, used
     return fast

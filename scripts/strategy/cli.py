@@ -39,7 +39,7 @@ def main() -> None:
 def check_command(project: Path) -> None:
     """Validate every input and report every problem at once."""
     try:
-        inputs = _or_exit(lambda: check(Project(project)))
+        inputs = _or_exit(lambda: check(Project(project), alongside=True))
         if inputs.warnings:
             _report(err, warnings_report(inputs.warnings), "yellow")
         out.print(f"[green]Inputs are valid:[/] {len(inputs.partner_inputs)} partner inputs from "

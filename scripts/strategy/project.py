@@ -83,16 +83,20 @@ class Project:
 
 
 def check(project: Project, audience: Audience = Audience.PARTNERS,
-          read: Callable[[StrategyInputs], object] = lambda _: None) -> StrategyInputs:
+          read: Callable[[StrategyInputs], object] = lambda _: None, *, alongside: bool = False) -> StrategyInputs:
     """Validate strategy.yml and every input; raise ProblemsFound with all problems.
 
     Consent is checked for the audience: a name it keeps out in a field the team wrote is a problem, one in
     partner text a warning (`inputs.warnings`). `read` is given the inputs as soon as they are read and
     valid each on its own, before the checks across them and the pages (the build starts drawing the charts
     then); it is not called when reading them finds a problem.
+
+    `alongside`: a large project is checked by two processes, on two cores (inputs/ahead.py, alongside.py),
+    where this process may fork (see can_fork): for `strategy check`, which has the machine to itself; a
+    build's second core draws the charts meanwhile. The answer is the same either way.
     """
     with _no_cycle_collection():
-        return _check(project, audience, read)
+        return _check(project, audience, read, alongside)
 
 
 @contextmanager
@@ -112,7 +116,8 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs], object]) -> StrategyInputs:
+def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs], object],
+           alongside: bool) -> StrategyInputs:
     problems: list[Problem] = []
     publication = None
     try:
@@ -123,15 +128,16 @@ def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs]
     parsed = ParsedFiles(project.work)  # kept below, while a second process may work alongside
     # The facts check's reading of the files, by the process that reads the partner inputs ahead, if one does,
     # once it has read them (its answer is taken by the facts check, below).
-    scans = AfterReading(lambda texts: file_scans(project.root, folder, texts))
+    scans = AfterReading(lambda texts: file_scans(project.root, folder, texts)) if alongside else None
     try:
         return _checked(project, audience, read, publication, folder, parsed, scans, problems)
     finally:
-        scans.close()
+        if scans:
+            scans.close()
 
 
 def _checked(project: Project, audience: Audience, read: Callable[[StrategyInputs], object],
-             publication: Publication | None, folder: Path, parsed: ParsedFiles, scans: AfterReading,
+             publication: Publication | None, folder: Path, parsed: ParsedFiles, scans: AfterReading | None,
              problems: list[Problem]) -> StrategyInputs:
     try:
         inputs = load_inputs(folder, project.root, parsed, scans)
@@ -151,7 +157,7 @@ def _checked(project: Project, audience: Audience, read: Callable[[StrategyInput
     here, aside = _checks_across(project, inputs, publication, audience, folder, scans)
     # A large project's later checks run alongside the first ones, in a second process (alongside.py), on a
     # second core, while this one keeps the inputs as parsed and runs the first checks.
-    worker = Alongside.start(aside) if len(inputs.partner_inputs) >= SHARED_FROM else None
+    worker = Alongside.start(aside) if scans and len(inputs.partner_inputs) >= SHARED_FROM else None
     try:
         parsed.save()
         found = [problem for step in here for problem in step()]

@@ -24,6 +24,7 @@ import hashlib
 import mmap
 import os
 import pickle
+import signal
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -149,8 +150,12 @@ class ReadAhead:
         if self.pipe < 0:
             return
         self.stop_reading()
-        os.close(self.pipe)  # a worker writing now meets a closed pipe and ends
+        os.close(self.pipe)
         self.pipe = -1
+        try:  # whatever it is doing (a file, the job after reading) is not wanted any more
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:

@@ -211,8 +211,9 @@ def load_inputs(folder: Path, project_root: Path | None = None, parsed: ParsedFi
 
     A project's partner inputs as parsed are kept in its work folder (ParsedFiles) before this returns or
     raises; `parsed`: the kept files, given by a caller that keeps what this load parsed itself, when it likes
-    (`parsed.save()`: the check, while its second process works). `after_reading`: a job for the process that
-    reads the partner inputs ahead, if one does (ahead.py), whose answer the caller takes (and closes)."""
+    (`parsed.save()`: the check, while its second process works). `after_reading`: given, the partner inputs
+    are read ahead by a second process where one may be forked (ahead.py), which runs this job once it has read
+    them; the caller takes its answer (and closes it)."""
     from ..facts import summary_agrees
     from .consistency import check_consistency, wording_warnings
 
@@ -418,8 +419,9 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     before = len(reader.problems)
     entries = _entries(reader, folder)
     unlisted = len(reader.problems) > before
-    ahead = ReadAhead.start(folder, [e.name for e in entries if _is_input_file(e)], reader.shown, reader.root,
-                            reader.folders, reader.after_reading)
+    ahead = None if reader.after_reading is None else ReadAhead.start(
+        folder, [e.name for e in entries if _is_input_file(e)], reader.shown, reader.root, reader.folders,
+        reader.after_reading)
     reader.folders.ahead = ahead
     try:
         files, folders = _read_partner_inputs(reader, folder, entries, out)
