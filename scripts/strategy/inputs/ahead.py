@@ -52,6 +52,8 @@ class ReadAhead:
         self.buffer = bytearray()
         self.taken = 0  # answers the loader used (tests count them)
         self.reading = True  # until the loader has read every file
+        self.lowest = len(order)  # the first file (in the loader's order) the worker has answered so far
+        self.asked = 0
         self.then: tuple[bool, Any] = (False, None)  # the answer of the job after reading, once it has come
 
     @classmethod
@@ -94,7 +96,10 @@ class ReadAhead:
         if index is None:
             return None
         _POSITION.pack_into(self.position, 0, index)
-        if name not in self.answers:
+        # Far from what the worker has answered, the pipe is emptied now and then (the worker waits when it is
+        # full); near it, for every file.
+        self.asked += 1
+        if name not in self.answers and (index + 2 * BATCH >= self.lowest or self.asked % (BATCH // 2) == 0):
             self._receive()
         answer = self.answers.pop(name, None)
         if answer is None or answer[0] != shown_as:
@@ -127,6 +132,7 @@ class ReadAhead:
                 self.then = (True, payload)
             elif self.reading:
                 self.answers.update(payload)
+                self.lowest = min(self.lowest, *(self.order[name] for name in payload))
 
     def stop_reading(self) -> None:
         """The loader has read every file: the worker stops reading and runs its job after reading, if any."""
