@@ -148,6 +148,14 @@ def _broken_here_and_there(root: Path) -> None:
     _edit(files[-10], "illustrative: true", "illustrative: sometimes")  # a record that does not validate
     _edit(files[3], "partner:", "summary: [unclosed\npartner:")
     _edit(files[-12], "id: ", "id: PI-9x\nold_id: ")  # an ID of the wrong form
+    # What the worker must refuse from stat alone, as the loader does, never opening it: a named pipe would
+    # block a read for ever; a link out of the project reads what was never meant to be published.
+    files[-14].unlink()
+    os.mkfifo(files[-14])
+    outside = root.parent / "outside.yaml"
+    outside.write_text(files[-16].read_text(encoding="utf-8"), encoding="utf-8")
+    files[-16].unlink()
+    files[-16].symlink_to(outside)
 
 
 @pytest.mark.parametrize("audience", ["partners", "public", "internal"])
@@ -172,7 +180,7 @@ def test_problems_have_the_same_files_lines_and_words_either_way(tmp_path):
     said = _same_either_way(root, loads=False)
     problems = said["problems"]
     files = sorted((root / PI).glob("PI-*.yaml"))
-    for index in (-2, -4, -6, -8, -10, -12, 3):
+    for index in (-2, -4, -6, -8, -10, -12, -14, -16, 3):
         assert any(p.startswith(f"{PI}/{files[index].name}:") for p in problems), (files[index].name, problems)
 
 
