@@ -10,7 +10,8 @@ as it would be without the worker; a worker that dies is the same as one that ra
 What the steps write to disk (the check's caches) they write from the worker, as they would from here. What
 they return travels through a pipe between the two processes and is never written anywhere. Only where a
 process may fork safely: on POSIX, from a process with no other thread (a fork copies only the calling
-thread; a build's worker pools run threads, so a build runs its checks here, one after the other).
+thread); and only for `strategy check` (project.check's `alongside`): a build checks in one process, its
+second core drawing the charts meanwhile.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ Only what `read_yaml` would have made of the file goes back: its bytes and text 
 checks that read the texts), the hash under which the parsed inputs are kept, and its data with the line of
 each value. The answers travel through a pipe between the two processes and are never written anywhere.
 
-Used only where a process may fork safely and it pays: on POSIX, in a process with no other thread (a fork
-copies only the calling thread, so a build, whose worker pools run threads, reads alone), for at least
-MIN_FILES files.
+Used only when the loader's caller asks for it (`strategy check`: a build's second core has charts to draw
+meanwhile), where a process may fork safely (on POSIX, from a process with no other thread: a fork copies
+only the calling thread) and where it pays (at least MIN_FILES files). Once it has read the files, the worker
+may run one job more for the caller (AfterReading: the facts check's reading of the files).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ Answer = tuple[str, bytes, str, bytes, Any, dict]  # the file as shown, raw byte
 
 
 class ReadAhead:
-    """The loader's side: the worker's answers by each file's path as problems name it."""
+    """The loader's side: the worker's answers, by file name, as they come."""
 
     def __init__(self, pid: int, pipe: int, position: mmap.mmap, order: dict[str, int]):
         self.pid = pid
