@@ -213,10 +213,14 @@ def test_the_caches_are_the_same_and_hold_no_withheld_or_anonymous_text(tmp_path
     parsed = Path(ParsedFiles.FILE)
     assert pickle.loads(fast.pop(parsed)) == pickle.loads(slow.pop(parsed))  # the same entries, any order
     assert fast == slow
-    for content in (root / ".build").rglob("*"):
-        if content.is_file():
-            data = content.read_bytes()
-            assert WITHHELD_CANARY.encode() not in data and ANONYMOUS_CANARY.encode() not in data, content
+    for audience in ("partners", "public", "internal"):  # cold, then after one another
+        if audience == "partners":
+            shutil.rmtree(root / ".build")
+        assert _checked(root, audience, fast=True)["used"]["taken"] > 0
+        for content in (root / ".build").rglob("*"):
+            if content.is_file():
+                data = content.read_bytes()
+                assert WITHHELD_CANARY.encode() not in data and ANONYMOUS_CANARY.encode() not in data, content
 
 
 def test_the_text_read_ahead_is_the_text_the_loader_reads(tmp_path):
