@@ -415,28 +415,39 @@ def _may_hold_placeholder(text: str) -> bool:
 # --- all of it, as problems ----------------------------------------------------------------------------------
 
 
+FileScans = tuple[list[tuple[str, list[int], str]], list[tuple[str, int, str, str]]]
+
+
+def file_scans(root: Path, inputs_folder: Path, texts: Mapping[str, str] | None = None) -> FileScans:
+    """What fact_problems finds by reading the files (most of its time): the illustrative records of the
+    inputs, and the placeholders of the author files and the inputs. `texts`: files' texts as loading read
+    them, which are then not read again (any file may be missing: it is read)."""
+    files = InputFiles(root / inputs_folder, root, texts)
+    return illustrative_records(root / inputs_folder, root, files), placeholders(root, root / inputs_folder, files)
+
+
 def fact_problems(root: Path, publication: Publication, headline: HeadlineFigures | None,
-                  texts: Mapping[str, str] | None = None) -> list[Problem]:
+                  texts: Mapping[str, str] | None = None, scans: FileScans | None = None) -> list[Problem]:
     """Warnings in a draft; problems that stop the build in a final edition. `texts`: the input files' texts as
-    loading read them (StrategyInputs.texts), which are then not read again."""
+    loading read them (StrategyInputs.texts), which are then not read again. `scans`: file_scans of the same
+    files, when a second process has worked them out while the inputs loaded (ahead.py)."""
     final = publication.edition.final
     report = Problem if final else warning
     final_note = ": this is a final edition (edition.final: true)"
     data_why = final_note if final else " before a final edition, which refuses illustrative records"
     text_why = final_note if final else " before a final edition, which refuses placeholders"
-    inputs_folder = root / publication.inputs_folder
-    files = InputFiles(inputs_folder, root, texts)
+    illustrative, found_placeholders = scans or file_scans(root, Path(publication.inputs_folder), texts)
     problems = []
     for file, line, label, typed in hand_stated_figures(root, headline):
         figure_id = label.split(" ")[0]
         part = {"(target)": ', "target"', "(update)": ', "update"'}.get(label.split(" ")[-1], "")
         problems.append(report(file, line, None, f'the headline figure through {{{{ figure("{figure_id}"{part}) }}}}'
                                f" (inputs/{HEADLINE_FILE})", f"'{typed}' typed by hand"))
-    for file, lines, first in illustrative_records(inputs_folder, root, files):
+    for file, lines, first in illustrative:
         found = f"'{first}'" if len(lines) == 1 else \
             f"{len(lines)} illustrative records (lines {', '.join(map(str, lines))})"
         problems.append(report(file, lines[0], "illustrative", f"real data{data_why}", found))
-    for file, line, what, text in placeholders(root, inputs_folder, files):
+    for file, line, what, text in found_placeholders:
         problems.append(report(file, line, None, f"the real text{text_why}", f"'{text}', {what}"))
     return problems
 

@@ -12,14 +12,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .alongside import Alongside
 from .audience import Audience
+from .facts import comments_address_problems, fact_problems, file_scans
 from .inputs import StrategyInputs, load_inputs, load_publication
+from .inputs.ahead import AfterReading
 from .inputs.records import Publication
+from .inputs.sources import ParsedFiles
 from .problems import Problem, ProblemsFound
 
 MKDOCS_YML = "mkdocs.yml"
 PUBLICATION_YML = "strategy.yml"
 FONT_CSS = "assets/stylesheets/fonts.css"  # inside docs/: the shipped fonts, for the PDF and the glyph check
+# From this many partner inputs on, the later checks run alongside the first ones (alongside.py): below it,
+# forking a second process saves nothing (as ahead.MIN_FILES for reading the inputs).
+SHARED_FROM = 500
 
 
 @dataclass(frozen=True)
@@ -76,16 +83,20 @@ class Project:
 
 
 def check(project: Project, audience: Audience = Audience.PARTNERS,
-          read: Callable[[StrategyInputs], object] = lambda _: None) -> StrategyInputs:
+          read: Callable[[StrategyInputs], object] = lambda _: None, *, alongside: bool = False) -> StrategyInputs:
     """Validate strategy.yml and every input; raise ProblemsFound with all problems.
 
     Consent is checked for the audience: a name it keeps out in a field the team wrote is a problem, one in
     partner text a warning (`inputs.warnings`). `read` is given the inputs as soon as they are read and
     valid each on its own, before the checks across them and the pages (the build starts drawing the charts
     then); it is not called when reading them finds a problem.
+
+    `alongside`: a large project is checked by two processes, on two cores (inputs/ahead.py, alongside.py),
+    where this process may fork (see can_fork): for `strategy check`, which has the machine to itself; a
+    build's second core draws the charts meanwhile. The answer is the same either way.
     """
     with _no_cycle_collection():
-        return _check(project, audience, read)
+        return _check(project, audience, read, alongside)
 
 
 @contextmanager
@@ -105,7 +116,8 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs], object]) -> StrategyInputs:
+def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs], object],
+           alongside: bool) -> StrategyInputs:
     problems: list[Problem] = []
     publication = None
     try:
@@ -113,8 +125,22 @@ def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs]
     except ProblemsFound as found:
         problems += found.problems
     folder = project.root / (publication.inputs_folder if publication else "inputs")
+    parsed = ParsedFiles(project.work)  # kept below, while a second process may work alongside
+    # The facts check's reading of the files, by the process that reads the partner inputs ahead, if one does,
+    # once it has read them (its answer is taken by the facts check, below).
+    scans = AfterReading(lambda texts: file_scans(project.root, folder, texts)) if alongside else None
     try:
-        inputs = load_inputs(folder, project.root)
+        return _checked(project, audience, read, publication, folder, parsed, scans, problems)
+    finally:
+        if scans:
+            scans.close()
+
+
+def _checked(project: Project, audience: Audience, read: Callable[[StrategyInputs], object],
+             publication: Publication | None, folder: Path, parsed: ParsedFiles, scans: AfterReading | None,
+             problems: list[Problem]) -> StrategyInputs:
+    try:
+        inputs = load_inputs(folder, project.root, parsed, scans)
     except ProblemsFound as found:
         problems += found.problems
     problems += docs_problems(project, folder)
@@ -125,30 +151,66 @@ def _check(project: Project, audience: Audience, read: Callable[[StrategyInputs]
     except ProblemsFound as found:
         problems += found.problems
     if problems:
+        parsed.save()
         raise ProblemsFound(problems)
     read(inputs)
-    from .consent import consent_problems, pages_problems
-    from .chapters.macros import page_macro_problems
-    from .facts import comments_address_problems, fact_problems
-    from .feedback import check_feedback
-    from .glyphs import uncovered_characters
-
-    found = consent_problems(inputs, audience, project.root, publication)
-    found += pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root)
-    found += uncovered_characters(inputs, project.root, project.docs / FONT_CSS, project.work)
-    found += page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root)
-    found += fact_problems(project.root, publication, inputs.headline, inputs.texts)
-    found += comments_address_problems(project.root, publication, audience)
-    found += check_feedback(project, inputs, publication.edition.label)
-    from .acronyms import acronym_problems, published_pages
-    from .captions import uncaptioned_tables
-
-    found += acronym_problems(project.root, folder, inputs, publication, audience, project.author_pages())
-    found += uncaptioned_tables(project.root, publication, published_pages(project.root, project.author_pages()))
+    here, aside = _checks_across(project, inputs, publication, audience, folder, scans)
+    # A large project's later checks run alongside the first ones, in a second process (alongside.py), on a
+    # second core, while this one keeps the inputs as parsed and runs the first checks.
+    worker = Alongside.start(aside) if scans and len(inputs.partner_inputs) >= SHARED_FROM else None
+    try:
+        parsed.save()
+        found = [problem for step in here for problem in step()]
+        found += worker.results() if worker else [problem for step in aside for problem in step()]
+    finally:
+        if worker:
+            worker.stop()
     inputs.warnings.extend(p for p in found if p.severity == "warning")
     if errors := [p for p in found if p.severity == "error"]:
         raise ProblemsFound(errors)
     return inputs
+
+
+def _checks_across(project: Project, inputs: StrategyInputs, publication: Publication, audience: Audience,
+                   folder: Path, scans: AfterReading | None = None
+                   ) -> tuple[list[Callable[[], list[Problem]]], list[Callable[[], list[Problem]]]]:
+    """The checks across inputs and pages, in the order their problems are reported: those that run here
+    first, then those that may run alongside (each a function of no arguments). Split where both take about as
+    long on a first check of ten thousand inputs (the acronyms' alone as long as the first five), with keeping
+    the parsed inputs here. The facts check is one of the first: it takes its reading of the files from the
+    process that read the inputs ahead (`scans`), whose answer comes to this process only."""
+    from .chapters.macros import page_macro_problems
+    from .consent import consent_problems, pages_problems
+    from .glyphs import uncovered_characters
+
+    def acronyms() -> list[Problem]:
+        from .acronyms import acronym_problems
+
+        return acronym_problems(project.root, folder, inputs, publication, audience, project.author_pages())
+
+    def captions() -> list[Problem]:
+        from .acronyms import published_pages
+        from .captions import uncaptioned_tables
+
+        return uncaptioned_tables(project.root, publication, published_pages(project.root, project.author_pages()))
+
+    def facts() -> list[Problem]:
+        return fact_problems(project.root, publication, inputs.headline, inputs.texts,
+                             scans.answer() if scans else None)
+
+    def comments() -> list[Problem]:
+        return comments_address_problems(project.root, publication, audience)
+
+    def feedback() -> list[Problem]:
+        from .feedback import check_feedback
+
+        return check_feedback(project, inputs, publication.edition.label)
+
+    here = [lambda: consent_problems(inputs, audience, project.root, publication),
+            lambda: pages_problems([project.mkdocs_yml, *project.author_pages()], inputs, audience, project.root),
+            lambda: uncovered_characters(inputs, project.root, project.docs / FONT_CSS, project.work),
+            lambda: page_macro_problems(project.author_pages(), project.docs, inputs, audience, project.root), facts]
+    return here, [comments, feedback, acronyms, captions]
 
 
 def docs_problems(project: Project, inputs_folder: Path | None = None) -> list[Problem]:

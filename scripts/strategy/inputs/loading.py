@@ -21,6 +21,7 @@ from ..problems import Problem, ProblemsFound, display_path, shown, warning
 from . import records as r
 
 log = logging.getLogger(__name__)
+from .ahead import AfterReading, ReadAhead
 from .sources import ParsedFiles, Reading, SourceData, dotted, folder_problem, read_csv, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -124,6 +125,7 @@ class _Reader:
         self.partner_images: dict[str, Path] = {}
         self.folders = Reading()  # the real path of each folder, worked out once for all its files
         self.shown_folders: dict[str, str | None] = {}  # each folder as problems name it (shown)
+        self.after_reading: AfterReading | None = None  # a job for the process reading ahead (load_inputs)
 
     def record_at(self, key: str, source: SourceData, path: tuple) -> None:
         self.where[key] = (source, path)
@@ -203,16 +205,26 @@ class _Reader:
         return out
 
 
-def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInputs:
-    """Read and validate every input; raise ProblemsFound listing all problems."""
+def load_inputs(folder: Path, project_root: Path | None = None, parsed: ParsedFiles | None = None,
+                after_reading: AfterReading | None = None) -> StrategyInputs:
+    """Read and validate every input; raise ProblemsFound listing all problems.
+
+    A project's partner inputs as parsed are kept in its work folder (ParsedFiles) before this returns or
+    raises; `parsed`: the kept files, given by a caller that keeps what this load parsed itself, when it likes
+    (`parsed.save()`: the check, while its second process works). `after_reading`: given, the partner inputs
+    are read ahead by a second process where one may be forked (ahead.py), which runs this job once it has read
+    them; the caller takes its answer (and closes it)."""
     from ..facts import summary_agrees
     from .consistency import check_consistency, wording_warnings
 
     folder = Path(folder)
     log.debug("Reading the inputs in %s", folder)  # once per build: tests count it
     reader = _Reader(folder, project_root or folder.parent)
-    if project_root is not None:  # the project's work folder keeps the partner inputs as parsed last time
+    reader.after_reading = after_reading
+    if parsed is None and project_root is not None:  # the work folder keeps the partner inputs as parsed
         reader.folders.parsed = ParsedFiles(project_root / ".build")
+    else:
+        reader.folders.parsed = parsed
     if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of inputs"):
         raise ProblemsFound([problem])
     _report_unknown_entries(reader, folder)
@@ -240,7 +252,7 @@ def load_inputs(folder: Path, project_root: Path | None = None) -> StrategyInput
     headline = _headline_figures(reader)
     feedback = _feedback(reader, folder / FEEDBACK)
 
-    if reader.folders.parsed is not None:
+    if reader.folders.parsed is not None and parsed is None:
         reader.folders.parsed.save()
     if reader.problems or meeting is None or summary is None:
         raise ProblemsFound(reader.problems)
@@ -403,12 +415,58 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
     if problem := folder_problem(folder, reader.shown(folder), reader.root, "a folder of partner inputs"):
         reader.problems.append(problem)
         return []
-    out = []
-    seen: dict[int, tuple[str, str]] = {}  # the number of a PI- ID: PI-047 and PI-0047 are one input
-    files = 0
+    out: list[r.PartnerInput] = []
     before = len(reader.problems)
     entries = _entries(reader, folder)
     unlisted = len(reader.problems) > before
+    ahead = None if reader.after_reading is None else ReadAhead.start(
+        folder, [e.name for e in entries if _is_input_file(e)], reader.shown, reader.root, reader.folders,
+        reader.after_reading)
+    reader.folders.ahead = ahead
+    try:
+        files, folders = _read_partner_inputs(reader, folder, entries, out)
+    except BaseException:
+        if ahead is not None:
+            ahead.stop()
+        raise
+    finally:
+        reader.folders.ahead = None
+    if ahead is not None and reader.after_reading is not None:
+        ahead.stop_reading()  # the worker goes on with the job after reading; its answer is the caller's
+        reader.after_reading.worker = ahead
+    elif ahead is not None:
+        ahead.stop()
+    stems = {Path(e.name).stem for e in entries
+             if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES) and not e.name.startswith(".")}
+    for entry in folders:
+        path = folder / entry.name
+        # Named after an input's file, valid or not: an imported input left for its author keeps its pictures.
+        if entry.is_symlink() or entry.name not in stems:
+            reader.problems.append(Problem(reader.shown(path), None, None,
+                                           "partner inputs directly in partner-inputs/, not in a subfolder "
+                                           "(a folder of pictures is named after its input: PI-018/)",
+                                           "a folder, whose files would not be read"))
+            continue
+        _input_images(reader, entry.name, path)
+    if files == 0 and not unlisted:
+        # Every chapter about inputs needs at least one: refuse here, so that check passes only when build can.
+        reader.problems.append(Problem(reader.shown(folder), None, None,
+                                       "at least one partner input (PI-001.yaml, ...)", "none"))
+    return out
+
+
+def _is_input_file(entry: os.DirEntry) -> bool:
+    """Whether the loader reads this entry of partner-inputs/ as an input (a folder or another file it does not)."""
+    return not _is_folder(entry) and entry.name.lower().endswith(PARTNER_INPUT_SUFFIXES) \
+        and not entry.name.startswith(".")
+
+
+def _read_partner_inputs(reader: _Reader, folder: Path, entries: list[os.DirEntry],
+                         out: list[r.PartnerInput]) -> tuple[int, list[os.DirEntry]]:
+    """Each input file of partner-inputs/ read and validated into `out`, in the order of `entries`; the number
+    of input files, and the folders met (an input's pictures, or a folder whose files would not be read)."""
+    seen: dict[int, tuple[str, str]] = {}  # the number of a PI- ID: PI-047 and PI-0047 are one input
+    files = 0
     folders = []
     for entry in entries:
         path = folder / entry.name
@@ -447,23 +505,7 @@ def _partner_inputs(reader: _Reader, folder: Path) -> list[r.PartnerInput]:
                                            "nothing"))
         reader.record_at(f"PartnerInput:{record.id}", source, ())
         out.append(record)
-    stems = {Path(e.name).stem for e in entries
-             if e.name.lower().endswith(PARTNER_INPUT_SUFFIXES) and not e.name.startswith(".")}
-    for entry in folders:
-        path = folder / entry.name
-        # Named after an input's file, valid or not: an imported input left for its author keeps its pictures.
-        if entry.is_symlink() or entry.name not in stems:
-            reader.problems.append(Problem(reader.shown(path), None, None,
-                                           "partner inputs directly in partner-inputs/, not in a subfolder "
-                                           "(a folder of pictures is named after its input: PI-018/)",
-                                           "a folder, whose files would not be read"))
-            continue
-        _input_images(reader, entry.name, path)
-    if files == 0 and not unlisted:
-        # Every chapter about inputs needs at least one: refuse here, so that check passes only when build can.
-        reader.problems.append(Problem(reader.shown(folder), None, None,
-                                       "at least one partner input (PI-001.yaml, ...)", "none"))
-    return out
+    return files, folders
 
 
 def _input_images(reader: _Reader, input_id: str, folder: Path) -> None:

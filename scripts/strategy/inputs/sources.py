@@ -17,12 +17,15 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import ComposerError
 
 from ..problems import Problem, shown
+
+if TYPE_CHECKING:
+    from .ahead import ReadAhead
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 30
@@ -38,6 +41,12 @@ class _Loader(yaml.CSafeLoader if _WITH_LIBYAML else yaml.SafeLoader):  # type: 
     """The safe loader, with a scalar's tag resolved as PyYAML's resolver resolves it but without its lists
     rebuilt for every value: libyaml's composer asks for each of the hundreds of thousands of values in ten
     thousand inputs."""
+
+    # libyaml's composer tells the resolver of every node it descends into and ascends from, for the path
+    # resolvers that this loader has none of (resolve, below, counts on that too): a type that ignores its
+    # arguments answers in C, where PyYAML's methods, which do nothing here, were two Python calls a node.
+    descend_resolver = slice  # slice(parent, index), made and dropped
+    ascend_resolver = tuple  # tuple(), the empty tuple
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
@@ -126,14 +135,16 @@ class Reading(dict):
         # Each file's text as read, by its path as problems name it: the checks that read the files again for
         # other things (facts.InputFiles, glyphs) take it from here.
         self.texts: dict[str, str] = {}
+        self.ahead: ReadAhead | None = None  # partner inputs read ahead by a second process (ahead.py)
 
-    def read(self, shown_as: str, raw: bytes) -> None:
+    def read(self, shown_as: str, raw: bytes, key: bytes | None = None) -> None:
+        """Count a file's bytes in the fingerprint; `key`: the hash of `raw`, when it was worked out already."""
         name = shown_as.encode("utf-8", "surrogateescape")
         # Lengths first, so that no two different sets of files run together into the same stream.
         self.digest.update(b"%d:%s%d:" % (len(name), name, len(raw)))
         self.digest.update(raw)
         if self.parsed is not None:
-            self.last = hashlib.sha256(raw).digest()
+            self.last = key or hashlib.sha256(raw).digest()
 
     @property
     def fingerprint(self) -> str:
@@ -271,7 +282,21 @@ def read_text(path: Path, shown_as: str, legacy_encoding: str | None = None,
                               f"byte {raw[err.start]:#04x} that is not valid there")]
 
 
+def plain_text(raw: bytes) -> str | None:
+    """The text read_text makes of a file's bytes when they are UTF-8 (with or without a BOM) and not binary;
+    None for any other file, whose text (or problem) only read_text gives."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:8192]:
+        return None
+    try:
+        return raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        return None
+
+
 def read_yaml(path: Path, shown_as: str, root: Path | None = None, folders: Reading | None = None) -> SourceData:
+    if folders is not None and folders.ahead is not None \
+            and (answer := folders.ahead.take(path.name, shown_as)) is not None:
+        return _read_ahead(shown_as, answer, folders)
     text, problems = read_text(path, shown_as, root=root, folders=folders)
     if text is None:
         return SourceData(shown_as, problems=problems)
@@ -282,6 +307,20 @@ def read_yaml(path: Path, shown_as: str, root: Path | None = None, folders: Read
         return SourceData(shown_as, data=kept[0], lines=kept[1])
     source = parse_yaml(text, shown_as, problems)
     folders.parsed.add(key, source)
+    return source
+
+
+def _read_ahead(shown_as: str, answer: tuple, folders: Reading) -> SourceData:
+    """What read_yaml makes of a file that a second process read and parsed ahead (ahead.py): the same
+    bytes counted, the same text kept, the same data and lines, kept as parsed when they would be."""
+    _, raw, text, key, data, lines = answer
+    folders.read(shown_as, raw, key)
+    folders.texts[shown_as] = text
+    if folders.parsed is not None and (kept := folders.parsed.get(key)) is not None:
+        return SourceData(shown_as, data=kept[0], lines=kept[1])
+    source = SourceData(shown_as, data=data, lines=lines) if data is not None else parse_yaml(text, shown_as)
+    if folders.parsed is not None:
+        folders.parsed.add(key, source)
     return source
 
 
