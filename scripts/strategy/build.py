@@ -53,7 +53,7 @@ from .chapters.partner_markdown import IMAGES_FOLDER
 from .changes import NOT_COMPARED, edition_chapters, edition_changes, with_answers
 from .edition_builds import add_earlier_editions
 from . import cache, lock
-from .cache import Entry, RenderCache, folders_fingerprint, render_key, versions
+from .cache import Entry, RenderCache, fetch_results, folders_fingerprint, keep_results, render_key, versions
 from .feedback import edition_outline
 from .files import replace_atomically
 from .inputs import StrategyInputs
@@ -369,13 +369,23 @@ class _Alongside:
         with ThreadPoolExecutor(max_workers=1) as word_thread:
             word = word_thread.submit(self._word, renders)
             site_reused = self._site(renders)
-            self.places["site"] = site_places(self.site, self.labels)
+            self.places["site"] = self._site_places(renders)
             reused = [*site_reused, *word.result(), *self._slides()]
         for made in sorted(self.word_folder.iterdir()):
             made.rename(self.site / made.name)
         if reused:
             self.step(f"Reusing {_and(reused)}: the HTML and the options they are made from are unchanged")
         self.places["Word version"] = docx_places("Word version", self.docx, self.labels)
+
+    def _site_places(self, renders: RenderCache) -> dict[str, list[Place]]:
+        """Where the site shows each input, each page read once for its text: the builds before's pages from
+        the render cache (a store of its own: no output of the build)."""
+        store, key = RenderCache(renders.folder, renders.audience), render_key(SITE_PLACES, self.audience.value)
+        kept = fetch_results(store, SITE_PLACES, key)
+        places = site_places(self.site, self.labels, kept)
+        if kept.made:
+            keep_results(store, SITE_PLACES, key, kept)
+        return places
 
     def _site(self, renders: RenderCache) -> list[str]:
         """The site (MkDocs with the strategy plugin), or, when nothing it is made from changed, the folder the
@@ -436,6 +446,8 @@ class _Alongside:
             return ["the slides"]
         return []
 
+
+SITE_PLACES = "site places"  # where the site shows each input, by page: a store in the render cache
 
 # The libraries whose versions decide the site's bytes besides the package's own code.
 SITE_LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "nh3", "jinja2", "matplotlib")

@@ -10,6 +10,8 @@ reason.
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import re
 import zipfile
@@ -19,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ..cache import KeptResults
 from ..consent import Audience, may_show
 from ..chapters.markdown import anchor, mentions
 from ..inputs import StrategyInputs
@@ -112,16 +115,27 @@ class ProvenanceReport:
         return lines
 
 
-def site_places(site_dir: Path, locate: Mapping[str, str]) -> dict[str, list[Place]]:
+def site_places(site_dir: Path, locate: Mapping[str, str], kept: KeptResults | None = None) -> dict[str, list[Place]]:
     """Where each record in `locate` (anchor -> printed label) is, is linked to, or is named, in the main text
-    of the site's pages."""
+    of the site's pages. `kept`: each page's places by its text and `locate` (a build's, from the builds
+    before: after an edit, only the pages it changed are read again)."""
     found: dict[str, list[Place]] = {}
-    named_in = mentions(locate)  # one finder for every page
+    finder: list = []  # one finder for every page, made when a page is read
+    locate_digest = hashlib.sha256(repr(sorted(locate.items())).encode("utf-8")).hexdigest()
+
+    def read(text: str) -> list:
+        if not finder:
+            finder.append(mentions(locate))
+        reader = _PageReader(set(locate), finder[0])
+        reader.feed(text)
+        return [list(place) for place in reader.found]
+
     for page in sorted(site_dir.rglob("*.html")):
         address = site_address(page.relative_to(site_dir).as_posix())
-        reader = _PageReader(set(locate), named_in)
-        reader.feed(page.read_text(encoding="utf-8"))
-        for name, section, kind in reader.found:
+        text = page.read_text(encoding="utf-8")
+        places = read(text) if kept is None else kept.result(
+            (locate_digest, hashlib.sha256(text.encode("utf-8")).hexdigest()), lambda: read(text))
+        for name, section, kind in places:
             _add(found, name, Place(SITE, address, section, kind))
     return found
 
