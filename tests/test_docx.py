@@ -135,6 +135,25 @@ def test_docx_has_the_tables_the_charts_and_real_footnotes(rendered):
     assert not any(note[:40] in body_text for note in inline)
 
 
+def test_pandoc_sizes_the_stand_ins_as_the_pictures_and_word_gets_the_pictures(rendered, tmp_path, monkeypatch):
+    """pandoc is given a blank stand-in for each PNG (docx._with_stand_ins: the same pixels and resolution) and
+    the package gets the pictures back: the same document, pictures and sizes as pandoc given the pictures."""
+    from strategy.publish import docx as docx_module
+
+    with_stand_ins = tmp_path / "stand-ins.docx"
+    render_docx(rendered.print_html, with_stand_ins, **rendered.arguments)
+    monkeypatch.setattr(docx_module, "_with_stand_ins", lambda html: (html, {}))
+    given_pictures = tmp_path / "pictures.docx"
+    render_docx(rendered.print_html, given_pictures, **rendered.arguments)
+    with zipfile.ZipFile(with_stand_ins) as ours, zipfile.ZipFile(given_pictures) as theirs:
+        assert ours.namelist() == theirs.namelist()
+        media = [name for name in ours.namelist() if name.startswith("word/media/")]
+        assert len(media) >= 5 and all(ours.read(name)[:4] == b"\x89PNG" for name in media)
+        for name in ours.namelist():
+            assert ours.read(name) == theirs.read(name), name
+        assert b"<wp:extent" in ours.read("word/document.xml")
+
+
 def test_the_same_print_html_gives_the_same_bytes(rendered, tmp_path):
     again = tmp_path / "again.docx"
     render_docx(rendered.print_html, again, **rendered.arguments)

@@ -17,7 +17,9 @@ deterministically, to carry the edition's date and what -M cannot set.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import io
 import os
 import re
 import tempfile
@@ -89,9 +91,9 @@ def render_docx(document_html: str, output: Path, metadata: DocxMetadata, *, bas
     with tempfile.TemporaryDirectory(prefix="strategy-docx-") as folder:
         reference = Path(folder) / "reference.docx"
         reference.write_bytes(reference_docx())
-        docx = _run_pandoc(docx_html(document_html, base_folder, allowed_folders), metadata, source_date_epoch,
-                           limit, heap_bytes, reference)
-    replace_atomically(output, _finish(docx, source_date_epoch, metadata.keywords, metadata.header))
+        pandoc_html, pictures = _with_stand_ins(docx_html(document_html, base_folder, allowed_folders))
+        docx = _run_pandoc(pandoc_html, metadata, source_date_epoch, limit, heap_bytes, reference)
+    replace_atomically(output, _finish(docx, source_date_epoch, metadata.keywords, metadata.header, pictures))
 
 
 def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[Path]) -> str:
@@ -101,6 +103,59 @@ def docx_html(document_html: str, base_folder: Path, allowed_folders: Sequence[P
     rewriter.feed(document_html)
     rewriter.close()
     return _with_caption_styles(_with_column_widths(rewriter.result()))
+
+
+_PNG_URI = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def _with_stand_ins(document_html: str) -> tuple[str, dict[bytes, bytes]]:
+    """Each PNG picture's data: URI with a stand-in's: a blank PNG of the picture's size in pixels and
+    resolution, from which pandoc sizes the picture as from the picture itself, and which it reads far
+    faster (the charts' base64 was 0.3 s of pandoc's 0.8 s on the example); and the pictures by their
+    stand-ins, which _finish puts back in the package. A picture whose header cannot be read keeps its URI."""
+    pictures: dict[bytes, bytes] = {}
+
+    def stand_in(match: re.Match) -> str:
+        picture = base64.b64decode(match[1])
+        blank = _blank_like(picture)
+        if blank is None:
+            return match[0]
+        pictures[blank] = picture
+        return f'src="data:image/png;base64,{base64.b64encode(blank).decode("ascii")}"'
+
+    return _PNG_URI.sub(stand_in, document_html), pictures
+
+
+def _blank_like(picture: bytes) -> bytes | None:
+    """A blank PNG with the picture's width, height and pHYs chunk (its resolution), and the picture's hash
+    (two pictures of one size have two stand-ins); None if `picture` is no PNG this can read."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    if picture[:8] != b"\x89PNG\r\n\x1a\n" or picture[12:16] != b"IHDR":
+        return None
+    width, height = int.from_bytes(picture[16:20], "big"), int.from_bytes(picture[20:24], "big")
+    if not 0 < width * height <= 100_000_000:
+        return None
+    resolution: dict[str, tuple[float, float]] = {}
+    at = 8
+    while at + 8 <= len(picture):
+        length, kind = int.from_bytes(picture[at:at + 4], "big"), picture[at + 4:at + 8]
+        if kind == b"pHYs" and length == 9:
+            per_metre = picture[at + 8:at + 17]
+            if per_metre[8] != 1:  # an aspect ratio without a unit: kept as it is
+                return None
+            # Pillow writes pixels per metre as round(dpi / 0.0254): the same numbers again.
+            resolution["dpi"] = (int.from_bytes(per_metre[:4], "big") * 0.0254,
+                                 int.from_bytes(per_metre[4:8], "big") * 0.0254)
+        if kind in (b"IDAT", b"IEND"):  # pHYs comes before the image data
+            break
+        at += 12 + length
+    chunks = PngInfo()
+    chunks.add_text("picture", hashlib.sha256(picture).hexdigest())
+    out = io.BytesIO()
+    Image.new("1", (width, height), 1).save(out, format="PNG", pnginfo=chunks, **resolution)
+    return out.getvalue()
 
 
 _TABLE = re.compile(r"(<table\b[^>]*>)(.*?</table>)", re.S)
@@ -174,7 +229,8 @@ def _writer_options(reference: Path) -> list[str]:
     return [f"--reference-doc={reference}", "--toc", "--toc-depth=3", "-M", "toc-title=Contents"]
 
 
-def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header: str = "") -> bytes:
+def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header: str = "",
+            pictures: dict[bytes, bytes] | None = None) -> bytes:
     """The same package with what pandoc cannot be told set right, entry order and compression kept.
 
     - the creation and modification dates, and the entries' times: the edition's, not the sandbox's 1970;
@@ -183,13 +239,16 @@ def _finish(docx: bytes, source_date_epoch: int, keywords: Sequence[str], header
       alt text, which is kept on the drawing), so every chart would be stored twice;
     - the running head: the edition, in place of the reference document's placeholder;
     - the contents, moved after the title and rights page to open the second page, and the caption numbers,
-      made SEQ fields (see _numbered_captions).
+      made SEQ fields (see _numbered_captions);
+    - each picture pandoc was given a stand-in for (`pictures`, by stand-in: _with_stand_ins), put back.
     """
     listed = html.escape(", ".join(keywords)).encode()
 
     def edit(name: str, data: bytes) -> bytes:
         if name == "docProps/core.xml":
             return with_property(data, b"cp:keywords", listed)
+        if pictures and name.startswith("word/media/") and data in pictures:
+            return pictures[data]
         if name == "word/document.xml":
             return _numbered_captions(_contents(re.sub(rb'(<pic:cNvPr descr=")data:[^"]*"', rb'\1"', data)))
         if name == "word/numbering.xml":
