@@ -477,19 +477,13 @@ def _png(fig: Figure) -> bytes:
     b"" when the PNG is not asked for (`drawing_only`)."""
     if "png" not in _drawing:
         return b""
-    from PIL import Image
+    from ..pictures import in_palette
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    drawn = Image.open(buffer)
-    if drawn.mode == "RGBA" and drawn.getchannel("A").getextrema() != (255, 255):
-        return buffer.getvalue()  # a transparent pixel: kept as Matplotlib drew it
-    # In a palette: a chart has a few colours and their edges' shades, and the file is a third the size
-    # (the Word version embeds it: pandoc took twice as long with the 24-bit ones, and the file is sent round).
-    palette = drawn.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    palette.save(out, format="PNG", dpi=(PNG_DPI, PNG_DPI))
-    return out.getvalue()
+    # In a palette, a third the size: the Word version embeds it (pandoc read the 24-bit ones twice as
+    # slowly), and the Word file is sent round.
+    return in_palette(buffer.getvalue(), PNG_DPI)
 
 
 def _svg(fig: Figure, title: str, alt: str) -> str:
