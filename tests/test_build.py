@@ -280,3 +280,40 @@ def test_a_draft_site_keeps_search_engines_out(built):
                   if tag == "meta" and dict(attrs).get("name") == "robots"]
         assert robots == ["noindex, nofollow"], page
     assert (built.site / "robots.txt").read_text(encoding="utf-8") == "User-agent: *\nDisallow: /\n"
+
+
+def _painted(content, resources, seen: set) -> int:
+    """How many paths a content stream paints (fill, stroke), with the forms it draws."""
+    import pikepdf
+
+    count = 0
+    for operands, operator in pikepdf.parse_content_stream(content):
+        if str(operator) in ("f", "f*", "F", "S", "s", "B", "B*", "b", "b*"):
+            count += 1
+        elif str(operator) == "Do":
+            form = resources.get("/XObject", {}).get(operands[0])
+            if form is not None and form.get("/Subtype") == "/Form" and form.objgen not in seen:
+                seen.add(form.objgen)
+                count += _painted(form, form.get("/Resources", resources), seen)
+    return count
+
+
+def test_every_chart_is_drawn_in_the_pdf_the_build_made(built):
+    """Each figure that shows a chart has the chart's drawing on its page: Matplotlib draws a chart's text as
+    paths, so a chart paints hundreds of them, and a page of text and table rules a few dozen. The build
+    renders the PDF's parts while it writes the charts' PNGs for Word into the folder they read the SVGs
+    from: those must not be taken away meanwhile."""
+    import pdfplumber
+    import pikepdf
+
+    document = (built.root / ".build" / "print.html").read_text(encoding="utf-8")
+    captions = [re.sub(r"<[^>]+>", "", caption).replace("\xa0", " ").strip()[:30]
+                for figure in re.findall(r"<figure\b.*?</figure>", document, re.S) if "charts/" in figure
+                for caption in re.findall(r"<figcaption>(.*?)</figcaption>", figure, re.S)]
+    assert len(captions) == 5
+    with pdfplumber.open(built.pdf) as plumbed, pikepdf.open(built.pdf) as pdf:
+        texts = [(page.extract_text() or "").replace("\xa0", " ") for page in plumbed.pages]
+        for caption in captions:
+            pages = [number for number, text in enumerate(texts) if caption in text]
+            painted = max(_painted(pdf.pages[n].obj, pdf.pages[n].obj.get("/Resources", {}), set()) for n in pages)
+            assert painted > 150, f"{caption}: {painted} paths painted on its page"

@@ -363,7 +363,7 @@ class _Alongside:
     def make(self) -> None:
         renders = _renders()
         pngs = self.chart_pngs()
-        write_chapters(pngs, self.view / GENERATED_FOLDER)
+        write_chapters(pngs, self.view / GENERATED_FOLDER, others=True)  # the PDF reads the charts' SVGs there
         self.chapters = [*self.chapters, *pngs]
         self.word_folder.mkdir()
         with ThreadPoolExecutor(max_workers=1) as word_thread:

@@ -188,8 +188,10 @@ def author_text(pages: list[Path]) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in pages)
 
 
-def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
-    """Write the chapters into `folder`; return the files whose text changed."""
+def write_chapters(chapters: list[Chapter], folder: Path, *, others: bool = False) -> list[Path]:
+    """Write the chapters into `folder`; return the files whose text changed. Any other chapter, chart or
+    image in `folder` is removed, unless `others` keeps them (a build adds the charts' PNGs to the folder
+    its PDF is rendering from)."""
     folder.mkdir(parents=True, exist_ok=True)
     changed = []
     for chapter in chapters:
@@ -197,6 +199,8 @@ def write_chapters(chapters: list[Chapter], folder: Path) -> list[Path]:
         if not path.exists() or path.read_bytes() != chapter.content:
             replace_atomically(path, chapter.content)
             changed.append(path)
+    if others:
+        return changed
     expected = {c.file_name for c in chapters}
     for stale in [*folder.glob("*.md"), *folder.glob(f"{CHARTS_FOLDER}/*"), *folder.glob(f"{IMAGES_FOLDER}/*/*")]:
         if stale.relative_to(folder).as_posix() not in expected:
