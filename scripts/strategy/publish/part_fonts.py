@@ -19,11 +19,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import pikepdf
-from pikepdf import Name
+if TYPE_CHECKING:  # pikepdf is loaded where a PDF is merged (part_merge.py), not in every render worker's job
+    import pikepdf
 
-FONT_PROGRAMS = (Name.FontFile, Name.FontFile2, Name.FontFile3)
+FONT_PROGRAMS = ("/FontFile", "/FontFile2", "/FontFile3")
 _writing_whole = False  # set inside `whole_fonts`, in a render worker
 
 
@@ -79,6 +80,8 @@ def _is_font_program(written) -> bool:
 def share_font_programs(pdf: pikepdf.Pdf) -> int:
     """Point every font descriptor of `pdf` whose font program has the same bytes as an earlier one at that
     earlier one (the others are then written nowhere); how many font programs the PDF keeps."""
+    from pikepdf import Name
+
     kept: dict[bytes, pikepdf.Object] = {}
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:
@@ -96,6 +99,8 @@ def share_font_programs(pdf: pikepdf.Pdf) -> int:
 
 
 def _share(descriptor: pikepdf.Dictionary, kept: dict[bytes, pikepdf.Object]) -> None:
+    from pikepdf import Name
+
     for key in FONT_PROGRAMS:
         if key in descriptor:
             program = descriptor[key]
