@@ -26,6 +26,32 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+def forked(work: Callable[[int], None]) -> tuple[int, int] | None:
+    """A forked process running `work(pipe)`, writing its answers to the pipe: (its pid, the pipe's read end),
+    or None when it cannot be forked. The worker never returns: it ends with `os._exit` (no atexit handler, no
+    flush of the parent's buffers: they are not its), with status 1 if `work` raised (the parent then does
+    what was not answered itself)."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:
+        os.close(read_end)
+        status = 1
+        try:
+            work(write_end)
+            status = 0
+        except BaseException:  # noqa: BLE001 - the parent does what was not answered
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
 def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
@@ -41,27 +67,9 @@ class Alongside(Generic[T]):
     @classmethod
     def start(cls, steps: Sequence[Callable[[], list[T]]]) -> Alongside[T] | None:
         """A worker running `steps`, or None where none may be forked (run them here)."""
-        if not can_fork():
+        if not can_fork() or (worker := forked(lambda pipe: _work(steps, pipe))) is None:
             return None
-        read_end, write_end = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_end)
-            os.close(write_end)
-            return None
-        if pid == 0:  # the worker: never returns
-            os.close(read_end)
-            status = 1
-            try:
-                _work(steps, write_end)
-                status = 0
-            except BaseException:  # noqa: BLE001 - this process runs what was not answered
-                pass
-            finally:
-                os._exit(status)  # no atexit handler, no flush of the parent's buffers: they are not ours
-        os.close(write_end)
-        return cls(steps, pid, read_end)
+        return cls(steps, *worker)
 
     def results(self) -> list[T]:
         """Every step's answer, concatenated in the steps' order, as running them here one by one gives."""

@@ -64,30 +64,16 @@ class ReadAhead:
         """A worker reading the files `names` of `folder` (in the order the loader reads them) from the last
         one; None where none is started (see the module's docstring). `reading` is the loader's Reading: the
         worker reads with its own copy. `then`: a job the worker runs once it stops reading."""
-        from ..alongside import can_fork
+        from ..alongside import can_fork, forked
 
         if len(names) < MIN_FILES or not can_fork():
             return None
         position = mmap.mmap(-1, _POSITION.size)  # anonymous and shared: the loader writes, the worker reads
         _POSITION.pack_into(position, 0, -1)
-        read_end, write_end = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_end)
-            os.close(write_end)
+        worker = forked(lambda pipe: _work(folder, names, shown, position, pipe, root, reading, then))
+        if worker is None:
             return None
-        if pid == 0:  # the worker: never returns
-            os.close(read_end)
-            status = 1
-            try:
-                _work(folder, names, shown, position, write_end, root, reading, then)
-                status = 0
-            except BaseException:  # noqa: BLE001 - the loader reads whatever was not answered itself
-                pass
-            finally:
-                os._exit(status)  # no atexit handler, no flush of the loader's buffers: they are not ours
-        os.close(write_end)
+        pid, read_end = worker
         os.set_blocking(read_end, False)
         return cls(pid, read_end, position, {name: index for index, name in enumerate(names)})
 
